@@ -1,9 +1,10 @@
-"""Frame normalisation (and, below it, video augmentation)."""
+"""Frame normalisation, resizing, and video augmentation."""
 
 from __future__ import annotations
 
 import torch
-from torch import Tensor
+import torch.nn.functional as F
+from torch import Tensor, nn
 
 
 def normalize_frames(frames: Tensor) -> Tensor:
@@ -18,3 +19,92 @@ def normalize_frames(frames: Tensor) -> Tensor:
     if frames.dtype != torch.uint8:
         raise TypeError(f"normalize_frames expects uint8 frames, got {frames.dtype}")
     return frames.float().div_(127.5).sub_(1.0)
+
+
+def resize_center_crop(frames: Tensor, size: int) -> Tensor:
+    """Resize so the shorter side is ``size`` (antialiased bilinear), then crop the centre square.
+
+    Args:
+        frames: uint8 (T, C, H, W).
+        size: output side S.
+
+    Returns:
+        uint8 (T, C, S, S); ``frames`` itself when already S x S.
+    """
+    height, width = frames.shape[-2:]
+    if (height, width) == (size, size):
+        return frames
+    scale = size / min(height, width)
+    new_h, new_w = max(size, round(height * scale)), max(size, round(width * scale))
+    resized = F.interpolate(
+        frames.float(), size=(new_h, new_w), mode="bilinear", antialias=True, align_corners=False
+    )
+    top, left = (new_h - size) // 2, (new_w - size) // 2
+    cropped = resized[..., top : top + size, left : left + size]
+    return cropped.round_().clamp_(0, 255).to(torch.uint8)
+
+
+class VideoAugmentation(nn.Module):
+    """Random flips, crops and colour jitter drawn once per clip and applied to all its frames.
+
+    There is no vertical flip: it would make things fall upwards. Crops keep the aspect ratio
+    (round things stay round) and are resized back to the input size.
+
+    Args:
+        hflip: mirror left-right with probability ``p``.
+        crop_scale: (min, max) area fraction of a random square crop, applied with probability
+            ``p``; (1.0, 1.0) disables it.
+        color_jitter: strength of brightness/contrast/saturation jitter (hue gets a quarter of
+            it), applied with probability ``p``; 0 disables it.
+        p: probability of each augmentation per clip.
+    """
+
+    def __init__(
+        self,
+        hflip: bool = True,
+        crop_scale: tuple[float, float] = (0.85, 1.0),
+        color_jitter: float = 0.1,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__()
+        if not 0 < crop_scale[0] <= crop_scale[1] <= 1:
+            raise ValueError(f"crop_scale must satisfy 0 < min <= max <= 1, got {crop_scale}")
+        self.hflip, self.crop_scale, self.color_jitter, self.p = hflip, crop_scale, color_jitter, p
+        self._pipelines: dict[tuple[int, int], nn.Module | None] = {}
+
+    def forward(self, clips: Tensor) -> Tensor:
+        """Augment a batch of clips.
+
+        Args:
+            clips: uint8 (B, T, C, H, W).
+
+        Returns:
+            uint8 (B, T, C, H, W), the same parameters on every frame of a clip.
+        """
+        if clips.dtype != torch.uint8:
+            raise TypeError(f"VideoAugmentation expects uint8 clips, got {clips.dtype}")
+        pipeline = self._pipeline(tuple(clips.shape[-2:]))
+        if pipeline is None:
+            return clips
+        out = pipeline(clips.float().div_(255.0))
+        return out.mul_(255.0).round_().clamp_(0, 255).to(torch.uint8)
+
+    def _pipeline(self, size: tuple[int, int]) -> nn.Module | None:
+        """The kornia pipeline for frames of ``size`` (built once; kornia imported lazily)."""
+        if size not in self._pipelines:
+            import kornia.augmentation as K
+
+            ops: list[nn.Module] = []
+            if self.hflip:
+                ops.append(K.RandomHorizontalFlip(p=self.p))
+            if self.crop_scale != (1.0, 1.0):
+                ops.append(
+                    K.RandomResizedCrop(size, scale=self.crop_scale, ratio=(1.0, 1.0), p=self.p)
+                )
+            if self.color_jitter > 0:
+                j = self.color_jitter
+                ops.append(K.ColorJitter(j, j, j, min(j / 4, 0.5), p=self.p))
+            self._pipelines[size] = (
+                K.VideoSequential(*ops, data_format="BTCHW", same_on_frame=True) if ops else None
+            )
+        return self._pipelines[size]

@@ -1,0 +1,75 @@
+"""Training throughput of a config on this machine: ms/step, clips/s, FLOPs/step, GFLOP/s.
+
+Builds the model exactly as ``physpred fit -c CONFIG`` would (no data is read: batches are
+random uint8 clips of the configured shape) and times full optimiser steps.
+
+    python benchmarks/train_throughput.py [--config configs/demo.yaml] [--steps 10] [--warmup 3]
+
+Prints one figure per line; the last line is the headline (ms/step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from physpred.lit.cli import PhysPredCLI
+
+
+def build(config: str, batch_size: int | None) -> tuple[torch.nn.Module, torch.Tensor]:
+    """Model and one random uint8 batch (B, C + M, 3, S, S) from a training config."""
+    import pytorch_lightning as pl
+
+    from physpred.data import VideoDataModule
+
+    args = ["-c", config, "--data.root", "unused"]
+    if batch_size:
+        args += ["--data.batch_size", str(batch_size)]
+    cli = PhysPredCLI(pl.LightningModule, VideoDataModule, subclass_mode_model=True, args=args, run=False,
+                      auto_configure_optimizers=False)
+    data, model = cli.datamodule, cli.model
+    shape = (data.batch_size, data.context_frames + data.future_frames, 3, data.frame_size, data.frame_size)
+    return model, torch.randint(0, 256, shape, dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+
+
+def step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batch: torch.Tensor) -> None:
+    """One forward/backward/optimiser step on the training objective."""
+    loss, _, _ = model._objective(batch)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+
+
+def main() -> None:
+    """Parse options, time the steps, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="configs/demo.yaml")
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=None)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    model, batch = build(args.config, args.batch_size)
+    model.train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    with FlopCounterMode(display=False) as counter:
+        step(model, optimizer, batch)
+    flops = counter.get_total_flops()
+    for _ in range(args.warmup):
+        step(model, optimizer, batch)
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        step(model, optimizer, batch)
+    seconds = (time.perf_counter() - start) / args.steps
+    print(f"config: {args.config}  batch: {tuple(batch.shape)}  threads: {torch.get_num_threads()}")
+    print(f"clips/s: {batch.shape[0] / seconds:.1f}")
+    print(f"GFLOP/step: {flops / 1e9:.2f}")
+    print(f"GFLOP/s: {flops / 1e9 / seconds:.1f}")
+    print(f"ms/step: {seconds * 1e3:.0f}")
+
+
+if __name__ == "__main__":
+    main()

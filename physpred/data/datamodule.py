@@ -1,0 +1,224 @@
+"""LightningDataModules: training clips (``VideoDataModule``) and probe movies (``ProbeDataModule``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Sampler, SequentialSampler
+
+from physpred.data.datasets import OnError, ProbeDataset, VideoClipDataset
+from physpred.data.layouts import VideoEntry
+from physpred.data.readers import Backend
+from physpred.data.transforms import VideoAugmentation
+from physpred.types import ProbeMovie
+
+E = TypeVar("E")
+
+
+class EpochSampler(Sampler[int]):
+    """Indices ``epoch * n + i``, i shuffled per epoch, for :class:`VideoClipDataset`.
+
+    The offset tells the dataset (even inside persistent workers) which epoch it is serving, so
+    every epoch draws new clips, reproducibly. Lightning calls ``set_epoch`` before each
+    training epoch; where nobody does (e.g. inside a distributed sampler wrapper), each pass
+    moves on to the next epoch by itself.
+
+    Args:
+        num_items: n, the dataset length.
+        seed: seed of the permutations.
+    """
+
+    def __init__(self, num_items: int, seed: int) -> None:
+        self.num_items, self.seed, self.epoch = num_items, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Serve epoch ``epoch`` next."""
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[int]:
+        epoch, self.epoch = self.epoch, self.epoch + 1
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+        order = torch.randperm(self.num_items, generator=generator).tolist()
+        return (epoch * self.num_items + i for i in order)
+
+    def __len__(self) -> int:
+        return self.num_items
+
+
+def split_train_val(items: Sequence[E], val_fraction: float, seed: int) -> tuple[list[E], list[E]]:
+    """Split items (videos, not clips, so no video is in both) into train and val, seeded.
+
+    ``round(n * val_fraction)`` items go to val, at least one when ``val_fraction > 0``.
+
+    Raises:
+        ValueError: val_fraction outside [0, 1), or too few items for both sides.
+    """
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    num_val = max(1, round(len(items) * val_fraction)) if val_fraction > 0 else 0
+    if num_val >= len(items):
+        raise ValueError(
+            f"{len(items)} usable video(s) cannot be split with val_fraction={val_fraction}; "
+            "add videos or set val_fraction=0"
+        )
+    order = torch.randperm(len(items), generator=torch.Generator().manual_seed(seed)).tolist()
+    val = sorted(order[:num_val])
+    train = sorted(order[num_val:])
+    return [items[i] for i in train], [items[i] for i in val]
+
+
+class VideoDataModule(pl.LightningDataModule):
+    """Training and validation clips from a folder of videos.
+
+    Batches are uint8 (B, T, 3, S, S), T = context_frames + future_frames, S = frame_size. The
+    split is by video. Validation clips are the same every epoch; training clips change.
+
+    Args:
+        root: folder with ``manifest.jsonl`` (``physpred world videos``) or any video files.
+        context_frames: C.
+        future_frames: M.
+        frame_step: source frames between clip frames.
+        frame_size: S.
+        batch_size: B.
+        num_workers: DataLoader worker processes (persistent when > 0).
+        val_fraction: share of videos held out for validation (0 disables validation).
+        seed: seed of the split and of every clip draw.
+        on_error: broken videos: "skip" (warn, count, draw another) or "raise".
+        augmentation: applied to training batches on the device; None for none.
+        clips_per_video: training clips per video per epoch.
+        backend: video decoder ("auto", "decord", "pyav").
+    """
+
+    def __init__(
+        self,
+        root: str,
+        context_frames: int = 8,
+        future_frames: int = 4,
+        frame_step: int = 1,
+        frame_size: int = 64,
+        batch_size: int = 16,
+        num_workers: int = 2,
+        val_fraction: float = 0.1,
+        seed: int = 0,
+        on_error: OnError = "skip",
+        augmentation: VideoAugmentation | None = None,
+        clips_per_video: int = 1,
+        backend: Backend = "auto",
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["augmentation"])
+        self.root, self.batch_size, self.num_workers = root, batch_size, num_workers
+        self.context_frames, self.future_frames = context_frames, future_frames
+        self.frame_step, self.frame_size = frame_step, frame_size
+        self.val_fraction, self.seed, self.on_error = val_fraction, seed, on_error
+        self.augmentation = augmentation
+        self.clips_per_video, self.backend = clips_per_video, backend
+        self.train_set: VideoClipDataset | None = None
+        self.val_set: VideoClipDataset | None = None
+
+    def setup(self, stage: str | None = None) -> None:
+        """Find the videos, drop unusable ones (logged), split them by video."""
+        if self.train_set is not None:
+            return
+        every = self._dataset(None, clips_per_video=1)
+        entries = [VideoEntry(path, num_frames) for path, num_frames in every.videos]
+        train, val = split_train_val(entries, self.val_fraction, self.seed)
+        self.train_set = self._dataset(train, self.clips_per_video)
+        self.val_set = self._dataset(val, clips_per_video=1) if val else None
+
+    def train_dataloader(self) -> DataLoader[Tensor]:
+        """Shuffled clips, new ones every epoch."""
+        self.setup("fit")
+        sampler = EpochSampler(len(self.train_set), seed=self.seed)
+        return self._loader(
+            self.train_set, sampler, drop_last=len(self.train_set) > self.batch_size
+        )
+
+    def val_dataloader(self) -> DataLoader[Tensor] | list[Any]:
+        """The same clips every epoch; an empty list when val_fraction is 0."""
+        self.setup("validate")
+        if self.val_set is None:
+            return []
+        return self._loader(self.val_set, SequentialSampler(self.val_set), drop_last=False)
+
+    def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
+        """Augment training batches (uint8 (B, T, 3, S, S) in and out) on their device."""
+        trainer = self.trainer
+        if self.augmentation is not None and trainer is not None and trainer.training:
+            return self.augmentation(batch)
+        return batch
+
+    def _dataset(
+        self, videos: Sequence[VideoEntry] | None, clips_per_video: int
+    ) -> VideoClipDataset:
+        return VideoClipDataset(
+            self.root,
+            self.context_frames,
+            self.future_frames,
+            self.frame_step,
+            self.frame_size,
+            clips_per_video=clips_per_video,
+            seed=self.seed,
+            on_error=self.on_error,
+            backend=self.backend,
+            videos=videos,
+        )
+
+    def _loader(
+        self, dataset: VideoClipDataset, sampler: Sampler[int], drop_last: bool
+    ) -> DataLoader[Tensor]:
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            sampler=sampler,
+            num_workers=self.num_workers,
+            pin_memory=torch.cuda.is_available(),
+            persistent_workers=self.num_workers > 0,
+            drop_last=drop_last,
+        )
+
+
+def first_item(batch: list[ProbeMovie]) -> ProbeMovie:
+    """Collate for batch size 1: the ProbeMovie itself."""
+    return batch[0]
+
+
+class ProbeDataModule(pl.LightningDataModule):
+    """Probe movies one at a time, for ``predict`` (surprise per movie).
+
+    Args:
+        root: IntPhys-layout folder or CSV manifest of mp4 probes.
+        frame_size: S; frames are resized/centre-cropped to S x S.
+        num_workers: DataLoader worker processes.
+    """
+
+    def __init__(self, root: str, frame_size: int = 64, num_workers: int = 0) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.root, self.frame_size, self.num_workers = root, frame_size, num_workers
+        self._dataset: ProbeDataset | None = None
+
+    @property
+    def dataset(self) -> ProbeDataset:
+        """The :class:`ProbeDataset` (built on first use; ``.pairs``, ``.scenes``, ``.movies``)."""
+        if self._dataset is None:
+            self._dataset = ProbeDataset(self.root, frame_size=self.frame_size)
+        return self._dataset
+
+    def setup(self, stage: str | None = None) -> None:
+        """Find the probe movies (errors list the accepted layouts)."""
+        _ = self.dataset
+
+    def predict_dataloader(self) -> DataLoader[ProbeMovie]:
+        """Every movie in id order, as a :class:`ProbeMovie` with (T, 3, S, S) uint8 frames."""
+        return DataLoader(
+            self.dataset,
+            batch_size=1,
+            shuffle=False,
+            num_workers=self.num_workers,
+            collate_fn=first_item,
+        )

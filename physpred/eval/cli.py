@@ -1,0 +1,248 @@
+"""``physpred probe``: score a model's surprise on violation-of-expectation probes.
+
+    physpred probe --ckpt runs/demo/model.ckpt --data data/demo/probes_test --out runs/demo/probe
+    physpred probe --baseline copy-last --data DIR --out OUT
+    physpred probe compare OUT [OUT ...]   # one table of several runs' report.json
+
+torch and Lightning are imported only after the arguments are parsed, so that ``--help`` and
+argument errors answer at once. Errors a user can cause print one line naming the file and
+exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+COPY_LAST_GEOMETRY = {"context_frames": 8, "future_frames": 4}  # the data module's defaults
+
+
+class ProbeError(Exception):
+    """A problem the user can fix; its message names the file or option."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``physpred probe`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="physpred probe",
+        description="Score surprise on probe movies (IntPhys layout) and report how often the "
+        "impossible movie is the more surprising one. "
+        "`physpred probe compare OUT...` prints one table of several runs.",
+    )
+    parser.add_argument(
+        "--ckpt",
+        type=Path,
+        help="checkpoint from `physpred fit` (optional with --baseline copy-last)",
+    )
+    parser.add_argument(
+        "--data", type=Path, required=True, help="probe root: IntPhys layout or CSV manifest"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--baseline",
+        choices=["untrained", "copy-last"],
+        help="score a control instead of the trained model",
+    )
+    parser.add_argument(
+        "--frame-step",
+        type=int,
+        help="source frames between window frames (default: the checkpoint's)",
+    )
+    parser.add_argument(
+        "--context",
+        type=int,
+        nargs="+",
+        help="context length(s); several: minimum over them (default: the model's)",
+    )
+    parser.add_argument(
+        "--stride", type=int, help="source frames between window starts (default: the frame step)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="windows per forward pass (default: 32)"
+    )
+    parser.add_argument(
+        "--latent",
+        choices=["infer", "prior"],
+        default="infer",
+        help="infer z or use the prior (default: infer)",
+    )
+    parser.add_argument(
+        "--frame-size",
+        type=int,
+        default=64,
+        help="frame side for copy-last without --ckpt (default: 64)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the untrained network and the bootstrap (default: 0)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        help="bootstrap resamples per interval (default: 1000)",
+    )
+    parser.add_argument(
+        "--num-workers", type=int, default=0, help="data loader workers (default: 0)"
+    )
+    parser.add_argument(
+        "--accelerator", default="auto", help="Lightning accelerator (default: auto)"
+    )
+    parser.add_argument("--devices", default="auto", help="Lightning devices (default: auto)")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``physpred probe``; returns the exit status."""
+    argv = list(argv)
+    try:
+        if argv[:1] == ["compare"]:
+            return _compare(argv[1:])
+        args = build_parser().parse_args(argv)
+        _check_args(args)
+        return _probe(args)
+    except (ProbeError, FileNotFoundError, ValueError) as err:
+        print(f"physpred probe: {_one_line(err)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(err: BaseException) -> str:
+    """The error's message on one line."""
+    lines = str(err).splitlines()
+    return lines[0] + (
+        " (" + "; ".join(line.strip() for line in lines[1:]) + ")" if len(lines) > 1 else ""
+    )
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    for name in ("frame_step", "stride", "batch_size", "frame_size", "bootstrap"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ProbeError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+    if args.context and min(args.context) < 1:
+        raise ProbeError(f"--context lengths must be >= 1, got {args.context}")
+    if args.ckpt is None and args.baseline != "copy-last":
+        raise ProbeError("--ckpt is required (only --baseline copy-last runs without a checkpoint)")
+    if args.ckpt is not None and not args.ckpt.is_file():
+        raise ProbeError(
+            f"checkpoint {args.ckpt} not found: train one with `physpred fit` or fix --ckpt"
+        )
+    if not args.data.exists():
+        raise ProbeError(
+            f"probe data {args.data} not found: generate it with `physpred world probes --out {args.data}` or fix --data"
+        )
+
+
+def _compare(folders: Sequence[str]) -> int:
+    from physpred.eval.report import format_comparison, load_report
+
+    if not folders:
+        raise ProbeError("compare needs one or more output folders of `physpred probe`")
+    reports = {folder: load_report(Path(folder)) for folder in folders}
+    print(format_comparison(reports))
+    return 0
+
+
+def _load_scorer(args: argparse.Namespace) -> Any:
+    """The trained model, an untrained copy of its configuration, or copy-last."""
+    from physpred.models.baselines import CopyLastPredictor, untrained_like
+
+    trained = _load_checkpoint(args.ckpt) if args.ckpt is not None else None
+    if args.baseline == "untrained":
+        return untrained_like(args.ckpt, seed=args.seed)
+    if args.baseline == "copy-last":
+        if trained is None:
+            context = max(args.context) if args.context else COPY_LAST_GEOMETRY["context_frames"]
+            return CopyLastPredictor(
+                context, COPY_LAST_GEOMETRY["future_frames"], args.frame_size, args.frame_step or 1
+            )
+        return CopyLastPredictor(
+            trained.context_frames, trained.future_frames, trained.frame_size, trained.frame_step
+        )
+    return trained
+
+
+def _load_checkpoint(path: Path) -> Any:
+    from physpred.lit import FuturePredictionModule
+
+    try:
+        return FuturePredictionModule.load_from_checkpoint(path, map_location="cpu").eval()
+    except Exception as err:  # torch/Lightning raise many types for a broken or foreign file
+        raise ProbeError(
+            f"cannot load checkpoint {path} ({type(err).__name__}: {_one_line(err)}): "
+            "pass a .ckpt written by `physpred fit`"
+        ) from err
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from physpred.data import ProbeDataModule, VideoReadError
+    from physpred.eval.runner import SurpriseRunner, make_trainer, score_movies
+
+    logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
+    scorer = _load_scorer(args)
+    frame_step = args.frame_step or scorer.frame_step
+    stride = args.stride or frame_step
+    datamodule = ProbeDataModule(str(args.data), scorer.frame_size, args.num_workers)
+    num_movies = len(datamodule.dataset)  # finds the movies: a wrong layout fails here
+    runner = SurpriseRunner(scorer, frame_step, stride, args.batch_size, args.latent, args.context)
+    trainer = make_trainer(args.accelerator, args.devices)
+    try:
+        movies = score_movies(runner, datamodule, trainer)
+        pairs = datamodule.dataset.pairs if trainer.is_global_zero else []
+    except VideoReadError as err:
+        raise ProbeError(f"{_one_line(err)}: fix or remove that movie") from err
+    if not trainer.is_global_zero:
+        return 0
+    settings = {
+        "frame_size": scorer.frame_size,
+        "frame_step": frame_step,
+        "stride": stride,
+        "context": list(args.context or [scorer.context_frames]),
+        "future_frames": scorer.future_frames,
+        "batch_size": args.batch_size,
+        "latent": args.latent,
+        "seed": args.seed,
+        "bootstrap": args.bootstrap,
+        "num_movies": num_movies,
+    }
+    _write_outputs(args, settings, movies, pairs)
+    return 0
+
+
+def _write_outputs(
+    args: argparse.Namespace,
+    settings: dict[str, Any],
+    movies: Sequence[Any],
+    pairs: Sequence[tuple[str, str]],
+) -> None:
+    from physpred.eval.report import (
+        build_report,
+        format_table,
+        plot_block,
+        write_report,
+        write_scores,
+    )
+
+    report = {
+        "ckpt": None if args.ckpt is None else str(args.ckpt),
+        "baseline": args.baseline,
+        "data": str(args.data),
+        "settings": settings,
+        **build_report(movies, pairs, args.bootstrap, args.seed),
+    }
+    write_scores(args.out / "scores.csv", movies)
+    write_report(args.out / "report.json", report)
+    for block in report["blocks"]:
+        plot_block(
+            args.out / f"surprise_{block}.png", block, [m for m in movies if m.block == block]
+        )
+    name = args.baseline or "model"
+    print(
+        f"{name} on {args.data}\n{format_table(report)}\nwrote {args.out}/{{scores.csv,report.json,surprise_*.png}}"
+    )

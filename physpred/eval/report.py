@@ -1,0 +1,176 @@
+"""Outputs of ``physpred probe``: scores.csv, report.json, surprise plots and terminal tables.
+
+Every file is written to a temporary name in its folder and then renamed, so a reader never
+sees half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from physpred.eval.metrics import probe_metrics
+from physpred.eval.runner import MovieSurprise
+
+TABLE_COLUMNS = ("pairwise_acc_mean", "pairwise_acc_max", "quad_acc", "auroc_max", "abs_acc_max")
+SCORE_COLUMNS = ("video", "block", "scene", "is_possible", "surprise_mean", "surprise_max")
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(temporary path)`` then rename the result to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_scores(path: Path, movies: Sequence[MovieSurprise]) -> None:
+    """scores.csv: one row per movie, ``is_possible`` empty when unknown."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SCORE_COLUMNS)
+    for m in movies:
+        label = "" if m.is_possible is None else str(m.is_possible).lower()
+        writer.writerow(
+            [m.video, m.block, m.scene, label, f"{m.surprise_mean:.6g}", f"{m.surprise_max:.6g}"]
+        )
+    write_atomic(path, lambda tmp: tmp.write_text(buffer.getvalue()))
+
+
+def build_report(
+    movies: Sequence[MovieSurprise],
+    pairs: Sequence[tuple[str, str]],
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """Metrics per block and over all movies (see :func:`physpred.eval.metrics.probe_metrics`).
+
+    Returns:
+        ``{"blocks": {block: metrics}, "overall": metrics}``.
+    """
+
+    def metrics(group: Sequence[MovieSurprise]) -> dict[str, Any]:
+        return probe_metrics(
+            {m.video: m.surprise_mean for m in group},
+            {m.video: m.surprise_max for m in group},
+            {m.video: m.is_possible for m in group},
+            {m.video: m.scene for m in group},
+            pairs,
+            n_resamples,
+            seed,
+        )
+
+    blocks = sorted({m.block for m in movies})
+    return {
+        "blocks": {b: metrics([m for m in movies if m.block == b]) for b in blocks},
+        "overall": metrics(movies),
+    }
+
+
+def _json_ready(value: Any) -> Any:
+    """NaN -> None (JSON has no NaN), recursively."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def write_report(path: Path, report: Mapping[str, Any]) -> None:
+    """report.json, undefined metrics as ``null``."""
+    text = json.dumps(_json_ready(report), indent=2) + "\n"
+    write_atomic(path, lambda tmp: tmp.write_text(text))
+
+
+def plot_block(path: Path, block: str, movies: Sequence[MovieSurprise]) -> None:
+    """Surprise over time of one block's possible and impossible movies (mean ± std).
+
+    Movies are cut to the windows they all have, which start at the same frames.
+    """
+    from physpred.viz import surprise_curve
+
+    length = min(len(m.energies) for m in movies)
+    figure = surprise_curve(
+        movies[0].future_start[:length],
+        [m.energies[:length] for m in movies if m.is_possible is True],
+        [m.energies[:length] for m in movies if m.is_possible is False],
+        title=f"block {block}: surprise per window ({len(movies)} movies)",
+    )
+    figure.axes[0].set_xlabel("frame (first predicted frame of the window)")
+    write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100))
+
+
+def _cell(value: float | None) -> str:
+    """A metric to 3 decimals, ``-`` when undefined (NaN or JSON null)."""
+    return (
+        "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+    )
+
+
+def _with_interval(metrics: Mapping[str, Any], name: str) -> str:
+    """``0.850 [0.70,0.95]``: a metric and its bootstrap interval, when there is one."""
+    low, high = metrics[f"{name}_ci"]
+    if _cell(low) == "-":
+        return _cell(metrics[name])
+    return f"{_cell(metrics[name])} [{low:.2f},{high:.2f}]"
+
+
+def format_table(report: Mapping[str, Any]) -> str:
+    """Plain-text table: a row per block and one for all movies; the headline metric
+    (``pairwise_acc_mean``) with its 95% interval."""
+    first, *others = TABLE_COLUMNS
+    lines = [
+        f"{'block':<8}{'movies':>7}{'pairs':>6}  {first:<18}" + "".join(f"{c:>18}" for c in others)
+    ]
+    for name, metrics in {**report["blocks"], "all": report["overall"]}.items():
+        cells = f"{_with_interval(metrics, first):<18}" + "".join(
+            f"{_cell(metrics[c]):>18}" for c in others
+        )
+        lines.append(f"{name:<8}{metrics['n_movies']:>7}{metrics['n_pairs']:>6}  {cells}")
+    return "\n".join(lines)
+
+
+def format_comparison(
+    reports: Mapping[str, Mapping[str, Any]], metric: str = "pairwise_acc_mean"
+) -> str:
+    """Plain-text table of one metric: a row per report (model), a column per block.
+
+    Args:
+        reports: report.json contents by the name of the run.
+        metric: the metric to compare.
+    """
+    blocks = sorted({b for report in reports.values() for b in report["blocks"]})
+    width = max(len(name) for name in reports) + 2
+    lines = [f"{metric}\n{'':<{width}}" + "".join(f"{b:>8}" for b in [*blocks, "all"])]
+    for name, report in reports.items():
+        values = [report["blocks"].get(b, {}).get(metric) for b in blocks]
+        values.append(report["overall"].get(metric))
+        lines.append(f"{name:<{width}}" + "".join(f"{_cell(v):>8}" for v in values))
+    return "\n".join(lines)
+
+
+def load_report(folder: Path) -> dict[str, Any]:
+    """Read ``folder/report.json`` (written by ``physpred probe``).
+
+    Raises:
+        FileNotFoundError: no report there.
+        ValueError: the file is not valid JSON.
+    """
+    path = folder / "report.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run `physpred probe --out {folder}` first")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err}): run `physpred probe` again") from err

@@ -1,0 +1,128 @@
+"""Scoring probe movies through Lightning, so that one or many devices work alike."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch import nn
+
+from physpred.eval.surprise import Latent, window_surprise
+from physpred.types import ProbeMovie
+
+
+@dataclass
+class MovieSurprise:
+    """Surprise of one probe movie.
+
+    Attributes:
+        video: movie id (its path relative to the probe root, ``"O1/01/3"``).
+        block: block id.
+        scene: scene id.
+        is_possible: label, None when unknown.
+        energies: (S,) free energy per window.
+        future_start: (S,) source frame at which each window's future begins.
+    """
+
+    video: str
+    block: str
+    scene: str
+    is_possible: bool | None
+    energies: np.ndarray
+    future_start: np.ndarray
+
+    @property
+    def surprise_mean(self) -> float:
+        """Mean energy over the windows."""
+        return float(self.energies.mean())
+
+    @property
+    def surprise_max(self) -> float:
+        """Largest energy over the windows."""
+        return float(self.energies.max())
+
+
+class SurpriseRunner(pl.LightningModule):
+    """Wraps a scorer so that ``Trainer.predict`` yields one :class:`MovieSurprise` per movie.
+
+    Args:
+        scorer: model with ``free_energy``, ``context_frames``, ``future_frames``.
+        frame_step: source frames between consecutive frames of a window.
+        stride: source frames between consecutive window starts.
+        batch_size: windows per ``free_energy`` call.
+        latent: ``"infer"`` or ``"prior"``.
+        contexts: context lengths to minimise over; None for the scorer's own.
+    """
+
+    def __init__(
+        self,
+        scorer: nn.Module,
+        frame_step: int,
+        stride: int,
+        batch_size: int,
+        latent: Latent,
+        contexts: Sequence[int] | None,
+    ) -> None:
+        super().__init__()
+        self.scorer = scorer
+        self.frame_step = frame_step
+        self.stride = stride
+        self.batch_size = batch_size
+        self.latent: Latent = latent
+        self.contexts = contexts
+
+    def predict_step(self, movie: ProbeMovie, batch_idx: int) -> MovieSurprise:
+        """Window energies of one movie (the predict dataloader yields single ProbeMovies)."""
+        try:
+            energies, future_start = window_surprise(
+                self.scorer,
+                movie.frames,
+                self.frame_step,
+                self.stride,
+                self.batch_size,
+                self.latent,
+                self.contexts,
+            )
+        except ValueError as err:
+            raise ValueError(f"{movie.video}: {err}") from err
+        return MovieSurprise(
+            movie.video,
+            movie.block,
+            movie.scene,
+            movie.is_possible,
+            energies.numpy(),
+            future_start.numpy(),
+        )
+
+
+def make_trainer(accelerator: str, devices: str | int) -> pl.Trainer:
+    """A quiet predict-only Trainer; grad stays available (latent refinement may need it)."""
+    return pl.Trainer(
+        accelerator=accelerator,
+        devices=devices,
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        enable_progress_bar=sys.stderr.isatty(),
+        inference_mode=False,
+    )
+
+
+def score_movies(
+    runner: SurpriseRunner, datamodule: pl.LightningDataModule, trainer: pl.Trainer
+) -> list[MovieSurprise]:
+    """Run ``trainer.predict`` and gather every rank's movies, sorted by id, on every rank.
+
+    The trainer must be built with ``inference_mode=False`` (see :func:`make_trainer`).
+    Movies a distributed sampler repeated to even out the ranks are kept once.
+    """
+    local = trainer.predict(runner, datamodule=datamodule) or []
+    if trainer.world_size > 1:
+        gathered: list[list[MovieSurprise]] = [[] for _ in range(trainer.world_size)]
+        torch.distributed.all_gather_object(gathered, local)
+        local = [movie for part in gathered for movie in part]
+    return sorted({movie.video: movie for movie in local}.values(), key=lambda m: m.video)

@@ -1,0 +1,102 @@
+"""Surprise of a movie: a scorer's free energy over sliding windows, reduced by mean and max.
+
+A window holds C context frames then M future frames, ``frame_step`` source frames apart;
+windows start every ``stride`` source frames. With several context lengths the windows share
+their future frames (they are laid out for the longest context and the shorter ones keep its
+last frames), and a window's surprise is the minimum over the context lengths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+import torch
+from torch import Tensor
+
+from physpred.data.clips import clip_span, sliding_windows
+
+Latent = Literal["infer", "prior"]
+
+
+class Scorer(Protocol):
+    """What surprise needs from a model (FuturePredictionModule, CopyLastPredictor)."""
+
+    context_frames: int
+    future_frames: int
+    frame_size: int
+
+    def free_energy(self, context: Tensor, future: Tensor, latent: Latent = "infer") -> Tensor:
+        """(B, C, 3, H, W) and (B, M, 3, H, W) uint8 -> (B,) free energy."""
+        ...
+
+
+def window_surprise(
+    scorer: Scorer,
+    frames: Tensor,
+    frame_step: int,
+    stride: int,
+    batch_size: int,
+    latent: Latent,
+    contexts: Sequence[int] | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Free energy of every sliding window of one movie.
+
+    Args:
+        scorer: model with ``free_energy``; its ``future_frames`` sets M.
+        frames: (T, 3, H, W) uint8 movie, on the scorer's device, at its frame size.
+        frame_step: source frames between consecutive frames of a window.
+        stride: source frames between the starts of consecutive windows.
+        batch_size: windows per ``free_energy`` call.
+        latent: ``"infer"`` (minimise over z) or ``"prior"``.
+        contexts: context lengths to take the minimum over; ``None`` uses the scorer's own.
+
+    Returns:
+        energies (S,) float32 on the CPU, and future_start (S,) int64: the source frame at
+        which each window's future begins.
+
+    Raises:
+        ValueError: the movie is shorter than one window, or the scorer rejects a context
+            length it was not built for.
+    """
+    lengths = list(contexts or [scorer.context_frames])
+    longest, future = max(lengths), scorer.future_frames
+    windows = torch.tensor(sliding_windows(len(frames), longest, future, frame_step, stride))
+    if len(windows) == 0:
+        span = clip_span(longest, future, frame_step)
+        raise ValueError(
+            f"a movie of {len(frames)} frames is shorter than one window of {span} frames "
+            f"(context {longest} + future {future}, frame step {frame_step}): "
+            "lower --context or --frame-step"
+        )
+    energies = torch.stack(
+        [_energies(scorer, frames, windows, c, batch_size, latent) for c in lengths]
+    )
+    return energies.amin(dim=0), windows[:, longest].clone()
+
+
+def _energies(
+    scorer: Scorer, frames: Tensor, windows: Tensor, context: int, batch_size: int, latent: Latent
+) -> Tensor:
+    """(S,) free energies of the windows (S, C_max + M) using their last ``context`` context frames."""
+    longest = windows.shape[1] - scorer.future_frames
+    out = []
+    with torch.no_grad():
+        for chunk in windows.split(batch_size):
+            clips = frames[chunk.to(frames.device)]  # (B, C_max + M, 3, H, W)
+            past, future = clips[:, longest - context : longest], clips[:, longest:]
+            try:
+                out.append(scorer.free_energy(past, future, latent=latent).float().cpu())
+            except (RuntimeError, ValueError) as err:
+                if context == scorer.context_frames:
+                    raise
+                raise ValueError(
+                    f"the model was built for {scorer.context_frames} context frames and cannot "
+                    f"score {context}: use --context {scorer.context_frames} ({err})"
+                ) from err
+    return torch.cat(out)
+
+
+def movie_scores(energies: Tensor) -> tuple[float, float]:
+    """A movie's surprise: (mean, max) of its window energies (S,)."""
+    return float(energies.mean()), float(energies.max())

@@ -1,0 +1,30 @@
+"""Distractor futures for the validation candidate test."""
+
+from __future__ import annotations
+
+import torch
+from einops import repeat
+from torch import Tensor
+
+
+def candidate_futures(context: Tensor, future: Tensor) -> Tensor:
+    """The true future first, then the distractors that apply to this batch.
+
+    Distractors: another clip's future (the batch rolled by one; needs B > 1), the
+    time-reversed future (needs M > 1) and the last context frame frozen.
+
+    Args:
+        context: (B, C, 3, H, W).
+        future: (B, M, 3, H, W).
+
+    Returns:
+        (B, K, M, 3, H, W), K = 2..4, candidate 0 the true future.
+    """
+    b, m = future.shape[:2]
+    candidates = [future]
+    if b > 1:
+        candidates.append(future.roll(1, dims=0))
+    if m > 1:
+        candidates.append(future.flip(1))
+    candidates.append(repeat(context[:, -1], "b c h w -> b m c h w", m=m))
+    return torch.stack(candidates, dim=1)

@@ -1,0 +1,42 @@
+"""A checkpoint at a fixed, documented path: ``<trainer.default_root_dir>/model.ckpt``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import ModelCheckpoint
+
+
+class RunCheckpoint(ModelCheckpoint):
+    """ModelCheckpoint that keeps one file, ``<default_root_dir>/<filename>.ckpt``, overwritten.
+
+    ``physpred fit ... --trainer.default_root_dir runs/demo`` therefore leaves
+    ``runs/demo/model.ckpt`` (latest weights, EMA target, optimiser, scheduler and step), which
+    ``physpred probe`` and ``--ckpt_path`` (resume) read.
+
+    Args:
+        filename: file name without ``.ckpt``.
+        every_n_train_steps: also save every this many steps (0: at the end of each epoch and
+            of training only).
+    """
+
+    def __init__(self, *, filename: str = "model", every_n_train_steps: int = 0) -> None:
+        super().__init__(
+            filename=filename,
+            save_top_k=1,
+            enable_version_counter=False,
+            every_n_train_steps=every_n_train_steps or None,
+            save_on_train_epoch_end=True,
+        )
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        """Point the checkpoint folder at the trainer's root folder."""
+        if self.dirpath is None:
+            self.dirpath = str(Path(trainer.default_root_dir))
+        super().setup(trainer, pl_module, stage)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Save the final state too (``max_steps`` can stop mid-epoch)."""
+        if not trainer.fast_dev_run and not trainer.sanity_checking:
+            self._save_checkpoint(trainer, str(Path(self.dirpath) / f"{self.filename}.ckpt"))

@@ -1,0 +1,41 @@
+"""Learning-rate schedule: linear warmup then cosine decay, stepped every optimiser step."""
+
+from __future__ import annotations
+
+import math
+
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LRScheduler
+
+
+def warmup_cosine_factor(step: int, warmup_steps: int, total_steps: int, min_ratio: float) -> float:
+    """Multiplier of the base lr at ``step``: 0 -> 1 over warmup, cosine to ``min_ratio`` at the end."""
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = min((step - warmup_steps) / max(total_steps - warmup_steps, 1), 1.0)
+    return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class WarmupCosine(LRScheduler):
+    """Warmup + cosine; after ``total_steps`` the lr stays at ``min_ratio`` * base lr.
+
+    Set ``total_steps`` to ``trainer.max_steps`` (configs do). Step it every optimiser step
+    (FuturePredictionModule does: ``interval: step``).
+
+    Args:
+        optimizer: the wrapped optimiser.
+        warmup_steps: steps of linear warmup.
+        total_steps: step at which the cosine reaches its minimum.
+        min_ratio: final lr as a fraction of the base lr.
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, *, warmup_steps: int = 100, total_steps: int = 1000, min_ratio: float = 0.05
+    ) -> None:
+        self.warmup_steps, self.total_steps, self.min_ratio = warmup_steps, total_steps, min_ratio
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        """Learning rates at ``self.last_epoch`` (which counts steps here)."""
+        f = warmup_cosine_factor(self.last_epoch, self.warmup_steps, self.total_steps, self.min_ratio)
+        return [base * f for base in self.base_lrs]

@@ -1,0 +1,46 @@
+"""Figures and animations of frames, predictions and surprise, for notebooks and loggers.
+
+Functions take plain tensors or arrays (uint8 (T, C, H, W) frames, 1-D surprise arrays) and
+return matplotlib figures or files; they never train a model or read a dataset themselves.
+"""
+
+from physpred.viz.files import save_figure
+from physpred.viz.frames import figure_to_array, to_hwc, to_uint8_frames
+from physpred.viz.plots import (
+    candidate_energies,
+    frame_grid,
+    latent_traversal,
+    metric_bars,
+    prediction_strip,
+)
+from physpred.viz.predictions import (
+    latent_rollouts,
+    patches_to_frames,
+    predict_frames,
+    traversal_latents,
+)
+from physpred.viz.probes import divergence_frame, quadruplet_strip
+from physpred.viz.rollout import save_rollout, side_by_side
+from physpred.viz.surprise import surprise_curve, thumbnail_indices
+
+__all__ = [
+    "candidate_energies",
+    "divergence_frame",
+    "figure_to_array",
+    "frame_grid",
+    "latent_rollouts",
+    "latent_traversal",
+    "metric_bars",
+    "patches_to_frames",
+    "predict_frames",
+    "prediction_strip",
+    "quadruplet_strip",
+    "save_figure",
+    "save_rollout",
+    "side_by_side",
+    "surprise_curve",
+    "thumbnail_indices",
+    "to_hwc",
+    "traversal_latents",
+    "to_uint8_frames",
+]

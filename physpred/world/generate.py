@@ -1,0 +1,310 @@
+"""Make training videos and probe sets: seeds, parallel workers, resume.
+
+Each video's or quadruplet's seed derives from (seed, domain, index) only, so output is the same
+whatever the number of workers, and probe scenes (domain ``probe/<block>``) never repeat training
+scenes (domain ``train``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.pool
+import os
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from physpred.world.probes import BLOCKS, Clip, Setting
+from physpred.world.render import render_video
+from physpred.world.samplers import training_scene
+from physpred.world.scenes import pixels_per_unit
+from physpred.world.simulate import simulate
+from physpred.world.splice import differing_frames
+from physpred.world.writers import (
+    fresh_folder,
+    read_manifest,
+    write_manifest,
+    write_mp4,
+    write_png_movie,
+)
+
+GRAVITY = 200.0
+"""Default gravity in world units per second squared (pixels at size 128, zoom 1)."""
+MANIFEST_EVERY_S = 5.0
+"""Seconds between manifest rewrites during a run, so an interrupted run keeps its progress."""
+
+
+class WorldError(ValueError):
+    """A problem the user can fix; the message names the option."""
+
+
+def derive_seed(seed: int, domain: str, index: int) -> int:
+    """A 32-bit seed for item ``index`` of ``domain`` ("train", "probe/O1", ...)."""
+    entropy = [seed, zlib.crc32(domain.encode()), index]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """One training video to make."""
+
+    out: Path
+    index: int
+    frames: int
+    size: int
+    fps: int
+    seed: int
+    gravity: float
+
+
+def video_path(index: int) -> str:
+    """Path of training video ``index`` relative to the output folder."""
+    return f"videos/{index:06d}.mp4"
+
+
+def make_video(job: VideoJob) -> dict:
+    """Simulate, render and write one training video; returns its manifest entry."""
+    seed = derive_seed(job.seed, "train", job.index)
+    scene = training_scene(np.random.default_rng(seed), job.frames, job.fps, job.gravity)
+    frames = render_video(scene, simulate(scene, job.frames, job.fps), job.size, job.fps)
+    write_mp4(job.out / video_path(job.index), frames, job.fps)
+    return {
+        "path": video_path(job.index),
+        "frames": job.frames,
+        "fps": job.fps,
+        "size": job.size,
+        "seed": seed,
+        "kind": scene.kind,
+        "objects": len(scene.things),
+        "gravity_px": round(job.gravity * pixels_per_unit(scene.look, job.size), 6),
+    }
+
+
+def _quiet_worker() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)  # parallelism comes from processes; threads would oversubscribe
+
+
+def _run(function: Callable, jobs: Sequence, workers: int) -> Iterable:
+    """Results of ``function`` over ``jobs`` as they finish (any order)."""
+    if workers == 1 or len(jobs) <= 1:
+        return map(function, jobs)
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(min(workers, len(jobs)), initializer=_quiet_worker)
+    return _closing(pool, pool.imap_unordered(function, jobs, chunksize=2))
+
+
+def _closing(pool: multiprocessing.pool.Pool, results: Iterable) -> Iterable:
+    """Yield from ``results``, then close the pool (also when the caller stops early)."""
+    with pool:
+        yield from results
+
+
+def check_writable(out: Path, option: str = "--out") -> None:
+    """Raise :class:`WorldError` unless ``out`` can be created and written to."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise WorldError(
+            f"{option} {out}: cannot write there ({error.strerror}); choose a writable folder"
+        ) from None
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if value <= 0:
+            raise WorldError(f"--{name} must be a positive number, got {value}")
+
+
+def generate_videos(
+    out: str | Path,
+    videos: int,
+    frames: int = 64,
+    size: int = 64,
+    fps: int = 15,
+    seed: int = 0,
+    workers: int = 2,
+    gravity: float = GRAVITY,
+    progress: bool = True,
+) -> Path:
+    """Write ``videos`` training videos to ``out/videos`` and list them in ``out/manifest.jsonl``.
+
+    Videos already listed in the manifest and present on disk are kept (resume).
+
+    Args:
+        out: output folder.
+        videos: number of videos.
+        frames: frames per video.
+        size: frame height and width in pixels (even).
+        fps: frames per second; one frame is 1/fps seconds of simulated time.
+        seed: root seed.
+        workers: worker processes.
+        gravity: world units per second squared.
+        progress: show a progress bar.
+
+    Returns:
+        The manifest's path.
+    """
+    _check_positive(videos=videos, frames=frames, size=size, fps=fps, workers=workers)
+    if size % 2:
+        raise WorldError(f"--size must be even (H.264 yuv420p), got {size}")
+    out = Path(out)
+    check_writable(out)
+    (out / "videos").mkdir(exist_ok=True)
+    manifest = out / "manifest.jsonl"
+    done = {e["path"]: e for e in read_manifest(manifest) if (out / e["path"]).exists()}
+    for entry in done.values():
+        if (entry["frames"], entry["size"], entry["fps"]) != (frames, size, fps):
+            raise WorldError(
+                f"--out {out} already holds videos of {entry['frames']} frames, size {entry['size']}, "
+                f"fps {entry['fps']}; pass those options or choose another --out"
+            )
+    jobs = [
+        VideoJob(out, i, frames, size, fps, seed, gravity)
+        for i in range(videos)
+        if video_path(i) not in done or done[video_path(i)]["seed"] != derive_seed(seed, "train", i)
+    ]
+    last_write = time.monotonic()
+    try:
+        for entry in tqdm(
+            _run(make_video, jobs, workers),
+            total=len(jobs),
+            desc="videos",
+            unit="video",
+            disable=not progress,
+        ):
+            done[entry["path"]] = entry
+            if time.monotonic() - last_write > MANIFEST_EVERY_S:
+                write_manifest(manifest, done.values())
+                last_write = time.monotonic()
+    finally:
+        write_manifest(manifest, done.values())
+    return manifest
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """One quadruplet to make."""
+
+    folder: Path
+    block: str
+    name: str
+    seed: int
+    setting: Setting
+
+
+def _headers(clips: list[Clip], job: ProbeJob, seed: int) -> list[dict]:
+    partner = {(c.pair, c.is_possible): c for c in clips}
+    return [
+        {
+            "is_possible": c.is_possible,
+            "block": job.block,
+            "scene": job.name,
+            "pair": c.pair,
+            "event": c.event,
+            # Frames where this movie and its pair partner differ: the violation (or, in the
+            # possible movie, where it would have been).
+            "violation_frames": differing_frames(
+                c.frames, partner[(c.pair, not c.is_possible)].frames
+            ),
+            "seed": seed,
+            "frames": job.setting.frames,
+            "size": job.setting.size,
+            "fps": job.setting.fps,
+            "gravity_px": round(c.gravity_px, 6),
+        }
+        for c in clips
+    ]
+
+
+def make_quadruplet(job: ProbeJob) -> str:
+    """Build one quadruplet and publish its folder ``<block>/<NN>``; returns ``<block>/<NN>``."""
+    index = int(job.name.split("/")[1]) - 1
+    seed = derive_seed(job.seed, f"probe/{job.block}", index)
+    rng = np.random.default_rng(seed)
+    clips = BLOCKS[job.block](job.setting, rng)
+    numbers = rng.permutation(len(clips)) + 1  # movie numbers never reveal the label
+    temporary = fresh_folder(job.folder)
+    for clip, header, number in zip(clips, _headers(clips, job, seed), numbers, strict=True):
+        write_png_movie(temporary / str(number), clip.frames, header)
+    os.replace(temporary, job.folder)
+    return job.name
+
+
+def parse_blocks(blocks: str | Sequence[str]) -> list[str]:
+    """Block names from "O1,G1" or a list; raises :class:`WorldError` naming the known ones."""
+    names = [b.strip() for b in blocks.split(",")] if isinstance(blocks, str) else list(blocks)
+    unknown = [b for b in names if b not in BLOCKS]
+    if unknown or not names:
+        raise WorldError(
+            f"--blocks: unknown block {', '.join(unknown) or '(none)'}; known blocks: {','.join(BLOCKS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def generate_probes(
+    out: str | Path,
+    scenes: int,
+    blocks: str | Sequence[str] = tuple(BLOCKS),
+    size: int = 128,
+    frames: int = 100,
+    seed: int = 1,
+    fps: int = 15,
+    workers: int = 2,
+    gravity: float = GRAVITY,
+    progress: bool = True,
+) -> list[str]:
+    """Write ``scenes`` quadruplets per block in the IntPhys dev layout under ``out``.
+
+    ``out/<block>/<NN>/<1..4>/scene/scene_001.png ...`` and ``status.json``; a quadruplet whose
+    folder exists is kept (resume).
+
+    Args:
+        out: output folder.
+        scenes: quadruplets per block.
+        blocks: block names, "O1,O2" or a list.
+        size: frame height and width in pixels.
+        frames: frames per movie (at least 48: events happen after frame 20).
+        seed: root seed.
+        fps: frames per second; one frame is 1/fps seconds of simulated time.
+        workers: worker processes.
+        gravity: world units per second squared.
+        progress: show a progress bar.
+
+    Returns:
+        The quadruplets made in this run, as ``<block>/<NN>``.
+    """
+    _check_positive(scenes=scenes, size=size, frames=frames, fps=fps, workers=workers)
+    if frames < 48:
+        raise WorldError(
+            f"--frames must be at least 48 for probes (violations come after frame 20), got {frames}"
+        )
+    if size < 32:
+        raise WorldError(
+            f"--size must be at least 32 for probes (objects must hide fully), got {size}"
+        )
+    names = parse_blocks(blocks)
+    out = Path(out)
+    check_writable(out)
+    setting = Setting(frames, size, fps, gravity)
+    digits = max(2, len(str(scenes)))
+    jobs = []
+    for block in names:
+        (out / block).mkdir(exist_ok=True)
+        for i in range(1, scenes + 1):
+            name = f"{block}/{i:0{digits}d}"
+            if not (out / name).exists():
+                jobs.append(ProbeJob(out / name, block, name, seed, setting))
+    results = _run(make_quadruplet, jobs, workers)
+    return sorted(
+        tqdm(results, total=len(jobs), desc="quadruplets", unit="scene", disable=not progress)
+    )

@@ -1,0 +1,286 @@
+"""Matched possible / impossible movies for each probe block.
+
+Every block gives four movies from one scene: two pairs of (possible, impossible).
+
+- O1-O3 splice two possible renders A and B at frames where they are byte-identical (the object
+  is hidden), so every frame of the impossible C and D is a frame of A or B; pairs (A, C), (B, D).
+- G1, S1, I1 script a change into a simulation; each impossible movie shares every frame with
+  its possible partner up to the violation. The two pairs are balanced for motion: in one the
+  impossible movie moves more than the possible one, in the other less, so that a predictor that
+  copies the last frame is at chance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from physpred.world import samplers
+from physpred.world.render import render_video
+from physpred.world.scenes import Scene, pixels_per_unit
+from physpred.world.simulate import PassThrough, Trajectory, simulate
+from physpred.world.splice import (
+    change_velocity_after,
+    first_divergence,
+    first_moving_frame,
+    freeze_after,
+    hidden_runs,
+    same_frames,
+)
+
+MAX_TRIES = 50
+"""Scenes drawn per quadruplet before giving up (a draw fails when, e.g., the object is never
+fully hidden at a small size)."""
+
+EARLIEST_VIOLATION = 20
+"""0-based frame before which no violation may start: models need context first."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How movies are made: frames T, size in pixels, frames per second, gravity in units/s²."""
+
+    frames: int
+    size: int
+    fps: float
+    gravity: float
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One movie of a quadruplet before it is written.
+
+    Attributes:
+        frames: (T, H, W, 3) uint8.
+        is_possible: the label.
+        pair: 1 or 2; the possible and impossible movie of a pair share a prefix.
+        event: what happens, e.g. "vanish" (for plots and debugging, not a label).
+        gravity_px: gravity in pixels per second squared in these frames (zoom included).
+    """
+
+    frames: np.ndarray
+    is_possible: bool
+    pair: int
+    event: str
+    gravity_px: float
+
+
+class ProbeFailure(RuntimeError):
+    """No valid scene was found in :data:`MAX_TRIES` draws."""
+
+
+def _gravity_px(scene: Scene, setting: Setting) -> float:
+    return setting.gravity * pixels_per_unit(scene.look, setting.size)
+
+
+def _render(
+    scene: Scene, trajectory: Trajectory, setting: Setting, hidden: frozenset[int] = frozenset()
+) -> np.ndarray:
+    return render_video(scene, trajectory, setting.size, setting.fps, hidden)
+
+
+def _spliced(a: np.ndarray, b: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """A with frames [start, stop) taken from B."""
+    out = a.copy()
+    out[start:stop] = b[start:stop]
+    return out
+
+
+def _occluded_pair(
+    setting: Setting, rng: np.random.Generator, swap_shape: bool
+) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """A and B of O1 (B has no object) or O2 (B has a box), the first fully hidden frame, and
+    gravity in pixels."""
+    for _ in range(MAX_TRIES):
+        shape = "ball" if swap_shape else None
+        scene = samplers.occlusion(
+            rng, setting.frames, setting.fps, setting.gravity, shape=shape, moving_screen=False
+        )
+        trajectory = simulate(scene, setting.frames, setting.fps)
+        a = _render(scene, trajectory, setting)
+        if swap_shape:
+            box = replace(scene.things[0], shape="box")
+            still = replace(trajectory, angles=np.zeros_like(trajectory.angles))
+            b = _render(replace(scene, things=(box,)), still, setting)
+        else:
+            b = _render(scene, trajectory, setting, hidden=frozenset({0}))
+        hidden = hidden_runs(same_frames(a, b))
+        if hidden and hidden[0][1] >= EARLIEST_VIOLATION:  # the violation starts at its end
+            return a, b, hidden[0][0], _gravity_px(scene, setting)
+    raise ProbeFailure("no occlusion scene hid the object completely; try a larger --size")
+
+
+def object_permanence(setting: Setting, rng: np.random.Generator) -> list[Clip]:
+    """O1: A object passes behind a screen, B no object, C = A then B (vanishes), D = B then A."""
+    a, b, cut, g = _occluded_pair(setting, rng, swap_shape=False)
+    return [
+        Clip(a, True, 1, "object", g),
+        Clip(_spliced(a, b, cut, len(a)), False, 1, "vanish", g),
+        Clip(b, True, 2, "no_object", g),
+        Clip(_spliced(b, a, cut, len(a)), False, 2, "appear", g),
+    ]
+
+
+def shape_constancy(setting: Setting, rng: np.random.Generator) -> list[Clip]:
+    """O2: A ball, B box on the same path; C = A then B, D = B then A (shape changes unseen)."""
+    a, b, cut, g = _occluded_pair(setting, rng, swap_shape=True)
+    return [
+        Clip(a, True, 1, "ball", g),
+        Clip(_spliced(a, b, cut, len(a)), False, 1, "ball_to_box", g),
+        Clip(b, True, 2, "box", g),
+        Clip(_spliced(b, a, cut, len(a)), False, 2, "box_to_ball", g),
+    ]
+
+
+def continuity(setting: Setting, rng: np.random.Generator) -> list[Clip]:
+    """O3: two screens; C skips the gap (teleports), D shows the object only in the gap."""
+    for _ in range(MAX_TRIES):
+        scene = samplers.gap(rng, setting.frames, setting.fps, setting.gravity)
+        trajectory = simulate(scene, setting.frames, setting.fps)
+        a = _render(scene, trajectory, setting)
+        b = _render(scene, trajectory, setting, hidden=frozenset({0}))
+        hidden = hidden_runs(same_frames(a, b))
+        if len(hidden) >= 2 and hidden[0][1] >= EARLIEST_VIOLATION:
+            start, stop = hidden[0][1], hidden[1][0]  # the object is in the gap
+            g = _gravity_px(scene, setting)
+            return [
+                Clip(a, True, 1, "object", g),
+                Clip(_spliced(a, b, start, stop), False, 1, "teleport", g),
+                Clip(b, True, 2, "no_object", g),
+                Clip(_spliced(b, a, start, stop), False, 2, "gap_only", g),
+            ]
+    raise ProbeFailure(
+        "no two-screen scene hid the object behind both screens; try a larger --size"
+    )
+
+
+def _twin_scenes(
+    rng: np.random.Generator,
+    make: Callable[[np.random.Generator, object], Scene],
+    first: object,
+    second: object,
+) -> tuple[Scene, Scene]:
+    """Two scenes from the same draws except one scripted argument."""
+    seed = int(rng.integers(2**63))
+    return make(np.random.default_rng(seed), first), make(np.random.default_rng(seed), second)
+
+
+def gravity_support(setting: Setting, rng: np.random.Generator) -> list[Clip]:
+    """G1: pair 1 the support slides away (falls / floats); pair 2 it moves a little
+    (stays / falls through it)."""
+    f, fps = setting.frames, setting.fps
+    for _ in range(MAX_TRIES):
+        away, short = _twin_scenes(
+            rng, lambda r, m: samplers.support(r, f, fps, setting.gravity, move=m), "away", "short"
+        )
+        falls = simulate(away, f, fps)
+        drop = first_moving_frame(falls, 0)
+        stays = simulate(short, f, fps)
+        motion = short.slabs[0].motion
+        through_at = motion.stop + int(rng.integers(3, 10))
+        if drop is None or not EARLIEST_VIOLATION <= drop < f - 10 or through_at >= f - 10:
+            continue
+        if first_moving_frame(stays, 0, tolerance=0.5) is not None:
+            continue  # the load slipped off: pair 2's possible movie must stay put
+        through = simulate(short, f, fps, passes=(PassThrough(0, "support", through_at),))
+        g = _gravity_px(away, setting)
+        return [
+            Clip(_render(away, falls, setting), True, 1, "falls", g),
+            Clip(_render(away, freeze_after(falls, 0, drop), setting), False, 1, "floats", g),
+            Clip(_render(short, stays, setting), True, 2, "stays", g),
+            Clip(_render(short, through, setting), False, 2, "falls_through", g),
+        ]
+    raise ProbeFailure("no support scene dropped its load inside the movie; try more --frames")
+
+
+def solidity(setting: Setting, rng: np.random.Generator) -> list[Clip]:
+    """S1: pair 1 a dull object bounces off a wall / passes through it; pair 2 a bouncy one
+    bounces / sticks inside the wall."""
+    f, fps = setting.frames, setting.fps
+    dull, bouncy = float(rng.uniform(0.15, 0.35)), float(rng.uniform(0.8, 0.95))
+    for _ in range(MAX_TRIES):
+        soft, hard = _twin_scenes(
+            rng,
+            lambda r, e: samplers.bounce(r, f, fps, setting.gravity, elasticity=e),
+            dull,
+            bouncy,
+        )
+        ghost = (PassThrough(0, "wall", 0),)
+        soft_bounce, soft_through = simulate(soft, f, fps), simulate(soft, f, fps, passes=ghost)
+        hard_bounce, hard_through = simulate(hard, f, fps), simulate(hard, f, fps, passes=ghost)
+        contact = first_divergence(soft_bounce, soft_through, 0)
+        hard_contact = first_divergence(hard_bounce, hard_through, 0)
+        if contact is None or hard_contact is None or not EARLIEST_VIOLATION <= contact < f - 10:
+            continue
+        wall = hard.slabs[0]
+        direction = np.sign(hard.things[0].velocity[0])
+        depth = direction * (hard_through.positions[:, 0, 0] - wall.position[0])
+        inside = np.flatnonzero(depth > -0.5 * max(abs(x) for x, _ in wall.vertices))
+        stuck_at = max(int(inside[0]), hard_contact) + 1  # its centre is past the wall's face
+        g = _gravity_px(soft, setting)
+        return [
+            Clip(_render(soft, soft_bounce, setting), True, 1, "bounces", g),
+            Clip(_render(soft, soft_through, setting), False, 1, "passes_through", g),
+            Clip(_render(hard, hard_bounce, setting), True, 2, "bounces", g),
+            Clip(
+                _render(hard, freeze_after(hard_through, 0, stuck_at), setting),
+                False,
+                2,
+                "stuck_in_wall",
+                g,
+            ),
+        ]
+    raise ProbeFailure("no wall scene had its collision inside the movie; try more --frames")
+
+
+def inertia(setting: Setting, rng: np.random.Generator) -> list[Clip]:
+    """I1: an object slides at constant speed; pair 1 (fast) it stops dead, pair 2 (slow) it
+    suddenly speeds up, staying in view to the end so that it moves more than the possible one."""
+    f, fps = setting.frames, setting.fps
+    fast, slow = float(rng.uniform(30.0, 45.0)), float(rng.uniform(5.0, 9.0))
+    for _ in range(MAX_TRIES):
+        one, two = _twin_scenes(
+            rng, lambda r, v: samplers.roll(r, f, fps, setting.gravity, speed=v), fast, slow
+        )
+        roll_one, roll_two = simulate(one, f, fps), simulate(two, f, fps)
+        change = int(rng.uniform(max(20, 0.25 * f), max(24, 0.4 * f)))
+        # The change must be seen: the object is still well inside the world at that frame.
+        x = roll_one.positions[change, 0, 0]
+        if not 20.0 < x < 108.0 or change >= f - 10:
+            continue
+        # Speed it up as much as the room left in view allows (up to 3x), so that it is still
+        # moving in the last frame: then it moves more than in the possible movie.
+        direction = float(np.sign(two.things[0].velocity[0]))
+        x_change = roll_two.positions[change, 0, 0]
+        travelled = direction * (roll_two.positions[-1, 0, 0] - x_change)
+        room = 112.0 - x_change if direction > 0 else x_change - 16.0
+        factor = min(3.0, room / travelled)
+        if factor < 1.7:
+            continue
+        g = _gravity_px(one, setting)
+        return [
+            Clip(_render(one, roll_one, setting), True, 1, "rolls", g),
+            Clip(_render(one, freeze_after(roll_one, 0, change), setting), False, 1, "stops", g),
+            Clip(_render(two, roll_two, setting), True, 2, "rolls", g),
+            Clip(
+                _render(two, change_velocity_after(roll_two, 0, change, factor), setting),
+                False,
+                2,
+                "speeds_up",
+                g,
+            ),
+        ]
+    raise ProbeFailure("no rolling scene kept the object in view; try more --frames")
+
+
+BLOCKS: dict[str, Callable[[Setting, np.random.Generator], list[Clip]]] = {
+    "O1": object_permanence,
+    "O2": shape_constancy,
+    "O3": continuity,
+    "G1": gravity_support,
+    "S1": solidity,
+    "I1": inertia,
+}
+"""Probe blocks by name; each returns four clips, two pairs of (possible, impossible)."""

@@ -1,0 +1,106 @@
+"""Files: H.264 mp4, manifest.jsonl and IntPhys-layout PNG movies, all written atomically.
+
+Every file is written under a temporary name in its final folder and then ``os.replace``d, so an
+interrupted run never leaves a half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+CRF = 18
+"""x264 constant rate factor: low, so compression artefacts stay below the render noise."""
+KEYFRAME_INTERVAL = 16
+"""Frames between keyframes: short, so random access into a clip decodes few frames."""
+PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
+"""Fast PNG encoding: render noise defeats PNG's filters, so trying them is wasted time."""
+
+
+def temporary_name(path: Path) -> Path:
+    """Hidden sibling of ``path`` to write first; a rerun overwrites what an interrupted run left."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
+    """Encode frames as H.264 (yuv420p) mp4 at ``path``.
+
+    Args:
+        path: destination; its folder must exist.
+        frames: (T, H, W, 3) uint8 RGB, H and W even.
+        fps: frames per second.
+    """
+    temporary = temporary_name(path)
+    with av.open(str(temporary), mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {
+            "crf": str(CRF),
+            "preset": "ultrafast",
+            "g": str(KEYFRAME_INTERVAL),
+            # Byte-identical reruns: x264's macroblock tree (rate-control lookahead) gives different
+            # bytes from run to run on these tiny frames, and so do its threads (pinned here so a
+            # faster preset cannot bring them back). Parallelism comes from the worker processes.
+            "threads": "1",
+            "x264-params": "mbtree=0:rc-lookahead=0",
+        }
+        for image in frames:
+            # OpenCV's I420 is BT.601 limited range, what decoders assume; faster than swscale.
+            yuv = cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)  # (H * 3 / 2, W)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")))
+        container.mux(stream.encode())
+    os.replace(temporary, path)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    temporary = temporary_name(path)
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def read_manifest(path: Path) -> list[dict]:
+    """Entries of a manifest.jsonl, or [] when it does not exist."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def write_manifest(path: Path, entries: Iterable[dict]) -> None:
+    """Rewrite a manifest.jsonl atomically, one JSON object per line, sorted by path."""
+    lines = [json.dumps(e, sort_keys=True) for e in sorted(entries, key=lambda e: e["path"])]
+    write_text(path, "".join(f"{line}\n" for line in lines))
+
+
+def write_png_movie(folder: Path, frames: np.ndarray, header: dict) -> None:
+    """Write one probe movie in the IntPhys layout: ``scene/scene_001.png ...`` and status.json.
+
+    Args:
+        folder: the movie's folder, e.g. ``O1/01/3`` (created).
+        frames: (T, H, W, 3) uint8 RGB.
+        header: the ``header`` object of status.json.
+    """
+    scene = folder / "scene"
+    scene.mkdir(parents=True, exist_ok=True)
+    digits = max(3, len(str(len(frames))))
+    for t, image in enumerate(frames, start=1):
+        cv2.imwrite(str(scene / f"scene_{t:0{digits}d}.png"), image[..., ::-1], PNG_PARAMS)
+    (folder / "status.json").write_text(json.dumps({"header": header}, sort_keys=True))
+
+
+def fresh_folder(path: Path) -> Path:
+    """An empty temporary folder beside ``path`` (see :func:`temporary_name`) to fill and then
+    ``os.replace`` onto ``path``."""
+    temporary = temporary_name(path)
+    if temporary.exists():
+        shutil.rmtree(temporary)
+    temporary.mkdir(parents=True)
+    return temporary

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make demo`: generate a small world, train the demo model, probe it against two controls.
+#
+# Environment: DEMO_DIR (default runs/demo), DEMO_DATA (default data/demo), and `physpred` on
+# PATH (the Makefile puts .venv/bin first). Generated data is reused when present (delete
+# $DEMO_DATA to regenerate); the model is always retrained.
+# Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last}/{scores.csv,report.json,*.png}.
+set -euo pipefail
+
+DEMO_DIR=${DEMO_DIR:-runs/demo}
+DEMO_DATA=${DEMO_DATA:-data/demo}
+
+step() { printf '\n== %s\n' "$*"; }
+
+# generate DIR COMMAND...: run COMMAND --out DIR.partial, then rename it; reuse DIR if present.
+generate() {
+  local dir=$1
+  shift
+  if [[ -d $dir ]]; then
+    echo "reusing $dir (delete it to regenerate)"
+    return
+  fi
+  rm -rf "$dir.partial"
+  "$@" --out "$dir.partial"
+  mv "$dir.partial" "$dir"
+}
+
+step "training videos -> $DEMO_DATA/train"
+generate "$DEMO_DATA/train" physpred world videos --videos 1500 --frames 64 --size 64 --seed 0
+
+step "probes -> $DEMO_DATA/probes_dev (seed 1), $DEMO_DATA/probes_test (seed 2)"
+generate "$DEMO_DATA/probes_dev" physpred world probes --scenes 10 --size 128 --frames 100 --seed 1
+generate "$DEMO_DATA/probes_test" physpred world probes --scenes 10 --size 128 --frames 100 --seed 2
+
+step "train -> $DEMO_DIR/model.ckpt"
+physpred fit -c configs/demo.yaml --data.root "$DEMO_DATA/train" --trainer.default_root_dir "$DEMO_DIR"
+
+step "probe the model and the two controls on the test probes"
+probe() { physpred probe --ckpt "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test" --stride 4 "$@"; }
+probe --out "$DEMO_DIR/probe"
+probe --out "$DEMO_DIR/probe_untrained" --baseline untrained
+probe --out "$DEMO_DIR/probe_copy_last" --baseline copy-last
+
+step "comparison (chance is 0.5; the controls must stay near it)"
+physpred probe compare "$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last"

@@ -1,0 +1,116 @@
+"""Draw the README's two figures from a trained model: predictions and surprise curves.
+
+    python scripts/readme_figures.py --ckpt runs/demo/model.ckpt --decoder runs/decoder/model.ckpt \
+        --videos data/demo/train --probes data/demo/probes_test --out docs/figures
+
+writes ``OUT/predictions.png`` (context | true future | predicted future of the clip with the
+most motion among the first ``--clips``) and ``OUT/surprise.png`` (surprise over time of one
+probe block, possible against impossible). Representation-space models need ``--decoder``
+(``physpred fit -c configs/decoder.yaml ...``) to show their predictions.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from physpred import viz
+from physpred.data import ProbeDataset, VideoClipDataset
+from physpred.data.clips import split_clip
+from physpred.eval.surprise import window_surprise
+from physpred.lit import FuturePredictionModule
+from physpred.lit.decoder import DecoderModule
+
+DPI = 90  # small committed PNGs
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ckpt", type=Path, required=True, help="model checkpoint (physpred fit)")
+    parser.add_argument("--decoder", type=Path, help="DecoderModule checkpoint for that model")
+    parser.add_argument(
+        "--videos", type=Path, required=True, help="videos folder (physpred world videos)"
+    )
+    parser.add_argument(
+        "--probes", type=Path, required=True, help="probe set (physpred world probes)"
+    )
+    parser.add_argument(
+        "--block", default="O1", help="probe block of the surprise figure (default O1)"
+    )
+    parser.add_argument(
+        "--clips", type=int, default=32, help="clips searched for motion (default 32)"
+    )
+    parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="output folder")
+    return parser
+
+
+def most_moving_clip(clips: VideoClipDataset, count: int) -> torch.Tensor:
+    """The clip (T, 3, S, S) among the last ``count`` whose frames change most (likely val clips)."""
+    candidates = [clips[len(clips) - 1 - i] for i in range(min(count, len(clips)))]
+    motion = [clip.float().diff(dim=0).abs().mean().item() for clip in candidates]
+    return candidates[motion.index(max(motion))]
+
+
+def predictions_figure(
+    model: FuturePredictionModule, decoder: DecoderModule | None, args: argparse.Namespace
+) -> Path:
+    clips = VideoClipDataset(
+        args.videos, model.context_frames, model.future_frames, model.frame_step, model.frame_size
+    )
+    context, future = split_clip(most_moving_clip(clips, args.clips)[None], model.context_frames)
+    predicted = viz.predict_frames(model, context, decoder=decoder)
+    if predicted is None:
+        raise SystemExit(
+            f"{args.ckpt} predicts representations: pass --decoder (configs/decoder.yaml)"
+        )
+    figure = viz.prediction_strip(context[0], future[0], predicted[0])
+    return viz.save_figure(figure, args.out / "predictions.png", dpi=DPI)
+
+
+def surprise_figure(model: FuturePredictionModule, args: argparse.Namespace) -> Path:
+    probes = ProbeDataset(args.probes, frame_size=model.frame_size)
+    movies = [
+        probes[i] for i, video in enumerate(probes.movies) if video.startswith(f"{args.block}/")
+    ]
+    if not movies:
+        raise SystemExit(f"{args.probes} has no movie of block {args.block}: pick another --block")
+    curves = {
+        movie.video: window_surprise(
+            model, movie.frames, model.frame_step, model.frame_step, 32, "infer"
+        )
+        for movie in movies
+    }
+    length = min(len(energies) for energies, _ in curves.values())
+    possible_id, impossible_id = next(p for p in probes.pairs if p[0].startswith(f"{args.block}/"))
+    by_id = {movie.video: movie for movie in movies}
+    figure = viz.surprise_curve(
+        curves[possible_id][1][:length],
+        [curves[m.video][0][:length] for m in movies if m.is_possible],
+        [curves[m.video][0][:length] for m in movies if m.is_possible is False],
+        violation_frames=viz.divergence_frame(
+            by_id[possible_id].frames, by_id[impossible_id].frames
+        ),
+        thumbnails=by_id[impossible_id].frames,
+        title=f"block {args.block}: surprise of the model, {len(movies)} movies",
+    )
+    return viz.save_figure(figure, args.out / "surprise.png", dpi=DPI)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    model = FuturePredictionModule.load_from_checkpoint(args.ckpt, map_location="cpu").eval()
+    decoder = (
+        None
+        if args.decoder is None
+        else DecoderModule.load_from_checkpoint(args.decoder, map_location="cpu").eval()
+    )
+    print(predictions_figure(model, decoder, args))
+    print(surprise_figure(model, args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""Training clips: layouts, clip contents, reproducibility, broken videos, loaders, augmentation."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import pytorch_lightning as pl
+import torch
+from conftest import index_frames, write_video
+
+from physpred.data import VideoAugmentation, VideoClipDataset, VideoDataModule, VideoReadError
+from physpred.data.datamodule import EpochSampler, split_train_val
+from physpred.data.timing import DataWaitMonitor
+
+
+def clip_starts(dataset: VideoClipDataset, indices: range) -> list[int]:
+    """First source frame of each item's clip (frame i has red channel i)."""
+    return [int(dataset[i][0, 0, 0, 0]) for i in indices]
+
+
+@pytest.fixture
+def world_folder(tmp_path: Path) -> Path:
+    """A folder shaped like `physpred world videos` output: 4 videos of 30 frames + manifest."""
+    root = tmp_path / "world"
+    (root / "videos").mkdir(parents=True)
+    lines = []
+    for i in range(4):
+        write_video(root / "videos" / f"{i:06d}.mp4", index_frames(30, 32, 32))
+        record = {"path": f"videos/{i:06d}.mp4", "frames": 30, "fps": 15, "size": 32, "seed": i}
+        lines.append(json.dumps(record))
+    (root / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def test_clip_contents_follow_the_clip_arithmetic(world_folder: Path) -> None:
+    dataset = VideoClipDataset(world_folder, 3, 2, 4, 16)
+    assert len(dataset) == 4 and dataset.span == 17
+    clip = dataset[2]
+    assert clip.shape == (5, 3, 16, 16) and clip.dtype == torch.uint8
+    red = clip[:, 0, 0, 0].tolist()
+    assert [b - a for a, b in zip(red, red[1:], strict=False)] == [4, 4, 4, 4]
+    assert 0 <= red[0] <= 30 - 17
+    assert torch.equal(clip[:, 2, 0, 0], 255 - clip[:, 0, 0, 0])
+
+
+def test_clips_are_reproducible_and_change_with_epoch_and_seed(world_folder: Path) -> None:
+    dataset = VideoClipDataset(world_folder, 2, 1, 1, 16, clips_per_video=5)
+    assert len(dataset) == 20
+    first = clip_starts(dataset, range(20))
+    assert clip_starts(dataset, range(20)) == first
+    assert clip_starts(dataset, range(20, 40)) != first  # epoch 1
+    other_seed = VideoClipDataset(world_folder, 2, 1, 1, 16, clips_per_video=5, seed=1)
+    assert clip_starts(other_seed, range(20)) != first
+    assert len(list(dataset)) == 20
+
+
+def test_scanned_folder_mixed_sizes_and_short_videos(
+    make_video: Callable[..., Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_video("mixed/a.mp4", 25, height=32, width=40, fps=10)
+    make_video("mixed/sub/b.mp4", 12, height=40, width=64, fps=30)
+    make_video("mixed/c.mp4", 4)  # shorter than one clip
+    make_video("mixed/d.mp4", 5)  # shorter than one clip
+    with caplog.at_level(logging.WARNING, logger="physpred.data"):
+        dataset = VideoClipDataset(tmp_path / "mixed", 4, 2, 2, 24)
+    assert [p.name for p, _ in dataset.videos] == ["a.mp4", "b.mp4"]
+    assert [r.getMessage() for r in caplog.records if "shorter" in r.getMessage()] == [
+        "skipping 2 of 4 videos shorter than one clip (11 frames), e.g. "
+        f"{tmp_path / 'mixed' / 'c.mp4'}, {tmp_path / 'mixed' / 'd.mp4'}"
+    ]
+    assert {tuple(dataset[i].shape) for i in range(2)} == {(6, 3, 24, 24)}
+
+
+def test_no_usable_video_is_an_error(make_video: Callable[..., Path], tmp_path: Path) -> None:
+    make_video("tiny/a.mp4", 3)
+    with pytest.raises(ValueError, match="shorter clip"):
+        VideoClipDataset(tmp_path / "tiny", 4, 2, 1, 16)
+    with pytest.raises(FileNotFoundError, match="accepted layouts"):
+        VideoClipDataset(tmp_path / "nowhere", 4, 2, 1, 16)
+
+
+def test_broken_videos_skipped_or_raised(
+    make_video: Callable[..., Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = make_video("set/good.mp4", 40)
+    (tmp_path / "set" / "empty.mp4").touch()
+    cut = write_video(tmp_path / "set" / "cut.mp4", index_frames(40), faststart=True)
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 3])  # opens; most frames are gone
+    with caplog.at_level(logging.WARNING, logger="physpred.data"):
+        dataset = VideoClipDataset(tmp_path / "set", 8, 4, 2, 16, clips_per_video=4)
+        assert {p.name for p, _ in dataset.videos} == {"cut.mp4", "good.mp4"}
+        clips = [dataset[i] for i in range(len(dataset))]  # every clip of cut.mp4 is redrawn
+    assert all(c.shape == (12, 3, 16, 16) for c in clips)
+    assert {p.name for p in dataset.skipped} == {"empty.mp4", "cut.mp4"}
+    broken = [r.getMessage() for r in caplog.records if "broken" in r.getMessage()]
+    assert len(broken) == 2  # once per path
+    with pytest.raises(VideoReadError, match="empty.mp4"):
+        VideoClipDataset(tmp_path / "set", 8, 4, 2, 16, on_error="raise")
+    good.unlink()
+    (tmp_path / "set" / "empty.mp4").unlink()
+    strict = VideoClipDataset(tmp_path / "set", 8, 4, 2, 16, on_error="raise")
+    with pytest.raises(VideoReadError, match="cut.mp4"):
+        [strict[i] for i in range(4)]  # noqa: B018 (some start lies past the cut)
+
+
+def test_epoch_sampler_and_split() -> None:
+    sampler = EpochSampler(5, seed=0)
+    epoch0 = list(sampler)
+    epoch1 = list(sampler)  # no set_epoch: the next pass is the next epoch
+    sampler.set_epoch(3)
+    epoch3 = list(sampler)
+    assert sorted(epoch0) == [0, 1, 2, 3, 4] and sorted(epoch1) == [5, 6, 7, 8, 9]
+    assert sorted(epoch3) == [15, 16, 17, 18, 19] and epoch3 != [i + 15 for i in epoch0]
+    sampler.set_epoch(0)
+    assert list(sampler) == epoch0
+    train, val = split_train_val(list(range(10)), 0.2, seed=0)
+    assert len(val) == 2 and sorted(train + val) == list(range(10))
+    assert split_train_val(list(range(10)), 0.2, seed=0) == (train, val)
+    assert split_train_val([1, 2], 0.0, seed=0) == ([1, 2], [])
+    with pytest.raises(ValueError, match="val_fraction"):
+        split_train_val([1], 0.5, seed=0)
+
+
+def test_datamodule_with_two_workers(world_folder: Path) -> None:
+    module = VideoDataModule(
+        str(world_folder),
+        context_frames=3,
+        future_frames=2,
+        frame_size=16,
+        batch_size=2,
+        num_workers=2,
+        val_fraction=0.25,
+        clips_per_video=2,
+    )
+    module.setup("fit")
+    assert (len(module.train_set), len(module.val_set)) == (6, 1)
+    loader = module.train_dataloader()
+    assert loader.persistent_workers
+    epoch0 = [batch for batch in loader]
+    loader.sampler.set_epoch(1)
+    epoch1 = [batch for batch in loader]
+    assert [tuple(b.shape) for b in epoch0] == [(2, 5, 3, 16, 16)] * 3
+    assert all(b.dtype == torch.uint8 for b in epoch0)
+    assert not all(torch.equal(a, b) for a, b in zip(epoch0, epoch1, strict=True))
+    val = module.val_dataloader()
+    assert torch.equal(next(iter(val)), next(iter(val)))
+
+
+def test_augmentation_same_on_every_frame_and_only_in_training(world_folder: Path) -> None:
+    torch.manual_seed(0)
+    frame = torch.randint(0, 256, (1, 1, 3, 16, 16), dtype=torch.uint8)
+    clips = frame.expand(4, 6, 3, 16, 16).contiguous()
+    out = VideoAugmentation(p=1.0)(clips)
+    assert out.shape == clips.shape and out.dtype == torch.uint8
+    assert (out == out[:, :1]).all()  # identical frames stay identical: one draw per clip
+    flip = VideoAugmentation(hflip=True, crop_scale=(1.0, 1.0), color_jitter=0.0, p=1.0)
+    assert torch.equal(flip(clips), clips.flip(-1))
+    module = VideoDataModule(str(world_folder), augmentation=flip, num_workers=0)
+    module.trainer = SimpleNamespace(training=False)
+    assert module.on_after_batch_transfer(clips, 0) is clips
+    module.trainer = SimpleNamespace(training=True)
+    assert torch.equal(module.on_after_batch_transfer(clips, 0), clips.flip(-1))
+
+
+class TinyModel(pl.LightningModule):
+    """One parameter, a loss over the batch: just enough to run the fit loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(()))
+        self.firsts: list[tuple[int, list[int]]] = []
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        self.firsts.append((self.current_epoch, batch[:, 0, 0, 0, 0].tolist()))
+        return (batch.float().mean() - self.weight) ** 2
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+@pytest.mark.filterwarnings("ignore:You passed in a `val_dataloader`", "ignore:.*treespec")
+def test_fit_loop_sets_the_epoch_and_logs_data_wait(world_folder: Path) -> None:
+    module = VideoDataModule(
+        str(world_folder),
+        context_frames=2,
+        future_frames=1,
+        frame_size=16,
+        batch_size=2,
+        num_workers=0,
+        val_fraction=0.0,
+        clips_per_video=3,
+    )
+    model = TinyModel()
+    trainer = pl.Trainer(
+        max_epochs=2,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[DataWaitMonitor()],
+    )
+    trainer.fit(model, module)
+    epochs = [[first for epoch, first in model.firsts if epoch == e] for e in (0, 1)]
+    assert len(epochs[0]) == len(epochs[1]) == 6 and epochs[0] != epochs[1]
+    assert 0.0 <= float(trainer.callback_metrics["train/data_wait_frac_epoch"]) <= 1.0

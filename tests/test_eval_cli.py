@@ -1,0 +1,88 @@
+"""``physpred probe``: one-line errors with exit status 2, and copy-last on real IntPhys movies."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from physpred.eval.cli import main
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--ckpt", "{tmp}/missing.ckpt"], "checkpoint {tmp}/missing.ckpt not found"),
+        (["--ckpt", "{tmp}/broken.ckpt"], "cannot load checkpoint {tmp}/broken.ckpt"),
+        (["--baseline", "untrained"], "--ckpt is required"),
+        (["--baseline", "copy-last", "--stride", "0"], "--stride must be >= 1"),
+        (["--baseline", "copy-last", "--data", "{tmp}/nowhere"], "probe data {tmp}/nowhere not found"),
+        (["--baseline", "copy-last", "--data", "{tmp}/empty"], "{tmp}/empty: no probe movies found"),
+    ],
+)
+def test_user_errors_are_one_line_naming_the_file(
+    argv: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "broken.ckpt").write_bytes(b"not a checkpoint")
+    (tmp_path / "empty").mkdir()
+    full = ["--data", "{tmp}/empty", "--out", "{tmp}/out", *argv]
+    status, out, err = run([a.format(tmp=tmp_path) for a in full], capsys)
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("physpred probe: ")
+    assert expected.format(tmp=tmp_path) in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_compare_needs_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["compare", str(tmp_path)], capsys)
+    assert status == 2 and f"{tmp_path}/report.json not found" in err
+
+
+def test_copy_last_on_the_real_intphys_example(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "probe"
+    argv = ["--baseline", "copy-last", "--data", str(shared_data / "intphys_example")]
+    argv += ["--out", str(out), "--frame-size", "32", "--stride", "3", "--bootstrap", "20"]
+    status, printed, _ = run(argv, capsys)
+    assert status == 0
+    assert sorted(p.name for p in out.iterdir()) == ["report.json", "scores.csv", "surprise_O1.png"]
+    rows = list(csv.DictReader((out / "scores.csv").open()))
+    assert [(r["video"], r["is_possible"]) for r in rows] == [
+        ("O1/01/1", "true"), ("O1/01/2", "true"), ("O1/01/3", "false"), ("O1/01/4", "false"),
+    ]
+    report = json.loads((out / "report.json").read_text())
+    assert report["baseline"] == "copy-last" and report["ckpt"] is None
+    assert report["settings"]["frame_size"] == 32 and report["settings"]["context"] == [8]
+    o1 = report["blocks"]["O1"]
+    assert (o1["n_movies"], o1["n_pairs"], o1["n_quads"]) == (4, 2, 1)  # pairs 1-3 and 2-4
+    assert o1["pairwise_acc_mean"] == 0.5  # copy-last sees no difference on this quadruplet
+    assert "pairwise_acc_mean" in printed.splitlines()[1]
+    status, printed, _ = run(["compare", str(out)], capsys)
+    assert status == 0 and printed.splitlines()[2].split()[1:] == ["0.500", "0.500"]
+
+
+def test_unlabelled_movies_are_scored_with_null_metrics(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = shared_data / "intphys_example" / "O1" / "01"
+    for movie in ("1", "3"):  # a test set: frames but no status.json
+        (tmp_path / "data" / "O1" / "01" / movie).mkdir(parents=True)
+        (tmp_path / "data" / "O1" / "01" / movie / "scene").symlink_to(source / movie / "scene")
+    argv = ["--baseline", "copy-last", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out")]
+    status, printed, _ = run([*argv, "--frame-size", "16", "--stride", "10", "--bootstrap", "5"], capsys)
+    assert status == 0
+    rows = list(csv.DictReader((tmp_path / "out" / "scores.csv").open()))
+    assert [r["is_possible"] for r in rows] == ["", ""]
+    o1 = json.loads((tmp_path / "out" / "report.json").read_text())["blocks"]["O1"]
+    assert (o1["n_movies"], o1["n_labelled"], o1["n_pairs"]) == (2, 0, 0)
+    assert o1["pairwise_acc_mean"] is None and o1["auroc_max"] is None
+    assert printed.splitlines()[2].split()[3:] == ["-"] * 5

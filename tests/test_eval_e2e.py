@@ -1,0 +1,77 @@
+"""End to end: generated probes, a two-step checkpoint, ``physpred probe`` with both controls."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from physpred.cli import main as physpred
+
+pytestmark = pytest.mark.slow
+BLOCKS = "O1,G1"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny probes (1 scene per block) and a checkpoint trained for 2 steps at 32 px."""
+    root = tmp_path_factory.mktemp("probe_e2e")
+    probes, videos, run = root / "probes", root / "videos", root / "run"
+    assert physpred(["world", "probes", "--out", str(probes), "--scenes", "1", "--blocks", BLOCKS,
+                     "--size", "64", "--frames", "48", "--workers", "1"]) == 0
+    assert physpred(["world", "videos", "--out", str(videos), "--videos", "6", "--frames", "24",
+                     "--size", "32", "--workers", "1"]) == 0
+    assert physpred([
+        "fit", "-c", "configs/demo.yaml", "--data.root", str(videos),
+        "--trainer.default_root_dir", str(run), "--trainer.max_steps", "2",
+        "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
+        "--trainer.val_check_interval", "2", "--trainer.limit_val_batches", "1",
+        "--data.frame_size", "32", "--data.batch_size", "2", "--data.num_workers", "0",
+        "--data.val_fraction", "0.2", "--data.context_frames", "8", "--data.future_frames", "4",
+    ]) == 0  # fmt: skip
+    return {"probes": probes, "ckpt": run / "model.ckpt", "root": root}
+
+
+def probe(world: dict[str, Path], out: str, *extra: str) -> dict:
+    folder = world["root"] / out
+    argv = ["probe", "--ckpt", str(world["ckpt"]), "--data", str(world["probes"]),
+            "--out", str(folder), "--stride", "4", "--bootstrap", "20", *extra]  # fmt: skip
+    assert physpred(argv) == 0
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "report.json", "scores.csv", "surprise_G1.png", "surprise_O1.png",
+    ]
+    rows = list(csv.DictReader((folder / "scores.csv").open()))
+    assert len(rows) == 8 and {r["is_possible"] for r in rows} == {"true", "false"}
+    return json.loads((folder / "report.json").read_text())
+
+
+def test_model_and_controls(world: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    model = probe(world, "model")
+    assert model["ckpt"] == str(world["ckpt"]) and model["baseline"] is None
+    assert model["settings"]["frame_size"] == 32 and model["settings"]["context"] == [8]
+    assert model["settings"]["frame_step"] == 2 and model["settings"]["stride"] == 4
+    for block in ("O1", "G1"):
+        metrics = model["blocks"][block]
+        assert (metrics["n_movies"], metrics["n_pairs"], metrics["n_quads"]) == (4, 2, 1)
+        assert 0.0 <= metrics["pairwise_acc_mean"] <= 1.0
+    untrained = probe(world, "untrained", "--baseline", "untrained")
+    scores = {json.dumps(r["blocks"]["O1"]) for r in (model, untrained)}
+    assert len(scores) == 2  # different weights, different surprise
+    probe(world, "copy_last", "--baseline", "copy-last")
+    capsys.readouterr()
+    folders = [str(world["root"] / name) for name in ("model", "untrained", "copy_last")]
+    assert physpred(["probe", "compare", *folders]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "pairwise_acc_mean" and table[1].split() == ["G1", "O1", "all"]
+    assert len(table) == 5
+
+
+def test_fixed_context_model_rejects_other_context(
+    world: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["probe", "--ckpt", str(world["ckpt"]), "--data", str(world["probes"]),
+            "--out", str(world["root"] / "ctx"), "--context", "4", "8"]  # fmt: skip
+    assert physpred(argv) == 2
+    assert "use --context 8" in capsys.readouterr().err

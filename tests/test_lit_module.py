@@ -1,0 +1,149 @@
+"""FuturePredictionModule on moving-dot clips made in the test (no files, seeded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader
+
+from physpred.lit import FuturePredictionModule
+from physpred.lit.candidates import candidate_futures
+from physpred.lit.schedule import WarmupCosine
+from physpred.models import ConvEncoder, ConvPredictor, LatentVariable
+from physpred.models.collapse import momentum_at
+
+CONTEXT, FUTURE, SIZE = 4, 2, 16
+
+
+def moving_dots(n: int, seed: int) -> torch.Tensor:
+    """n clips (n, C + M, 3, SIZE, SIZE) uint8 of one dot moving at constant velocity."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    clips = np.full((n, CONTEXT + FUTURE, 3, SIZE, SIZE), 40, np.uint8)
+    for i in range(n):
+        vel = rng.uniform(1.0, 1.5, 2) * rng.choice([-1, 1], 2)
+        pos = SIZE / 2 - vel * (CONTEXT + FUTURE - 1) / 2 + rng.uniform(-1.5, 1.5, 2)
+        for t in range(CONTEXT + FUTURE):
+            y, x = pos + t * vel
+            clips[i, t][:, (yy - y) ** 2 + (xx - x) ** 2 < 4.5] = np.array([250, 200, 40])[:, None]
+    return torch.from_numpy(clips)
+
+
+class DotData(pl.LightningDataModule):
+    """Fixed moving-dot clips, no shuffling (so runs are exactly repeatable)."""
+
+    def __init__(self, n: int = 64, batch_size: int = 16) -> None:
+        super().__init__()
+        self.train, self.val, self.batch_size = moving_dots(n, 0), moving_dots(16, 1), batch_size
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(self.train, batch_size=self.batch_size)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(self.val, batch_size=self.batch_size)
+
+
+def tiny_module(latent_dim: int = 2, total_steps: int = 60, momentum: tuple[float, float] = (0.99, 1.0)) -> FuturePredictionModule:
+    return FuturePredictionModule(
+        encoder=ConvEncoder(widths=(8, 16), dim=16, groups=4),
+        predictor=ConvPredictor(dim=16, context_frames=CONTEXT, future_frames=FUTURE, latent_dim=latent_dim, width=32, dilations=(1, 2), groups=4),
+        latent=LatentVariable(dim=latent_dim, context_dim=16, target_dim=16, hidden=16, weight=0.1),
+        ema_momentum=momentum,
+        context_frames=CONTEXT,
+        future_frames=FUTURE,
+        frame_size=SIZE,
+        optimizer=lambda params: torch.optim.AdamW(params, lr=3e-3),
+        lr_scheduler=lambda opt: WarmupCosine(opt, warmup_steps=5, total_steps=total_steps),
+        stats_every=10,
+    )
+
+
+class LossRecorder(pl.Callback):
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: ANN001
+        self.losses.append(float(outputs["loss"]))
+
+
+class Interrupt(pl.Callback):
+    """Stops training after ``at_step`` optimiser steps, as a killed job would."""
+
+    def __init__(self, at_step: int) -> None:
+        self.at_step = at_step
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: ANN001
+        trainer.should_stop = trainer.global_step >= self.at_step
+
+
+def trainer(root: Path, max_steps: int, *callbacks: pl.Callback) -> pl.Trainer:
+    return pl.Trainer(
+        max_steps=max_steps, accelerator="cpu", devices=1, default_root_dir=root, logger=False,
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        limit_val_batches=0, callbacks=list(callbacks), deterministic=True,
+    )
+
+
+@pytest.mark.slow
+def test_training_lowers_loss_and_ranks_true_future_first(tmp_path: Path) -> None:
+    pl.seed_everything(0)
+    module, rec = tiny_module(latent_dim=2, total_steps=150), LossRecorder()
+    trainer(tmp_path, 150, rec).fit(module, DotData())
+    assert np.mean(rec.losses[-8:]) < 0.2 * np.mean(rec.losses[:4])
+    clips = moving_dots(32, 2)  # unseen clips
+    context, future = clips[:, :CONTEXT], clips[:, CONTEXT:]
+    module.eval()
+    scores = module.score_candidates(context, candidate_futures(context, future))  # (B, 4)
+    assert (scores.argmin(dim=1) == 0).float().mean() >= 0.9
+    assert module.free_energy(context, future, latent="prior").shape == (32,)
+
+
+@pytest.mark.parametrize("latent_dim", [0, 2])
+def test_deterministic_and_latent_models_train(tmp_path: Path, latent_dim: int) -> None:
+    pl.seed_everything(0)
+    module, rec = tiny_module(latent_dim, total_steps=16), LossRecorder()
+    trainer(tmp_path, 16, rec).fit(module, DotData())
+    assert np.isfinite(rec.losses).all()
+    assert np.mean(rec.losses[-4:]) < np.mean(rec.losses[:4])
+
+
+def test_ema_target_moves_as_scheduled(tmp_path: Path) -> None:
+    pl.seed_everything(0)
+    module = tiny_module(momentum=(0.5, 1.0), total_steps=4)
+    seen: list[tuple[int, list[torch.Tensor], list[torch.Tensor]]] = []
+
+    class Spy(pl.Callback):  # callbacks run before the module's on_train_batch_end (the EMA update)
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: ANN001
+            seen.append((pl_module.global_step, [p.clone() for p in pl_module.target_encoder.parameters()],
+                         [p.clone() for p in pl_module.encoder.parameters()]))
+
+    trainer(tmp_path, 4, Spy()).fit(module, DotData())
+    step, target_before, online = seen[-1]
+    m = momentum_at(step, 4, 0.5, 1.0)
+    assert step == 4 and m == 1.0 and int(module.ema_step) == 4
+    for after, before in zip(module.target_encoder.parameters(), target_before, strict=True):
+        assert torch.equal(after, before)  # momentum 1.0 at the end: frozen
+    step, target_before, online = seen[1]
+    m = momentum_at(step, 4, 0.5, 1.0)  # 0.75
+    assert m == pytest.approx(0.75)
+    _, target_next, _ = seen[2]
+    for nxt, before, onl in zip(target_next, target_before, online, strict=True):
+        assert torch.allclose(nxt, m * before + (1 - m) * onl, atol=1e-6)
+
+
+def test_resume_gives_the_same_next_loss(tmp_path: Path) -> None:
+    pl.seed_everything(0)
+    full = LossRecorder()
+    trainer(tmp_path / "a", 6, full).fit(tiny_module(total_steps=6), DotData(batch_size=16))
+    pl.seed_everything(0)
+    first = trainer(tmp_path / "b", 6, Interrupt(at_step=4))  # same schedules as the full run
+    first.fit(tiny_module(total_steps=6), DotData(batch_size=16))
+    first.save_checkpoint(tmp_path / "b.ckpt")
+    pl.seed_everything(0)
+    resumed = LossRecorder()
+    trainer(tmp_path / "c", 6, resumed).fit(tiny_module(total_steps=6), DotData(batch_size=16), ckpt_path=tmp_path / "b.ckpt")
+    assert resumed.losses == pytest.approx(full.losses[4:], rel=1e-5)

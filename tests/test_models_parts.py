@@ -1,0 +1,137 @@
+"""Model parts at tiny sizes: shapes, no leakage, latent, energies, collapse terms, schedule."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from physpred.lit.candidates import candidate_futures
+from physpred.lit.schedule import warmup_cosine_factor
+from physpred.models import (
+    ConvEncoder,
+    ConvPredictor,
+    LatentVariable,
+    PixelHead,
+    TransformerPredictor,
+    VideoViTEncoder,
+    token_energy,
+)
+from physpred.models.collapse import (
+    effective_rank,
+    ema_update,
+    momentum_at,
+    representation_std,
+    sigreg,
+    vicreg_terms,
+)
+from physpred.models.energy import patchify
+
+
+def _frames(*shape: int, seed: int = 0) -> torch.Tensor:
+    return torch.rand(*shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+
+
+def test_conv_encoder_shapes() -> None:
+    enc = ConvEncoder(widths=(8, 16), dim=12, groups=4)
+    assert enc(_frames(2, 5, 3, 16, 16)).shape == (2, 5, 16, 12)  # 16/4 = 4 -> N = 16
+
+
+def test_vit_encoder_tubelets_shapes() -> None:
+    enc = VideoViTEncoder(patch_size=4, tubelet_size=2, dim=16, depth=1, heads=2)
+    assert enc(_frames(2, 6, 3, 16, 16)).shape == (2, 3, 16, 16)
+    with pytest.raises(ValueError, match="tubelet_size"):
+        enc(_frames(1, 5, 3, 16, 16))
+
+
+@pytest.mark.parametrize("latent_dim", [0, 3])
+def test_predictors_shapes_and_copy_last_start(latent_dim: int) -> None:
+    ctx = torch.randn(2, 4, 16, 8)  # (B, C, N, D)
+    z = torch.rand(2, latent_dim)
+    conv = ConvPredictor(dim=8, context_frames=4, future_frames=3, latent_dim=latent_dim, width=8, dilations=(1, 2), groups=4)
+    trf = TransformerPredictor(dim=8, context_frames=4, future_frames=2, latent_dim=latent_dim, width=8, depth=1, heads=2, tubelet_size=2)
+    out = conv(ctx, z)
+    assert out.shape == (2, 3, 16, 8)
+    assert torch.allclose(out, ctx[:, -1:].expand_as(out))  # zero-initialised change
+    assert trf(ctx[:, :2], z).shape == (2, 1, 16, 8)
+
+
+def test_context_encoding_and_prediction_do_not_see_the_future() -> None:
+    torch.manual_seed(0)
+    clip = _frames(2, 6, 3, 16, 16)
+    changed = clip.clone()
+    changed[:, 4:] = _frames(2, 2, 3, 16, 16, seed=1)
+    for enc in (ConvEncoder(widths=(8, 16), dim=8, groups=4), VideoViTEncoder(patch_size=4, dim=8, depth=1, heads=2)):
+        assert torch.equal(enc(clip)[:, :4], enc(changed)[:, :4])
+    pred = ConvPredictor(dim=8, context_frames=4, future_frames=2, latent_dim=0, width=8, dilations=(1,), groups=4)
+    torch.nn.init.normal_(pred.head[-1].weight)  # make the prediction depend on the context
+    enc = ConvEncoder(widths=(8, 16), dim=8, groups=4)
+    z = torch.zeros(2, 0)
+    assert torch.equal(pred(enc(clip[:, :4]), z), pred(enc(changed[:, :4]), z))
+
+
+def test_latent_bounded_regularised_and_refined() -> None:
+    torch.manual_seed(0)
+    lat = LatentVariable(dim=3, context_dim=8, target_dim=6, hidden=8, weight=0.0, refine_steps=50, refine_lr=0.5)
+    z = lat.infer(torch.randn(4, 16, 8) * 100, torch.randn(4, 2, 16, 6) * 100)
+    assert z.shape == (4, 3) and z.abs().max() < 1
+    assert torch.allclose(lat.regularizer(z), z.pow(2).mean(1))
+    goal = torch.tensor([0.5, -0.3, 0.2])
+    refined = lat.refine(torch.zeros(4, 3), lambda zz: (zz - goal).pow(2).sum(1))
+    assert torch.allclose(refined, goal.expand(4, 3), atol=0.05)
+    none = LatentVariable(dim=0, context_dim=8, target_dim=6)
+    assert none.infer(torch.randn(2, 16, 8), torch.randn(2, 1, 16, 6)).shape == (2, 0)
+    assert torch.equal(none.regularizer(torch.zeros(2, 0)), torch.zeros(2))
+
+
+def test_energies_and_pixel_targets() -> None:
+    a, b = torch.zeros(2, 1, 4, 3), torch.ones(2, 1, 4, 3)
+    b[1] = 2
+    assert torch.equal(token_energy(a, b, "l2"), torch.tensor([1.0, 4.0]))
+    assert torch.equal(token_energy(a, b, "l1"), torch.tensor([1.0, 2.0]))
+    frames = _frames(2, 3, 3, 8, 8)
+    tokens = patchify(frames, 4)
+    assert tokens.shape == (2, 3, 4, 48)
+    assert torch.equal(tokens[0, 1, 1].reshape(4, 4, 3).permute(2, 0, 1), frames[0, 1, :, :4, 4:])
+    head = PixelHead(dim=5, patch_size=4)
+    assert torch.equal(head(torch.randn(2, 3, 4, 5), frames[:, 0]), patchify(frames[:, :1], 4).expand(2, 3, 4, 48))
+
+
+def test_collapse_terms_tell_collapsed_from_spread() -> None:
+    gauss = torch.randn(2048, 16, generator=torch.Generator().manual_seed(0))
+    collapsed = gauss[:, :1].expand(-1, 16) * 0.01
+    assert sigreg(gauss) < 0.01 < sigreg(collapsed)
+    var_g, cov_g = vicreg_terms(gauss)
+    var_c, _ = vicreg_terms(collapsed)
+    assert var_g < 0.02 and cov_g < 0.05 and var_c > 0.9
+    assert effective_rank(gauss) > 14 and effective_rank(collapsed) < 1.5
+    assert representation_std(gauss) == pytest.approx(1.0, abs=0.05)
+
+
+def test_ema_schedule_and_update() -> None:
+    assert momentum_at(0, 100, 0.9, 1.0) == 0.9
+    assert momentum_at(50, 100, 0.9, 1.0) == pytest.approx(0.95)
+    assert momentum_at(500, 100, 0.9, 1.0) == 1.0
+    target, online = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    before = target.weight.clone()
+    ema_update(target, online, 0.75)
+    assert torch.allclose(target.weight, 0.75 * before + 0.25 * online.weight)
+
+
+def test_warmup_cosine() -> None:
+    assert warmup_cosine_factor(0, 10, 110, 0.0) == pytest.approx(0.1)
+    assert warmup_cosine_factor(9, 10, 110, 0.0) == pytest.approx(1.0)
+    assert warmup_cosine_factor(60, 10, 110, 0.0) == pytest.approx(0.5)
+    assert warmup_cosine_factor(500, 10, 110, 0.1) == pytest.approx(0.1)
+    assert math.isclose(warmup_cosine_factor(110, 10, 110, 0.1), 0.1)
+
+
+def test_candidate_futures_order() -> None:
+    ctx = torch.randint(0, 255, (3, 2, 3, 4, 4), dtype=torch.uint8)
+    fut = torch.randint(0, 255, (3, 2, 3, 4, 4), dtype=torch.uint8)
+    cands = candidate_futures(ctx, fut)
+    assert cands.shape == (3, 4, 2, 3, 4, 4)
+    assert torch.equal(cands[:, 0], fut) and torch.equal(cands[1, 1], fut[0])
+    assert torch.equal(cands[:, 2], fut.flip(1)) and torch.equal(cands[:, 3, 1], ctx[:, -1])
+    assert candidate_futures(ctx[:1], fut[:1, :1]).shape[1] == 2
