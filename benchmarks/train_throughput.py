@@ -4,6 +4,10 @@ Builds the model exactly as ``physpred fit -c CONFIG`` would (no data is read: b
 random uint8 clips of the configured shape) and times full optimiser steps.
 
     python benchmarks/train_throughput.py [--config configs/demo.yaml] [--steps 10] [--warmup 3]
+        [--batch-size B] [--device cpu|cuda] [--precision 32|bf16] [--peak-tflops P]
+
+With ``--peak-tflops`` (the device's dense peak for the chosen precision) it also prints the
+model-FLOP utilisation (MFU).
 
 Prints one figure per line; the last line is the headline (ms/step).
 """
@@ -35,9 +39,10 @@ def build(config: str, batch_size: int | None) -> tuple[torch.nn.Module, torch.T
     return model, torch.randint(0, 256, shape, dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
 
 
-def step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batch: torch.Tensor) -> None:
+def step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batch: torch.Tensor, precision: str) -> None:
     """One forward/backward/optimiser step on the training objective."""
-    loss, _, _ = model._objective(batch)
+    with torch.autocast(batch.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+        loss, _, _ = model._objective(batch)
     loss.backward()
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
@@ -50,25 +55,38 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", choices=["32", "bf16"], default="32")
+    parser.add_argument("--peak-tflops", type=float, default=None)
     args = parser.parse_args()
     torch.manual_seed(0)
     model, batch = build(args.config, args.batch_size)
-    model.train()
+    model, batch = model.to(args.device).train(), batch.to(args.device)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     with FlopCounterMode(display=False) as counter:
-        step(model, optimizer, batch)
+        step(model, optimizer, batch, args.precision)
     flops = counter.get_total_flops()
     for _ in range(args.warmup):
-        step(model, optimizer, batch)
+        step(model, optimizer, batch, args.precision)
+    _sync(args.device)
     start = time.perf_counter()
     for _ in range(args.steps):
-        step(model, optimizer, batch)
+        step(model, optimizer, batch, args.precision)
+    _sync(args.device)
     seconds = (time.perf_counter() - start) / args.steps
-    print(f"config: {args.config}  batch: {tuple(batch.shape)}  threads: {torch.get_num_threads()}")
+    print(f"config: {args.config}  batch: {tuple(batch.shape)}  device: {args.device}  precision: {args.precision}"
+          f"  threads: {torch.get_num_threads()}")
     print(f"clips/s: {batch.shape[0] / seconds:.1f}")
     print(f"GFLOP/step: {flops / 1e9:.2f}")
     print(f"GFLOP/s: {flops / 1e9 / seconds:.1f}")
+    if args.peak_tflops:
+        print(f"MFU: {flops / seconds / (args.peak_tflops * 1e12):.3f}")
     print(f"ms/step: {seconds * 1e3:.0f}")
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from physpred.cli import main as physpred
 
 pytestmark = pytest.mark.slow
 BLOCKS = "O1,G1"
+DEMO_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "demo.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +25,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert physpred(["world", "videos", "--out", str(videos), "--videos", "6", "--frames", "24",
                      "--size", "32", "--workers", "1"]) == 0
     assert physpred([
-        "fit", "-c", "configs/demo.yaml", "--data.root", str(videos),
+        "fit", "-c", str(DEMO_CONFIG), "--data.root", str(videos),
         "--trainer.default_root_dir", str(run), "--trainer.max_steps", "2",
         "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
         "--trainer.val_check_interval", "2", "--trainer.limit_val_batches", "1",
         "--data.frame_size", "32", "--data.batch_size", "2", "--data.num_workers", "0",
-        "--data.val_fraction", "0.2", "--data.context_frames", "8", "--data.future_frames", "4",
+        "--data.val_fraction", "0.2",
     ]) == 0  # fmt: skip
     return {"probes": probes, "ckpt": run / "model.ckpt", "root": root}
 
@@ -75,3 +76,22 @@ def test_fixed_context_model_rejects_other_context(
             "--out", str(world["root"] / "ctx"), "--context", "4", "8"]  # fmt: skip
     assert physpred(argv) == 2
     assert "use --context 8" in capsys.readouterr().err
+
+
+def test_untrained_is_seeded_and_keeps_the_configuration(world: dict[str, Path]) -> None:
+    import torch
+
+    from physpred.lit import FuturePredictionModule
+    from physpred.models.baselines import untrained_like
+
+    trained = FuturePredictionModule.load_from_checkpoint(world["ckpt"], map_location="cpu")
+    first, again = untrained_like(world["ckpt"], seed=1), untrained_like(world["ckpt"], seed=1)
+    other = untrained_like(world["ckpt"], seed=2)
+    weights = {name: dict(m.state_dict()) for name, m in [("trained", trained), ("first", first),
+               ("again", again), ("other", other)]}  # fmt: skip
+    assert weights["first"].keys() == weights["trained"].keys()
+    name = next(k for k, v in weights["trained"].items() if v.is_floating_point() and v.numel() > 1)
+    assert torch.equal(weights["first"][name], weights["again"][name])
+    assert not torch.equal(weights["first"][name], weights["other"][name])
+    assert not torch.equal(weights["first"][name], weights["trained"][name])
+    assert first.frame_size == trained.frame_size and first.context_frames == trained.context_frames

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.callbacks import ModelCheckpoint
 from torch.utils.data import DataLoader
 
 from physpred.lit import FuturePredictionModule
@@ -70,20 +71,10 @@ class LossRecorder(pl.Callback):
         self.losses.append(float(outputs["loss"]))
 
 
-class Interrupt(pl.Callback):
-    """Stops training after ``at_step`` optimiser steps, as a killed job would."""
-
-    def __init__(self, at_step: int) -> None:
-        self.at_step = at_step
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: ANN001
-        trainer.should_stop = trainer.global_step >= self.at_step
-
-
 def trainer(root: Path, max_steps: int, *callbacks: pl.Callback) -> pl.Trainer:
     return pl.Trainer(
         max_steps=max_steps, accelerator="cpu", devices=1, default_root_dir=root, logger=False,
-        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        enable_progress_bar=False, enable_model_summary=False,
         limit_val_batches=0, callbacks=list(callbacks), deterministic=True,
     )
 
@@ -114,36 +105,37 @@ def test_deterministic_and_latent_models_train(tmp_path: Path, latent_dim: int) 
 def test_ema_target_moves_as_scheduled(tmp_path: Path) -> None:
     pl.seed_everything(0)
     module = tiny_module(momentum=(0.5, 1.0), total_steps=4)
-    seen: list[tuple[int, list[torch.Tensor], list[torch.Tensor]]] = []
+    seen: list[tuple[int, list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]] = []
+    before: list[torch.Tensor] = []
 
-    class Spy(pl.Callback):  # callbacks run before the module's on_train_batch_end (the EMA update)
+    class Spy(pl.Callback):
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:  # noqa: ANN001
+            before[:] = [p.clone() for p in pl_module.target_encoder.parameters()]
+
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: ANN001
-            seen.append((pl_module.global_step, [p.clone() for p in pl_module.target_encoder.parameters()],
+            seen.append((int(pl_module.ema_step), list(before), [p.clone() for p in pl_module.target_encoder.parameters()],
                          [p.clone() for p in pl_module.encoder.parameters()]))
 
     trainer(tmp_path, 4, Spy()).fit(module, DotData())
-    step, target_before, online = seen[-1]
-    m = momentum_at(step, 4, 0.5, 1.0)
-    assert step == 4 and m == 1.0 and int(module.ema_step) == 4
-    for after, before in zip(module.target_encoder.parameters(), target_before, strict=True):
-        assert torch.equal(after, before)  # momentum 1.0 at the end: frozen
-    step, target_before, online = seen[1]
-    m = momentum_at(step, 4, 0.5, 1.0)  # 0.75
-    assert m == pytest.approx(0.75)
-    _, target_next, _ = seen[2]
-    for nxt, before, onl in zip(target_next, target_before, online, strict=True):
-        assert torch.allclose(nxt, m * before + (1 - m) * onl, atol=1e-6)
+    assert [step for step, *_ in seen] == [1, 2, 3, 4]
+    for step, target_before, target_after, online in seen:
+        m = momentum_at(step, 4, 0.5, 1.0)  # 0.625, 0.75, 0.875, 1.0
+        for after, prev, onl in zip(target_after, target_before, online, strict=True):
+            assert torch.allclose(after, m * prev + (1 - m) * onl, atol=1e-6)
+    assert not torch.equal(seen[0][2][0], seen[0][1][0])  # the target moved at the first step
+    assert all(torch.equal(a, b) for a, b in zip(seen[-1][2], seen[-1][1], strict=True))  # m = 1: frozen
 
 
 def test_resume_gives_the_same_next_loss(tmp_path: Path) -> None:
+    """A checkpoint written mid-run (at an epoch boundary: plain loaders restart epochs) resumes
+    model, EMA target, optimiser, scheduler and step exactly."""
     pl.seed_everything(0)
     full = LossRecorder()
-    trainer(tmp_path / "a", 6, full).fit(tiny_module(total_steps=6), DotData(batch_size=16))
-    pl.seed_everything(0)
-    first = trainer(tmp_path / "b", 6, Interrupt(at_step=4))  # same schedules as the full run
-    first.fit(tiny_module(total_steps=6), DotData(batch_size=16))
-    first.save_checkpoint(tmp_path / "b.ckpt")
+    saver = ModelCheckpoint(dirpath=tmp_path / "ckpt", every_n_train_steps=4, save_top_k=-1)
+    trainer(tmp_path / "a", 7, full, saver).fit(tiny_module(total_steps=7), DotData(batch_size=16))
     pl.seed_everything(0)
     resumed = LossRecorder()
-    trainer(tmp_path / "c", 6, resumed).fit(tiny_module(total_steps=6), DotData(batch_size=16), ckpt_path=tmp_path / "b.ckpt")
+    trainer(tmp_path / "b", 7, resumed).fit(
+        tiny_module(total_steps=7), DotData(batch_size=16), ckpt_path=tmp_path / "ckpt" / "epoch=0-step=4.ckpt"
+    )
     assert resumed.losses == pytest.approx(full.losses[4:], rel=1e-5)

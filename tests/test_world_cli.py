@@ -38,6 +38,8 @@ def test_videos_command_writes_a_manifest(tmp_path: Path) -> None:
         (["videos", "--out", "{tmp}/file/sub", "--videos", "1"], "--out"),
         (["probes", "--out", "{tmp}/file", "--scenes", "1"], "--out"),
         (["videos", "--out", "{tmp}", "--videos", "many"], "--videos"),
+        (["videos", "--out", "{tmp}", "--videos", "1", "--size", "33"], "--size"),
+        (["probes", "--out", "{tmp}", "--scenes", "1", "--frames", "20"], "--frames"),
     ],
 )
 def test_user_errors_name_the_option(tmp_path: Path, capsys, argv: list[str], option: str) -> None:

@@ -23,6 +23,7 @@ def _drop_scene(gravity: float) -> Scene:
         offset=(3.0, -2.0),
         noise=3,
         noise_seed=5,
+        shading=0.3,
     )
     ball = Thing("ball", (6.0, 6.0), (64.0, 12.0), (0.0, 0.0), BALL, 1.0, 0.5, 0.3)
     return Scene("fall", look, ground_y=105.0, gravity=gravity, things=(ball,))

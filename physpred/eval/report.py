@@ -127,8 +127,10 @@ def _with_interval(metrics: Mapping[str, Any], name: str) -> str:
 
 
 def format_table(report: Mapping[str, Any]) -> str:
-    """Plain-text table: a row per block and one for all movies; the headline metric
-    (``pairwise_acc_mean``) with its 95% interval."""
+    """Plain-text table: a row per block and one for all movies.
+
+    The headline metric (``pairwise_acc_mean``) comes with its 95% interval.
+    """
     first, *others = TABLE_COLUMNS
     lines = [
         f"{'block':<8}{'movies':>7}{'pairs':>6}  {first:<18}" + "".join(f"{c:>18}" for c in others)

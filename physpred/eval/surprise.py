@@ -1,9 +1,10 @@
-"""Surprise of a movie: a scorer's free energy over sliding windows, reduced by mean and max.
+"""Surprise of a movie: a scorer's free energy over sliding windows.
 
 A window holds C context frames then M future frames, ``frame_step`` source frames apart;
 windows start every ``stride`` source frames. With several context lengths the windows share
 their future frames (they are laid out for the longest context and the shorter ones keep its
-last frames), and a window's surprise is the minimum over the context lengths.
+last frames), and a window's surprise is the minimum over the context lengths. A movie's
+score is the mean or the max over its windows (:class:`physpred.eval.runner.MovieSurprise`).
 """
 
 from __future__ import annotations
@@ -96,7 +97,3 @@ def _energies(
                 ) from err
     return torch.cat(out)
 
-
-def movie_scores(energies: Tensor) -> tuple[float, float]:
-    """A movie's surprise: (mean, max) of its window energies (S,)."""
-    return float(energies.mean()), float(energies.max())

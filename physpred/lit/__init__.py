@@ -1,5 +1,6 @@
-"""Lightning side of physpred: the training module and the CLI."""
+"""Lightning side of physpred: the training modules and the CLI."""
 
+from physpred.lit.decoder import DecoderModule
 from physpred.lit.module import FuturePredictionModule
 
-__all__ = ["FuturePredictionModule"]
+__all__ = ["DecoderModule", "FuturePredictionModule"]

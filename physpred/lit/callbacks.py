@@ -127,6 +127,7 @@ class PredictionMediaCallback(pl.Callback):
         self.probe_pairs = probe_pairs
         self.probe_stride = probe_stride
         self._clips: dict[str, Tensor] = {}
+        self._probes: ProbeDataset | None = None  # opened once: finding its pairs reads every movie
 
     def _keep(self, stage: str, batch: Any, batch_idx: int) -> None:
         if batch_idx == 0 and isinstance(batch, Tensor):
@@ -197,7 +198,9 @@ class PredictionMediaCallback(pl.Callback):
 
     def log_probe_surprise(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Log surprise over time of the first probe pairs, possible against impossible."""
-        probes = ProbeDataset(self.probe_root, frame_size=pl_module.frame_size)
+        if self._probes is None:
+            self._probes = ProbeDataset(self.probe_root, frame_size=pl_module.frame_size)
+        probes = self._probes
         index = {video: i for i, video in enumerate(probes.movies)}
         for possible_id, impossible_id in probes.pairs[: self.probe_pairs]:
             movies = [probes[index[video]] for video in (possible_id, impossible_id)]

@@ -37,6 +37,6 @@ class RunCheckpoint(ModelCheckpoint):
         super().setup(trainer, pl_module, stage)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        """Save the final state too (``max_steps`` can stop mid-epoch)."""
-        if not trainer.fast_dev_run and not trainer.sanity_checking:
+        """Save the final state too, unless this step is saved already (``max_steps`` can stop mid-epoch)."""
+        if not trainer.fast_dev_run and self._last_global_step_saved != trainer.global_step:
             self._save_checkpoint(trainer, str(Path(self.dirpath) / f"{self.filename}.ckpt"))

@@ -8,6 +8,7 @@ A ``RunCheckpoint`` is always added (``--checkpoint.*``): it writes
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import pytorch_lightning as pl
@@ -35,13 +36,14 @@ def main(argv: Sequence[str]) -> int:
     """Run a LightningCLI sub-command (``fit``, ``validate``, ``test``, ``predict``); returns 0."""
     from physpred.data import VideoDataModule
 
-    PhysPredCLI(
-        pl.LightningModule,
-        VideoDataModule,
-        subclass_mode_model=True,
-        args=list(argv),
-        auto_configure_optimizers=False,
-        save_config_kwargs={"overwrite": True},
-        trainer_defaults={"log_every_n_steps": 10},
-    )
+    with warnings.catch_warnings():  # physpred.cli hands us argv on purpose
+        warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
+        PhysPredCLI(
+            pl.LightningModule,
+            VideoDataModule,
+            subclass_mode_model=True,
+            args=list(argv),
+            auto_configure_optimizers=False,
+            save_config_kwargs={"overwrite": True},
+        )
     return 0

@@ -25,12 +25,15 @@ from physpred.viz.frames import to_uint8_frames
 class ConvDecoder(nn.Module):
     """Token grids -> frames: a 3x3 conv, stride-2 transposed-conv stages, a 3x3 conv to pixels.
 
+    Channels halve at each doubling of resolution (down to 16), so the large late stages stay
+    cheap on a CPU.
+
     Args:
         dim: token width D.
         grid: side g of the square token grid (N = g^2).
         frame_size: output side S; stages double g until it reaches S (then resize if needed).
         frames_per_step: frames each token grid covers (the encoder's tubelet size).
-        width: channels of the hidden stages.
+        width: channels at the token grid's resolution.
     """
 
     def __init__(
@@ -39,14 +42,15 @@ class ConvDecoder(nn.Module):
         super().__init__()
         self.grid, self.frame_size, self.frames_per_step = grid, frame_size, frames_per_step
         stages = max(0, round(math.log2(frame_size / grid)))
-        layers: list[nn.Module] = [nn.Conv2d(dim, width, 3, padding=1), nn.GELU()]
-        for _ in range(stages):
+        channels = [max(width // 2**i, 16) for i in range(stages + 1)]
+        layers: list[nn.Module] = [nn.Conv2d(dim, channels[0], 3, padding=1), nn.GELU()]
+        for cin, cout in zip(channels[:-1], channels[1:], strict=True):
             layers += [
-                nn.ConvTranspose2d(width, width, 4, stride=2, padding=1),
-                nn.GroupNorm(8 if width % 8 == 0 else 1, width),
+                nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1),
+                nn.GroupNorm(8 if cout % 8 == 0 else 1, cout),
                 nn.GELU(),
             ]
-        layers.append(nn.Conv2d(width, 3 * frames_per_step, 3, padding=1))
+        layers.append(nn.Conv2d(channels[-1], 3 * frames_per_step, 3, padding=1))
         self.net = nn.Sequential(*layers)
 
     def forward(self, tokens: Tensor) -> Tensor:

@@ -86,6 +86,7 @@ class FuturePredictionModule(pl.LightningModule):
             self.save_hyperparameters()
         for key in [k for k, v in self.hparams.items() if isinstance(v, nn.Module) or callable(v)]:
             del self.hparams[key]  # direct construction: parts live in the state dict, not hparams
+        _pin_linked_lengths(self.hparams, predictor)
         self.encoder, self.predictor, self.latent, self.pixel_head = encoder, predictor, latent, pixel_head
         self.space, self.distance, self.collapse = space, distance, collapse
         self.collapse_weight, self.ema_momentum = collapse_weight, ema_momentum
@@ -170,6 +171,9 @@ class FuturePredictionModule(pl.LightningModule):
         loss, terms, embeddings = self._objective(batch)
         self.log("train/loss", loss, prog_bar=True)
         self.log_dict({f"train/{k}": v for k, v in terms.items()})
+        if self.target_encoder is not None:
+            total = int(self.trainer.estimated_stepping_batches)
+            self.log("train/ema_momentum", momentum_at(int(self.ema_step) + 1, total, *self.ema_momentum))
         if self.global_step % self.stats_every == 0:
             self._log_stats("train", embeddings)
         return loss
@@ -194,15 +198,15 @@ class FuturePredictionModule(pl.LightningModule):
         if norms:
             self.log("train/grad_norm", torch.linalg.vector_norm(torch.stack(norms)))
 
-    def on_train_batch_end(self, outputs: object, batch: Tensor, batch_idx: int) -> None:
-        """EMA update of the target encoder, once per optimiser step."""
-        if self.target_encoder is None or self.global_step <= int(self.ema_step):
+    def optimizer_step(self, *args: object, **kwargs: object) -> None:
+        """Optimiser step, then the EMA update of the target encoder (before any callback runs,
+        so checkpoints written on ``on_train_batch_end`` hold the updated target)."""
+        super().optimizer_step(*args, **kwargs)
+        if self.target_encoder is None:
             return
-        total = int(self.trainer.estimated_stepping_batches)
-        momentum = momentum_at(self.global_step, total, *self.ema_momentum)
+        self.ema_step += 1
+        momentum = momentum_at(int(self.ema_step), int(self.trainer.estimated_stepping_batches), *self.ema_momentum)
         ema_update(self.target_encoder, self.encoder, momentum)
-        self.ema_step.fill_(self.global_step)
-        self.log("train/ema_momentum", momentum)
 
     def configure_optimizers(self) -> dict:
         """Optimiser over trainable parameters; the scheduler steps every optimiser step."""
@@ -294,6 +298,19 @@ def _rows(tokens: Tensor) -> Tensor:
     """(B, T, N, D) -> at most MAX_ROWS evenly strided rows (n, D)."""
     rows = rearrange(tokens, "b t n d -> (b t n) d")
     return rows[:: max(rows.shape[0] // MAX_ROWS, 1)]
+
+
+def _pin_linked_lengths(hparams: dict, predictor: nn.Module) -> None:
+    """Write the predictor's linked clip lengths into its saved config.
+
+    LightningCLI saves the config without link targets, so without this
+    ``load_from_checkpoint`` would rebuild the predictor with its class defaults.
+    """
+    part = hparams.get("predictor")
+    if isinstance(part, dict) and isinstance(part.get("init_args"), dict):
+        for key in ("context_frames", "future_frames"):
+            if hasattr(predictor, key):
+                part["init_args"][key] = getattr(predictor, key)
 
 
 def _check_parts(module: FuturePredictionModule) -> None:

@@ -12,10 +12,16 @@ from torch import Tensor, nn
 from physpred.models.blocks import TransformerBlock, sincos_positions_2d
 
 
-def _conv_stage(in_channels: int, out_channels: int, groups: int) -> nn.Sequential:
-    """A stride-2 conv followed by a 3x3 conv, each with GroupNorm and GELU."""
+def _conv_stage(in_channels: int, out_channels: int, groups: int, stride: int) -> nn.Sequential:
+    """A downsampling conv (4x4 stride 2, or a ``stride`` x ``stride`` patchify conv) followed
+    by a 3x3 conv, each with GroupNorm and GELU."""
+    down = (
+        nn.Conv2d(in_channels, out_channels, 4, stride=2, padding=1)
+        if stride == 2
+        else nn.Conv2d(in_channels, out_channels, stride, stride=stride)
+    )
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, 4, stride=2, padding=1),
+        down,
         nn.GroupNorm(groups, out_channels),
         nn.GELU(),
         nn.Conv2d(out_channels, out_channels, 3, padding=1),
@@ -27,25 +33,34 @@ def _conv_stage(in_channels: int, out_channels: int, groups: int) -> nn.Sequenti
 class ConvEncoder(nn.Module):
     """Small convolutional encoder, fast on CPU.
 
-    ``len(widths)`` stride-2 stages: a 64x64 frame with three stages gives an 8x8 grid (N = 64).
+    One stage per entry of ``widths``; the first downsamples by ``stem_stride``, the others by
+    2. Total stride = stem_stride * 2 ** (len(widths) - 1): a 64x64 frame with widths (32, 64)
+    and stem_stride 4 gives an 8x8 grid (N = 64).
 
     Args:
-        widths: channels of the stride-2 stages.
+        widths: channels of the stages.
         dim: output token width D.
         groups: GroupNorm groups (per-sample statistics: no leakage across the batch).
+        stem_stride: downsampling of the first stage (2: 4x4 conv; more: patchify conv).
     """
 
     tubelet_size = 1
 
-    def __init__(self, *, widths: tuple[int, ...] = (32, 64, 64), dim: int = 64, groups: int = 8) -> None:
+    def __init__(
+        self, *, widths: tuple[int, ...] = (32, 64, 64), dim: int = 64, groups: int = 8, stem_stride: int = 2
+    ) -> None:
         super().__init__()
         channels = (3, *widths)
+        strides = (stem_stride,) + (2,) * (len(widths) - 1)
         self.stages = nn.Sequential(
-            *(_conv_stage(cin, cout, groups) for cin, cout in zip(channels[:-1], channels[1:], strict=True))
+            *(
+                _conv_stage(cin, cout, groups, stride)
+                for cin, cout, stride in zip(channels[:-1], channels[1:], strides, strict=True)
+            )
         )
         self.proj = nn.Conv2d(widths[-1], dim, 1)
         self.dim = dim
-        self.stride = 2 ** len(widths)
+        self.stride = stem_stride * 2 ** (len(widths) - 1)
 
     def forward(self, frames: Tensor) -> Tensor:
         """Args: frames (B, T, 3, H, W) float. Returns tokens (B, T, N, D), N = (H/stride)(W/stride)."""

@@ -1,7 +1,8 @@
 """Figures and animations of frames, predictions and surprise, for notebooks and loggers.
 
 Functions take plain tensors or arrays (uint8 (T, C, H, W) frames, 1-D surprise arrays) and
-return matplotlib figures or files; they never train a model or read a dataset themselves.
+return matplotlib figures or files; they never train a model or read a dataset themselves
+(the helpers in ``predictions`` only run a given model forward to get frames to show).
 """
 
 from physpred.viz.files import save_figure

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
@@ -86,8 +87,6 @@ def make_video(job: VideoJob) -> dict:
 
 
 def _quiet_worker() -> None:
-    import cv2
-
     cv2.setNumThreads(1)  # parallelism comes from processes; threads would oversubscribe
 
 
@@ -119,7 +118,8 @@ def check_writable(out: Path, option: str = "--out") -> None:
         ) from None
 
 
-def _check_positive(**values: int) -> None:
+def _check_positive(values: dict[str, float]) -> None:
+    """Raise :class:`WorldError` for the first option (name -> value) that is not positive."""
     for name, value in values.items():
         if value <= 0:
             raise WorldError(f"--{name} must be a positive number, got {value}")
@@ -154,7 +154,16 @@ def generate_videos(
     Returns:
         The manifest's path.
     """
-    _check_positive(videos=videos, frames=frames, size=size, fps=fps, workers=workers)
+    _check_positive(
+        {
+            "videos": videos,
+            "frames": frames,
+            "size": size,
+            "fps": fps,
+            "workers": workers,
+            "gravity": gravity,
+        }
+    )
     if size % 2:
         raise WorldError(f"--size must be even (H.264 yuv420p), got {size}")
     out = Path(out)
@@ -283,7 +292,16 @@ def generate_probes(
     Returns:
         The quadruplets made in this run, as ``<block>/<NN>``.
     """
-    _check_positive(scenes=scenes, size=size, frames=frames, fps=fps, workers=workers)
+    _check_positive(
+        {
+            "scenes": scenes,
+            "size": size,
+            "frames": frames,
+            "fps": fps,
+            "workers": workers,
+            "gravity": gravity,
+        }
+    )
     if frames < 48:
         raise WorldError(
             f"--frames must be at least 48 for probes (violations come after frame 20), got {frames}"

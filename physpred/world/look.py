@@ -61,4 +61,5 @@ def sample_look(rng: np.random.Generator) -> Look:
         offset=(float(rng.uniform(-6, 6)), float(rng.uniform(-5, 5))),
         noise=int(rng.integers(0, 5)),
         noise_seed=int(rng.integers(2**31)),
+        shading=float(rng.uniform(0.0, 0.35)),
     )

@@ -71,21 +71,48 @@ def box_corners(half: tuple[float, float], positions: np.ndarray, angles: np.nda
 Painter = Callable[[np.ndarray, int], object]
 """Draws one thing into an image at a frame index."""
 
+HIGHLIGHT = 0.45
+"""Size of an object's highlight relative to the object."""
+
+
+def lighter(colour: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
+    """``colour`` moved ``amount`` (0..1) of the way to white."""
+    r, g, b = (int(round(c + (255 - c) * amount)) for c in colour)
+    return (r, g, b)
+
 
 def _thing_painter(
     thing: Thing, positions: np.ndarray, angles: np.ndarray, look: Look, size: int
 ) -> Painter:
-    """A function of the frame index that draws ``thing`` there; coordinates computed up front."""
+    """A function of the frame index that draws ``thing`` there; coordinates computed up front.
+
+    A lighter highlight gives some relief: on a ball a small disc up and to the left (the light
+    does not turn with it), on a box a smaller box at its centre (which turns with it).
+    """
+    highlight = lighter(thing.colour, look.shading)
     if thing.shape == "ball":
-        centres = _fixed(to_pixels(positions, look, size)).tolist()  # (T, 2)
-        radius = int(round(thing.half[0] * pixels_per_unit(look, size) * _ONE))
-        return lambda image, t: cv2.circle(
-            image, centres[t], radius, thing.colour, -1, cv2.LINE_AA, _SHIFT
-        )
-    outlines = _fixed(
-        to_pixels(box_corners(thing.half, positions, angles), look, size)
-    )  # (T, 4, 2)
-    return lambda image, t: cv2.fillPoly(image, [outlines[t]], thing.colour, cv2.LINE_AA, _SHIFT)
+        radius = thing.half[0]
+        centres = _fixed(to_pixels(positions, look, size))  # (T, 2)
+        glints = _fixed(to_pixels(positions - 0.3 * radius, look, size))  # (T, 2)
+        scale = pixels_per_unit(look, size) * _ONE
+        outer, inner = int(round(radius * scale)), int(round(HIGHLIGHT * radius * scale))
+
+        def paint_ball(image: np.ndarray, t: int) -> None:
+            cv2.circle(image, centres[t].tolist(), outer, thing.colour, -1, cv2.LINE_AA, _SHIFT)
+            if look.shading > 0:
+                cv2.circle(image, glints[t].tolist(), inner, highlight, -1, cv2.LINE_AA, _SHIFT)
+
+        return paint_ball
+    outlines = _fixed(to_pixels(box_corners(thing.half, positions, angles), look, size))
+    small = (HIGHLIGHT * thing.half[0], HIGHLIGHT * thing.half[1])
+    cores = _fixed(to_pixels(box_corners(small, positions, angles), look, size))  # (T, 4, 2)
+
+    def paint_box(image: np.ndarray, t: int) -> None:
+        cv2.fillPoly(image, [outlines[t]], thing.colour, cv2.LINE_AA, _SHIFT)
+        if look.shading > 0:
+            cv2.fillPoly(image, [cores[t]], highlight, cv2.LINE_AA, _SHIFT)
+
+    return paint_box
 
 
 def screen_corners(

@@ -113,6 +113,7 @@ class Look:
         offset: camera centre minus the world centre, world units.
         noise: amplitude of the per-pixel noise, in intensity levels (0 = none).
         noise_seed: seed of the noise; frame t's noise depends on (noise_seed, t) only.
+        shading: how much lighter (towards white) the highlight on each object is; 0 = flat.
     """
 
     sky: tuple[RGB, RGB]
@@ -122,6 +123,7 @@ class Look:
     offset: Point
     noise: int
     noise_seed: int
+    shading: float
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""``physpred fit`` through LightningCLI on a tiny world: every config, checkpoints, DDP, wandb."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from physpred.lit import FuturePredictionModule
+from physpred.lit.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+TINY_VIT = [
+    "--model.init_args.encoder.init_args.dim=32", "--model.init_args.encoder.init_args.depth=1",
+    "--model.init_args.encoder.init_args.heads=2", "--model.init_args.predictor.init_args.dim=32",
+    "--model.init_args.predictor.init_args.width=32", "--model.init_args.predictor.init_args.depth=1",
+    "--model.init_args.predictor.init_args.heads=2", "--model.init_args.latent.init_args.context_dim=32",
+    "--model.init_args.latent.init_args.target_dim=32",
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny ``physpred world videos`` folder: 10 videos of 20 frames, 32x32."""
+    from physpred.world.cli import main as world_main
+
+    root = tmp_path_factory.mktemp("world")
+    assert world_main(["videos", "--out", str(root), "--videos", "10", "--frames", "20", "--size", "32", "--workers", "1"]) == 0
+    return root
+
+
+def small(world: Path, run: Path) -> list[str]:
+    """Overrides that shrink any config to 32x32 clips of 4 + 2 frames, batch 4, no workers."""
+    return [
+        f"--data.root={world}", "--data.frame_size=32", "--data.batch_size=4", "--data.num_workers=0",
+        "--data.context_frames=4", "--data.future_frames=2", "--data.frame_step=1", "--data.val_fraction=0.2",
+        f"--trainer.default_root_dir={run}", "--trainer.enable_progress_bar=false", "--trainer.accelerator=cpu",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", ["demo", "jepa", "pixel", "vit"])
+def test_each_config_runs_fast_dev_run(world: Path, tmp_path: Path, config: str) -> None:
+    extra = TINY_VIT if config == "vit" else []
+    args = ["fit", "-c", str(REPO / "configs" / f"{config}.yaml"), *small(world, tmp_path), *extra]
+    assert main([*args, "--trainer.fast_dev_run=true"]) == 0
+
+
+def test_print_config_shows_the_model(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "-c", str(REPO / "configs" / "demo.yaml"), "--print_config"])
+    assert exit_info.value.code in (0, None)
+    out = capsys.readouterr().out
+    assert "physpred.lit.FuturePredictionModule" in out and "physpred.models.ConvEncoder" in out
+
+
+@pytest.mark.slow
+def test_demo_fit_leaves_a_checkpoint_that_loads_alone(world: Path, tmp_path: Path) -> None:
+    args = ["fit", "-c", str(REPO / "configs" / "demo.yaml"), *small(world, tmp_path), "--trainer.max_steps=3"]
+    assert main(args) == 0
+    path = tmp_path / "model.ckpt"
+    assert path.is_file() and (tmp_path / "lightning_logs").is_dir()
+    model = FuturePredictionModule.load_from_checkpoint(path, weights_only=True)
+    assert (model.context_frames, model.future_frames, model.frame_size) == (4, 2, 32)  # linked from data
+    assert model.predictor.context_frames == 4 and model.target_encoder is not None
+    state = torch.load(path, weights_only=True)["state_dict"]
+    assert torch.equal(model.target_encoder.proj.weight, state["target_encoder.proj.weight"])
+    clip = torch.randint(0, 256, (2, 6, 3, 32, 32), dtype=torch.uint8)
+    assert model.free_energy(clip[:, :4], clip[:, 4:]).shape == (2,)
+
+
+def test_wandb_logger_offline_writes_its_run_folder(world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    real_connect = socket.socket.connect
+
+    def local_only(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"network connection attempted to {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
+    args = ["fit", "-c", str(REPO / "configs" / "demo.yaml"), "-c", str(REPO / "configs" / "logger" / "wandb.yaml"),
+            *small(world, tmp_path), f"--trainer.logger.init_args.save_dir={tmp_path}", "--trainer.max_steps=1",
+            "--trainer.limit_val_batches=0"]
+    assert main(args) == 0
+    runs = list((tmp_path / "wandb").glob("offline-run-*"))
+    assert runs, f"no offline run folder in {tmp_path / 'wandb'}"
+    assert not list((tmp_path / "wandb").glob("run-*"))
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes(world: Path, tmp_path: Path) -> None:
+    args = ["fit", "-c", "configs/demo.yaml", "-c", "configs/trainer/ddp.yaml", *small(world, tmp_path),
+            "--trainer.devices=2", "--trainer.max_steps=2", "--trainer.limit_val_batches=1"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+           "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "physpred.cli", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "gloo" in done.stderr + done.stdout or "distributed" in (done.stderr + done.stdout).lower()
+    assert (tmp_path / "model.ckpt").is_file()
