@@ -14,8 +14,7 @@ from physpred.lit.module import FuturePredictionModule
 from physpred.viz import latent_rollouts, predict_frames, save_rollout, traversal_latents
 
 REPO = Path(__file__).resolve().parents[1]
-# Clip lengths equal the ConvPredictor defaults (8, 4) so the checkpoint reloads on its own.
-CLIP = ["--data.context_frames", "8", "--data.future_frames", "4", "--data.frame_step", "1"]
+CLIP = ["--data.context_frames", "3", "--data.future_frames", "2", "--data.frame_step", "1"]
 SMALL = [
     "--data.frame_size", "16", "--data.batch_size", "2", "--data.num_workers", "0",
     "--data.val_fraction", "0.25", "--trainer.max_steps", "2", "--trainer.val_check_interval", "1",
@@ -73,17 +72,17 @@ def test_decoder_fits_from_config_and_leaves_the_model_frozen(trained: tuple[Pat
         torch.testing.assert_close(decoder.model.state_dict()[name], value, msg=name)
     assert list((run / "lightning_logs").rglob("media/*.gif"))  # the media callback drew predictions
 
-    context = torch.randint(0, 256, (3, 8, 3, 16, 16), dtype=torch.uint8)
+    context = torch.randint(0, 256, (3, 3, 3, 16, 16), dtype=torch.uint8)
     frames = predict_frames(decoder.model, context, decoder=decoder)
-    assert frames.shape == (3, 4, 3, 16, 16) and frames.dtype == torch.uint8
+    assert frames.shape == (3, 2, 3, 16, 16) and frames.dtype == torch.uint8
     assert predict_frames(decoder.model, context) is None  # representation space: needs the decoder
     rollouts = latent_rollouts(decoder.model, context[0], traversal_latents(2, 5), decoder=decoder)
-    assert rollouts.shape == (5, 4, 3, 16, 16)
+    assert rollouts.shape == (5, 2, 3, 16, 16)
 
 
 def test_decoder_rejects_clip_settings_unlike_the_model(trained: tuple[Path, Path]) -> None:
     _, checkpoint = trained
     with pytest.raises(ValueError, match="data.frame_size=32 .* pass --data.frame_size 16"):
-        DecoderModule(str(checkpoint), context_frames=8, future_frames=4, frame_step=1, frame_size=32)
+        DecoderModule(str(checkpoint), context_frames=3, future_frames=2, frame_step=1, frame_size=32)
     with pytest.raises(FileNotFoundError, match="missing.ckpt not found"):
-        DecoderModule("missing.ckpt", context_frames=8, future_frames=4, frame_step=1, frame_size=16)
+        DecoderModule("missing.ckpt", context_frames=3, future_frames=2, frame_step=1, frame_size=16)

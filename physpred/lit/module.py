@@ -179,7 +179,7 @@ class FuturePredictionModule(pl.LightningModule):
         return loss
 
     def validation_step(self, batch: Tensor, batch_idx: int) -> None:
-        """Energy of the true future, and how often it beats the distractors."""
+        """Energy of the true future, how often it beats the distractors, and the copy-last control."""
         context, future = self._split(batch)
         scores = self.score_candidates(context, candidate_futures(context, future))  # (B, K)
         acc = (scores[:, 0] < scores[:, 1:].min(dim=1).values).float().mean()
@@ -189,6 +189,7 @@ class FuturePredictionModule(pl.LightningModule):
             sync_dist=True,
             prog_bar=True,
         )
+        self.log("val/energy_copy_last", self._copy_last_energy(context, future).mean(), sync_dist=True)
         if batch_idx == 0 and self.space == "representation":
             self._log_stats("val", self.encoder(normalize_frames(context)))
 
@@ -287,6 +288,15 @@ class FuturePredictionModule(pl.LightningModule):
                 term = terms["sigreg"] = sigreg(rows, seed=self.global_step)
             loss = loss + self.collapse_weight * term
         return loss, terms, raw
+
+    def _copy_last_energy(self, context: Tensor, future: Tensor) -> Tensor:
+        """(B,) energy of predicting "nothing moves" (the last context step): the control that
+        ``val/energy`` has to beat."""
+        ctx, last = self._encode_context(context)
+        target = self.target_representations(future)
+        if self.space == "pixel":
+            ctx = patchify(last[:, None], self.pixel_head.patch_size)
+        return token_energy(ctx[:, -1:].expand_as(target), target, self.distance)
 
     def _log_stats(self, stage: str, embeddings: Tensor) -> None:
         rows = _rows(embeddings.detach())

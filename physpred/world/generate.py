@@ -243,8 +243,9 @@ def make_quadruplet(job: ProbeJob) -> str:
     clips = BLOCKS[job.block](job.setting, rng)
     numbers = rng.permutation(len(clips)) + 1  # movie numbers never reveal the label
     temporary = fresh_folder(job.folder)
+    encoded: dict[bytes, bytes] = {}
     for clip, header, number in zip(clips, _headers(clips, job, seed), numbers, strict=True):
-        write_png_movie(temporary / str(number), clip.frames, header)
+        write_png_movie(temporary / str(number), clip.frames, header, encoded)
     os.replace(temporary, job.folder)
     return job.name
 

@@ -10,6 +10,10 @@ from physpred.world.scenes import RGB, Look
 
 MIN_CONTRAST = 90.0
 """Least RGB distance between an object and the screen it passes behind."""
+MIN_LUMA_CONTRAST = 35.0
+"""Least difference in grey level (BT.601 luma, 0-255) between an object and the sky, so that
+objects also stand out in greyscale (the longest-prefix pair rule compares grey thumbnails)."""
+LUMA = np.array([0.299, 0.587, 0.114])
 
 
 def hsv_colour(
@@ -25,11 +29,21 @@ def _nearby(rng: np.random.Generator, colour: RGB, spread: int) -> RGB:
     return (int(shifted[0]), int(shifted[1]), int(shifted[2]))
 
 
-def object_colour(rng: np.random.Generator, avoid: RGB | None = None) -> RGB:
-    """Saturated, bright: objects stand out from the muted background, and from ``avoid``
-    (the screen that hides them) by at least ``MIN_CONTRAST``."""
+def stands_out(colour: RGB, look: Look) -> bool:
+    """Whether ``colour`` differs in grey level from both sky colours of ``look`` by at least
+    :data:`MIN_LUMA_CONTRAST`."""
+    luma = LUMA @ np.array(colour, float)
+    return all(abs(luma - LUMA @ np.array(sky, float)) >= MIN_LUMA_CONTRAST for sky in look.sky)
+
+
+def object_colour(rng: np.random.Generator, look: Look, avoid: RGB | None = None) -> RGB:
+    """Saturated, bright: objects stand out from the muted sky of ``look`` (also in greyscale,
+    see :func:`stands_out`), and from ``avoid`` (the screen that hides them) by at least
+    ``MIN_CONTRAST``."""
     while True:
         colour = hsv_colour(rng, (0.55, 1.0), (0.55, 1.0))
+        if not stands_out(colour, look):
+            continue
         if avoid is None or np.linalg.norm(np.subtract(colour, avoid)) >= MIN_CONTRAST:
             return colour
 
@@ -57,7 +71,7 @@ def sample_look(rng: np.random.Generator) -> Look:
         sky=(sky_top, _nearby(rng, sky_top, 40)),
         ground=(ground_top, _nearby(rng, ground_top, 40)),
         tilt=float(rng.uniform(-0.15, 0.15)),
-        zoom=float(rng.uniform(0.88, 1.12)),
+        zoom=float(rng.uniform(0.92, 1.08)),
         offset=(float(rng.uniform(-6, 6)), float(rng.uniform(-5, 5))),
         noise=int(rng.integers(0, 5)),
         noise_seed=int(rng.integers(2**31)),

@@ -5,9 +5,11 @@ Every block gives four movies from one scene: two pairs of (possible, impossible
 - O1-O3 splice two possible renders A and B at frames where they are byte-identical (the object
   is hidden), so every frame of the impossible C and D is a frame of A or B; pairs (A, C), (B, D).
 - G1, S1, I1 script a change into a simulation; each impossible movie shares every frame with
-  its possible partner up to the violation. The two pairs are balanced for motion: in one the
-  impossible movie moves more than the possible one, in the other less, so that a predictor that
-  copies the last frame is at chance.
+  its possible partner up to the violation. The two pairs are separate draws (other objects,
+  places, speeds and slabs) on the same background, so they differ from the first frame on and
+  the longest-identical-prefix rule finds each impossible movie's partner. The two pairs are
+  balanced for motion: in one the impossible movie moves more than the possible one, in the
+  other less, so that a predictor that copies the last frame is at chance.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from physpred.world import samplers
+from physpred.world.look import stands_out
 from physpred.world.render import render_video
-from physpred.world.scenes import Scene, pixels_per_unit
+from physpred.world.scenes import Scene, pixels_per_unit, restage
 from physpred.world.simulate import PassThrough, Trajectory, simulate
 from physpred.world.splice import (
     change_velocity_after,
@@ -156,15 +159,23 @@ def continuity(setting: Setting, rng: np.random.Generator) -> list[Clip]:
     )
 
 
-def _twin_scenes(
+def _two_scenes(
     rng: np.random.Generator,
     make: Callable[[np.random.Generator, object], Scene],
     first: object,
     second: object,
 ) -> tuple[Scene, Scene]:
-    """Two scenes from the same draws except one scripted argument."""
-    seed = int(rng.integers(2**63))
-    return make(np.random.default_rng(seed), first), make(np.random.default_rng(seed), second)
+    """Scenes of pair 1 and pair 2 of a G1/S1/I1 quadruplet: ``make(rng, first)`` and
+    ``make(rng, second)``, separate draws shown on pair 1's look and ground, with their first
+    objects horizontally apart at the start, so that the pairs differ from the first frame."""
+    one = make(rng, first)
+    for _ in range(MAX_TRIES):
+        two = restage(make(rng, second), one.look, one.ground_y)
+        a, b = one.things[0], two.things[0]
+        apart = abs(a.position[0] - b.position[0]) >= max(a.half) + max(b.half)
+        if apart and stands_out(b.colour, one.look):
+            return one, two
+    raise ProbeFailure("no two scenes of a quadruplet kept their objects apart")
 
 
 def gravity_support(setting: Setting, rng: np.random.Generator) -> list[Clip]:
@@ -172,7 +183,7 @@ def gravity_support(setting: Setting, rng: np.random.Generator) -> list[Clip]:
     (stays / falls through it)."""
     f, fps = setting.frames, setting.fps
     for _ in range(MAX_TRIES):
-        away, short = _twin_scenes(
+        away, short = _two_scenes(
             rng, lambda r, m: samplers.support(r, f, fps, setting.gravity, move=m), "away", "short"
         )
         falls = simulate(away, f, fps)
@@ -196,43 +207,51 @@ def gravity_support(setting: Setting, rng: np.random.Generator) -> list[Clip]:
 
 
 def solidity(setting: Setting, rng: np.random.Generator) -> list[Clip]:
-    """S1: pair 1 a dull object (elasticity <= 0.1) all but stops at a wall / passes through it;
-    pair 2 a bouncy one bounces back / sticks inside the wall."""
+    """S1: pair 1 a dull object stops against a wall / passes through it and slides on; pair 2 a
+    bouncy object bounces back / passes into the wall and stops inside it.
+
+    Walls are drawn in front of objects, so a passing object disappears into the wall and
+    re-emerges behind it. After the contact pair 1's possible movie stands still while its
+    impossible one moves on; pair 2's possible movie slides back out of view while its impossible
+    one stops: the impossible movie moves more in pair 1 and less in pair 2.
+    """
     f, fps = setting.frames, setting.fps
-    dull, bouncy = float(rng.uniform(0.0, 0.1)), float(rng.uniform(0.8, 0.95))
+    bouncy = float(rng.uniform(0.8, 0.95))
+    ghost = (PassThrough(0, "wall", 0),)
     for _ in range(MAX_TRIES):
-        soft, hard = _twin_scenes(
+        dull, hard = _two_scenes(
             rng,
             lambda r, e: samplers.bounce(r, f, fps, setting.gravity, elasticity=e),
-            dull,
+            0.0,
             bouncy,
         )
-        ghost = (PassThrough(0, "wall", 0),)
-        soft_bounce, soft_through = simulate(soft, f, fps), simulate(soft, f, fps, passes=ghost)
-        hard_bounce, hard_through = simulate(hard, f, fps), simulate(hard, f, fps, passes=ghost)
-        contact = first_divergence(soft_bounce, soft_through, 0)
-        hard_contact = first_divergence(hard_bounce, hard_through, 0)
-        if contact is None or hard_contact is None or not EARLIEST_VIOLATION <= contact < f - 10:
+        stops, through = simulate(dull, f, fps), simulate(dull, f, fps, passes=ghost)
+        bounces, into = simulate(hard, f, fps), simulate(hard, f, fps, passes=ghost)
+        contacts = (first_divergence(stops, through, 0), first_divergence(bounces, into, 0))
+        if not all(c is not None and EARLIEST_VIOLATION <= c < f - 10 for c in contacts):
             continue
-        wall = hard.slabs[0]
-        direction = np.sign(hard.things[0].velocity[0])
-        depth = direction * (hard_through.positions[:, 0, 0] - wall.position[0])
-        inside = np.flatnonzero(depth > -0.5 * max(abs(x) for x, _ in wall.vertices))
-        stuck_at = max(int(inside[0]), hard_contact) + 1  # its centre is past the wall's face
-        g = _gravity_px(soft, setting)
+        g = _gravity_px(dull, setting)
         return [
-            Clip(_render(soft, soft_bounce, setting), True, 1, "bounces", g),
-            Clip(_render(soft, soft_through, setting), False, 1, "passes_through", g),
-            Clip(_render(hard, hard_bounce, setting), True, 2, "bounces", g),
+            Clip(_render(dull, stops, setting), True, 1, "stops", g),
+            Clip(_render(dull, through, setting), False, 1, "passes_through", g),
+            Clip(_render(hard, bounces, setting), True, 2, "bounces", g),
             Clip(
-                _render(hard, freeze_after(hard_through, 0, stuck_at), setting),
+                _render(hard, freeze_after(into, 0, _centre_inside(hard, into)), setting),
                 False,
                 2,
-                "stuck_in_wall",
+                "stops_inside",
                 g,
             ),
         ]
     raise ProbeFailure("no wall scene had its collision inside the movie; try more --frames")
+
+
+def _centre_inside(scene: Scene, trajectory: Trajectory) -> int:
+    """First frame after the one where the first object's centre reaches the middle of the
+    wall it passes through (freezing it from there leaves it stuck inside the wall)."""
+    direction = np.sign(scene.things[0].velocity[0])
+    depth = direction * (trajectory.positions[:, 0, 0] - scene.slabs[0].position[0])
+    return int(np.flatnonzero(depth >= 0)[0]) + 1
 
 
 def inertia(setting: Setting, rng: np.random.Generator) -> list[Clip]:
@@ -243,7 +262,7 @@ def inertia(setting: Setting, rng: np.random.Generator) -> list[Clip]:
     slow_cap = 70.0 / (2.0 * max(f - 30, 1) / fps)
     fast, slow = float(rng.uniform(30.0, 45.0)), min(float(rng.uniform(5.0, 9.0)), slow_cap)
     for _ in range(MAX_TRIES):
-        one, two = _twin_scenes(
+        one, two = _two_scenes(
             rng, lambda r, v: samplers.roll(r, f, fps, setting.gravity, speed=v), fast, slow
         )
         roll_one, roll_two = simulate(one, f, fps), simulate(two, f, fps)

@@ -1,10 +1,12 @@
 """Object states -> RGB frames, anti-aliased with OpenCV at the target size.
 
 Drawing order: background and ground, static slabs (pre-drawn once per movie), moving slabs,
-things, screens (screens always occlude). Coordinates go to OpenCV with 4 fractional bits
-(``shift=4``) so sub-pixel motion changes the anti-aliased edges smoothly. Noise for frame t
-depends only on ``(look.noise_seed, t)`` (and the frame size), so any two renders of the same
-states agree to the byte.
+things, walls, screens (screens always occlude). Walls come after things so that an object that
+passes through a wall in a probe disappears into it and re-emerges on the other side; in lawful
+movies nothing overlaps a wall, so this changes nothing there. Coordinates go to OpenCV with 4
+fractional bits (``shift=4``) so sub-pixel motion changes the anti-aliased edges smoothly. Noise
+for frame t depends only on ``(look.noise_seed, t)`` (and the frame size), so any two renders of
+the same states agree to the byte.
 """
 
 from __future__ import annotations
@@ -51,10 +53,6 @@ def background(scene: Scene, size: int) -> np.ndarray:
     column = sky_share * sky + (1 - sky_share) * ground  # (H, 3)
     tilt = 1.0 + look.tilt * (np.arange(size) / max(size - 1, 1) - 0.5)  # (W,)
     return column[:, None, :] * tilt[None, :, None]
-
-
-def _draw_polygon(image: np.ndarray, points: np.ndarray, colour: tuple[int, int, int]) -> None:
-    cv2.fillPoly(image, [_fixed(points)], colour, cv2.LINE_AA, _SHIFT)
 
 
 def box_corners(half: tuple[float, float], positions: np.ndarray, angles: np.ndarray) -> np.ndarray:
@@ -172,28 +170,30 @@ def render_video(
     look = scene.look
     base = background(scene, size)
     base_image = np.clip(np.round(base), 0, 255).astype(np.uint8)
-    for slab in scene.slabs:
-        if slab.motion is None:
-            _draw_polygon(
-                base_image, to_pixels(np.add(slab.vertices, slab.position), look, size), slab.colour
+    # Pixel outlines of every slab for all frames at once (T, V, 2), and which are drawn when.
+    outlines = [
+        _fixed(
+            to_pixels(
+                np.add(s.vertices, s.position) + trajectory.slab_offsets[:, i, None], look, size
             )
+        )
+        for i, s in enumerate(scene.slabs)
+    ]
+    for slab, outline in zip(scene.slabs, outlines, strict=True):
+        if slab.motion is None and slab.role != "wall":
+            cv2.fillPoly(base_image, [outline[0]], slab.colour, cv2.LINE_AA, _SHIFT)
+    behind = [
+        (outline, slab.colour)
+        for slab, outline in zip(scene.slabs, outlines, strict=True)
+        if slab.motion is not None and slab.role != "wall"
+    ]
+    walls = [
+        (outline, slab.colour)
+        for slab, outline in zip(scene.slabs, outlines, strict=True)
+        if slab.role == "wall"
+    ]
     foot = max(3.0, SCREEN_FOOT_PX / pixels_per_unit(look, size))
     frames = np.empty((len(trajectory.positions), size, size, 3), np.uint8)
-    # Pixel coordinates of everything that moves, for all frames at once (T, ..., 2).
-    slabs = [
-        (
-            _fixed(
-                to_pixels(
-                    np.add(slab.vertices, slab.position) + trajectory.slab_offsets[:, i, None],
-                    look,
-                    size,
-                )
-            ),
-            slab.colour,
-        )
-        for i, slab in enumerate(scene.slabs)
-        if slab.motion is not None
-    ]
     painters = [
         _thing_painter(thing, trajectory.positions[:, i], trajectory.angles[:, i], look, size)
         for i, thing in enumerate(scene.things)
@@ -205,13 +205,15 @@ def render_video(
     ]
     for t in range(len(frames)):
         image = base_image.copy()
-        for outlines, colour in slabs:
-            cv2.fillPoly(image, [outlines[t]], colour, cv2.LINE_AA, _SHIFT)
+        for outline, colour in behind:
+            cv2.fillPoly(image, [outline[t]], colour, cv2.LINE_AA, _SHIFT)
         for paint in painters:
             paint(image, t)
-        for screen, outlines in zip(scene.screens, screens, strict=True):
-            if outlines[t] is not None:
-                cv2.fillPoly(image, [outlines[t]], screen.colour, cv2.LINE_AA, _SHIFT)
+        for outline, colour in walls:
+            cv2.fillPoly(image, [outline[t]], colour, cv2.LINE_AA, _SHIFT)
+        for screen, screen_outlines in zip(scene.screens, screens, strict=True):
+            if screen_outlines[t] is not None:
+                cv2.fillPoly(image, [screen_outlines[t]], screen.colour, cv2.LINE_AA, _SHIFT)
         frames[t] = image
     return add_noise(frames, look)
 

@@ -16,6 +16,7 @@ import numpy as np
 from physpred.world.look import object_colour, sample_look, screen_colour, slab_colour, wall_colour
 from physpred.world.scenes import (
     RGB,
+    Look,
     Motion,
     Scene,
     Screen,
@@ -27,9 +28,14 @@ from physpred.world.scenes import (
 
 Shape = Literal["ball", "box"]
 
+RADIUS = (6.0, 8.5)
+"""Range of a ball's radius and of a box's half extents, world units: 5-9 pixels across at
+64 pixels (see :func:`physpred.world.look.sample_look` for the zoom)."""
+
 
 def _thing(
     rng: np.random.Generator,
+    look: Look,
     position: tuple[float, float],
     velocity: tuple[float, float] = (0.0, 0.0),
     shape: Shape | None = None,
@@ -38,17 +44,18 @@ def _thing(
     elasticity: float | None = None,
     avoid: RGB | None = None,
 ) -> Thing:
-    """A ball or box; what is not given is drawn (square boxes only where ``half`` says so)."""
+    """A ball or box that stands out on ``look``'s sky; what is not given is drawn (square
+    boxes only where ``half`` says so)."""
     shape = shape or ("ball" if rng.uniform() < 0.5 else "box")
     if half is None:
-        radius = float(rng.uniform(5.0, 8.0))
-        half = (radius, radius) if shape == "ball" else (radius, float(rng.uniform(5.0, 8.0)))
+        radius = float(rng.uniform(*RADIUS))
+        half = (radius, radius) if shape == "ball" else (radius, float(rng.uniform(*RADIUS)))
     return Thing(
         shape=shape,
         half=half,
         position=position,
         velocity=velocity,
-        colour=object_colour(rng, avoid),
+        colour=object_colour(rng, look, avoid),
         mass=float(rng.uniform(0.5, 2.0) * half[0] * half[1] / 25.0),
         friction=friction,
         elasticity=float(rng.uniform(0.1, 0.6)) if elasticity is None else elasticity,
@@ -89,7 +96,7 @@ def occlusion(
     scene, ground_y = _base(rng, "occlusion", gravity)
     speed = float(rng.uniform(30.0, 45.0))
     step = speed / fps
-    radius = float(rng.uniform(5.0, 8.0))
+    radius = float(rng.uniform(*RADIUS))
     x0 = float(rng.uniform(10.0, 22.0))
     emerge = min(_event_frame(rng, frames, 0.3, 0.45), (116.0 - x0 - radius) / step)
     right = x0 + radius + step * emerge
@@ -103,7 +110,13 @@ def occlusion(
     top = ground_y - float(rng.uniform(2 * radius + 8.0, 2 * radius + 26.0))
     screen = Screen(left, right, top, screen_colour(rng), motion)
     thing = _thing(
-        rng, (x0, ground_y - radius), (speed, 0.0), shape, (radius, radius), avoid=screen.colour
+        rng,
+        scene.look,
+        (x0, ground_y - radius),
+        (speed, 0.0),
+        shape,
+        (radius, radius),
+        avoid=screen.colour,
     )
     return _finish(rng, replace(scene, things=(thing,), screens=(screen,)))
 
@@ -113,7 +126,7 @@ def gap(rng: np.random.Generator, frames: int, fps: float, gravity: float) -> Sc
     scene, ground_y = _base(rng, "gap", gravity)
     speed = float(rng.uniform(30.0, 45.0))
     step = speed / fps
-    radius = float(rng.uniform(5.0, 7.0))
+    radius = float(rng.uniform(RADIUS[0], 7.5))
     widths = [2 * radius + 8.0 + float(rng.uniform(1.5, 3.0)) * step for _ in range(2)]
     opening = 2 * radius + 4.0 + float(rng.uniform(2.0, 4.0)) * step
     x0 = float(rng.uniform(10.0, 20.0))
@@ -128,7 +141,9 @@ def gap(rng: np.random.Generator, frames: int, fps: float, gravity: float) -> Sc
         Screen(left1, left1 + widths[0], top, colour),
         Screen(left2, left2 + widths[1], top, colour),
     )
-    thing = _thing(rng, (x0, ground_y - radius), (speed, 0.0), None, (radius, radius), avoid=colour)
+    thing = _thing(
+        rng, scene.look, (x0, ground_y - radius), (speed, 0.0), None, (radius, radius), avoid=colour
+    )
     return _finish(rng, replace(scene, things=(thing,), screens=screens))
 
 
@@ -143,10 +158,9 @@ def support(
     scene, ground_y = _base(rng, "support", gravity)
     width, height = float(rng.uniform(22.0, 34.0)), float(rng.uniform(22.0, 40.0))
     x_pedestal = float(rng.uniform(40.0, 88.0))
-    thing = _thing(rng, (0.0, 0.0))
+    thing = _thing(rng, scene.look, (0.0, 0.0))
     x_thing = x_pedestal + float(rng.uniform(-0.2, 0.2)) * width
     thing = replace(thing, position=(x_thing, ground_y - height - thing.half[1]))
-    # Drawn whatever ``move`` is, so that a probe's two variants share every other draw.
     away = rng.uniform() < 0.6
     fraction = float(rng.uniform(0.3, 0.8))
     if (move or ("away" if away else "short")) == "away":
@@ -174,19 +188,25 @@ def bounce(
     gravity: float,
     elasticity: float | None = None,
 ) -> Scene:
-    """An object slides into a wall and bounces back."""
+    """An object slides into a wall and bounces back (or stops against it, when dull).
+
+    Contact comes at frame 20-24 with the wall's face 43-89 units from the start side, so that
+    there is room behind the wall: a probe's object passing through it stays in view there for
+    a while, and a bouncing one has far to go back.
+    """
     scene, ground_y = _base(rng, "bounce", gravity)
-    speed = float(rng.uniform(30.0, 45.0))
-    x0 = float(rng.uniform(12.0, 24.0))
+    speed = float(rng.uniform(25.0, 40.0))
+    x0 = float(rng.uniform(4.0, 16.0))
     thing = _thing(
         rng,
+        scene.look,
         (0.0, 0.0),
         (speed, 0.0),
         elasticity=elasticity if elasticity is not None else float(rng.uniform(0.0, 0.95)),
     )
-    contact = _event_frame(rng, frames, 0.0, 0.0)  # early: room behind the wall
-    face = min(x0 + thing.half[0] + speed / fps * contact, 108.0)
-    thickness, height = float(rng.uniform(4.0, 8.0)), float(rng.uniform(35.0, 70.0))
+    contact = _event_frame(rng, frames, 0.0, 0.0)
+    face = x0 + thing.half[0] + speed / fps * contact
+    thickness, height = float(rng.uniform(5.0, 9.0)), float(rng.uniform(35.0, 70.0))
     wall = Slab(
         "wall",
         box_vertices(thickness / 2, height / 2),
@@ -208,7 +228,7 @@ def roll(
     """An object slides or rolls at constant speed across the ground."""
     scene, ground_y = _base(rng, "roll", gravity)
     speed = float(rng.uniform(5.0, 45.0)) if speed is None else speed
-    thing = _thing(rng, (0.0, 0.0), (speed, 0.0))
+    thing = _thing(rng, scene.look, (0.0, 0.0), (speed, 0.0))
     thing = replace(thing, position=(float(rng.uniform(8.0, 20.0)), ground_y - thing.half[1]))
     return _finish(rng, replace(scene, things=(thing,)))
 
@@ -221,7 +241,8 @@ def fall(rng: np.random.Generator, frames: int, fps: float, gravity: float) -> S
     things = tuple(
         _thing(
             rng,
-            (float(rng.uniform(slots[i] + 8, slots[i + 1] - 8)), float(rng.uniform(15.0, 55.0))),
+            scene.look,
+            (float(rng.uniform(slots[i] + 9, slots[i + 1] - 9)), float(rng.uniform(15.0, 55.0))),
             (float(rng.uniform(-15, 15)), 0.0),
             friction=0.5,
             elasticity=float(rng.uniform(0.1, 0.7)),
@@ -250,7 +271,7 @@ def ramp(rng: np.random.Generator, frames: int, fps: float, gravity: float) -> S
         slab_colour(rng),
         0.3,
     )
-    thing = _thing(rng, (0.0, 0.0), shape="ball", friction=0.8)
+    thing = _thing(rng, scene.look, (0.0, 0.0), shape="ball", friction=0.8)
     length = float(np.hypot(base_width, height))
     normal = np.array([height, -base_width]) / length
     on_slope = np.array([left + 0.15 * base_width, ground_y - 0.85 * height])
@@ -271,7 +292,7 @@ def reveal(rng: np.random.Generator, frames: int, fps: float, gravity: float) ->
     screen = Screen(centre - width / 2, centre + width / 2, top, screen_colour(rng), motion)
     things: tuple[Thing, ...] = ()
     if rng.uniform() < 0.7:
-        thing = _thing(rng, (0.0, 0.0), shape="box" if rng.uniform() < 0.5 else "ball")
+        thing = _thing(rng, scene.look, (0.0, 0.0), shape="box" if rng.uniform() < 0.5 else "ball")
         half = (min(thing.half[0], width / 2 - 4), min(thing.half[1], (ground_y - top) / 2 - 3))
         things = (replace(thing, half=half, position=(centre, ground_y - half[1])),)
     return _finish(rng, replace(scene, things=things, screens=(screen,)))
@@ -286,14 +307,15 @@ def mixed(rng: np.random.Generator, frames: int, fps: float, gravity: float) -> 
     for i in range(count):
         thing = _thing(
             rng,
+            scene.look,
             (0.0, 0.0),
             (float(rng.uniform(-40, 40)), 0.0),
             friction=float(rng.choice([0.0, 0.5])),
         )
-        x = float(rng.uniform(slots[i] + 8, slots[i + 1] - 8))
+        x = float(rng.uniform(slots[i] + 9, slots[i + 1] - 9))
         y = ground_y - thing.half[1] - (0.0 if rng.uniform() < 0.6 else float(rng.uniform(10, 40)))
         things.append(replace(thing, position=(x, y)))
-    thickness, height = float(rng.uniform(4.0, 8.0)), float(rng.uniform(35.0, 70.0))
+    thickness, height = float(rng.uniform(5.0, 9.0)), float(rng.uniform(35.0, 70.0))
     wall = Slab(
         "wall",
         box_vertices(thickness / 2, height / 2),

@@ -199,3 +199,13 @@ def mirror(scene: Scene) -> Scene:
         replace(s, left=_mirror_x(s.right), right=_mirror_x(s.left)) for s in scene.screens
     )
     return replace(scene, things=things, slabs=slabs, screens=screens)
+
+
+def restage(scene: Scene, look: Look, ground_y: float) -> Scene:
+    """The scene seen with another look, its ground moved to ``ground_y`` and everything in it
+    moved up or down with the ground."""
+    dy = ground_y - scene.ground_y
+    things = tuple(replace(t, position=(t.position[0], t.position[1] + dy)) for t in scene.things)
+    slabs = tuple(replace(s, position=(s.position[0], s.position[1] + dy)) for s in scene.slabs)
+    screens = tuple(replace(s, top=s.top + dy) for s in scene.screens)
+    return replace(scene, look=look, ground_y=ground_y, things=things, slabs=slabs, screens=screens)

@@ -80,19 +80,26 @@ def write_manifest(path: Path, entries: Iterable[dict]) -> None:
     write_text(path, "".join(f"{line}\n" for line in lines))
 
 
-def write_png_movie(folder: Path, frames: np.ndarray, header: dict) -> None:
+def write_png_movie(
+    folder: Path, frames: np.ndarray, header: dict, encoded: dict[bytes, bytes]
+) -> None:
     """Write one probe movie in the IntPhys layout: ``scene/scene_001.png ...`` and status.json.
 
     Args:
         folder: the movie's folder, e.g. ``O1/01/3`` (created).
         frames: (T, H, W, 3) uint8 RGB.
         header: the ``header`` object of status.json.
+        encoded: PNG bytes by raw frame bytes, shared by the movies of a quadruplet: their
+            frames often repeat (shared prefixes, splices), and each is encoded once.
     """
     scene = folder / "scene"
     scene.mkdir(parents=True, exist_ok=True)
     digits = max(3, len(str(len(frames))))
     for t, image in enumerate(frames, start=1):
-        cv2.imwrite(str(scene / f"scene_{t:0{digits}d}.png"), image[..., ::-1], PNG_PARAMS)
+        raw = image.tobytes()
+        if raw not in encoded:
+            encoded[raw] = cv2.imencode(".png", image[..., ::-1], PNG_PARAMS)[1].tobytes()
+        (scene / f"scene_{t:0{digits}d}.png").write_bytes(encoded[raw])
     (folder / "status.json").write_text(json.dumps({"header": header}, sort_keys=True))
 
 
