@@ -73,6 +73,10 @@ def test_demo_fit_leaves_a_checkpoint_that_loads_alone(world: Path, tmp_path: Pa
     clip = torch.randint(0, 256, (2, 6, 3, 32, 32), dtype=torch.uint8)
     assert model.free_energy(clip[:, :4], clip[:, 4:]).shape == (2,)
 
+    evaluate = ["-c", str(REPO / "configs" / "demo.yaml"), *small(world, tmp_path), f"--ckpt_path={path}"]
+    assert main(["test", *evaluate]) == 0  # the held-out split, logged under test/
+    assert main(["predict", *evaluate]) == 0
+
 
 def test_wandb_logger_offline_writes_its_run_folder(world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WANDB_MODE", "offline")

@@ -139,3 +139,15 @@ def test_resume_gives_the_same_next_loss(tmp_path: Path) -> None:
         tiny_module(total_steps=7), DotData(batch_size=16), ckpt_path=tmp_path / "ckpt" / "epoch=0-step=4.ckpt"
     )
     assert resumed.losses == pytest.approx(full.losses[4:], rel=1e-5)
+
+
+def test_contrast_term_is_zero_without_motion_and_positive_for_a_copying_model() -> None:
+    model = tiny_module()
+    model.contrast_weight = 1.0
+    still = moving_dots(4, 2)[:, :1].expand(-1, CONTEXT + FUTURE, -1, -1, -1).contiguous()
+    _, terms, _ = model._objective(still)  # every distractor equals the true future
+    assert terms["contrast"].item() == 0.0
+    _, terms, _ = model._objective(moving_dots(4, 3))  # untrained = copies the last step
+    assert terms["contrast"].item() > 0.0
+    terms["contrast"].backward()
+    assert model.predictor.head[-1].weight.grad.abs().sum() > 0

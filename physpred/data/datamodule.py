@@ -145,6 +145,14 @@ class VideoDataModule(pl.LightningDataModule):
             return []
         return self._loader(self.val_set, SequentialSampler(self.val_set), drop_last=False)
 
+    def test_dataloader(self) -> DataLoader[Tensor] | list[Any]:
+        """The held-out clips (``physpred test``): the validation split."""
+        return self.val_dataloader()
+
+    def predict_dataloader(self) -> DataLoader[Tensor] | list[Any]:
+        """The held-out clips (``physpred predict``): the validation split."""
+        return self.val_dataloader()
+
     def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
         """Augment training batches (uint8 (B, T, 3, S, S) in and out) on their device."""
         trainer = self.trainer

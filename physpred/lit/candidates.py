@@ -1,4 +1,4 @@
-"""Distractor futures for the validation candidate test."""
+"""Distractor futures: for the validation candidate test and the contrastive training term."""
 
 from __future__ import annotations
 
@@ -28,3 +28,22 @@ def candidate_futures(context: Tensor, future: Tensor) -> Tensor:
         candidates.append(future.flip(1))
     candidates.append(repeat(context[:, -1], "b c h w -> b m c h w", m=m))
     return torch.stack(candidates, dim=1)
+
+
+def motion_distractors(context: Tensor, future: Tensor) -> Tensor:
+    """Futures that differ from the true one only in how things move.
+
+    The last context frame frozen, and the time-reversed future (when M > 1).
+
+    Args:
+        context: (B, C, 3, H, W).
+        future: (B, M, 3, H, W).
+
+    Returns:
+        (B, K, M, 3, H, W), K = 1 or 2.
+    """
+    m = future.shape[1]
+    distractors = [repeat(context[:, -1], "b c h w -> b m c h w", m=m)]
+    if m > 1:
+        distractors.append(future.flip(1))
+    return torch.stack(distractors, dim=1)

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from physpred.data.clips import split_clip
 from physpred.data.transforms import normalize_frames
-from physpred.lit.candidates import candidate_futures
+from physpred.lit.candidates import candidate_futures, motion_distractors
 from physpred.models.collapse import (
     Collapse,
     effective_rank,
@@ -55,6 +55,11 @@ class FuturePredictionModule(pl.LightningModule):
         frame_size: side of the training frames (informational; callers resize to it).
         optimizer: optimiser factory (``torch.optim.AdamW`` and its init args in YAML).
         lr_scheduler: scheduler factory, stepped every optimiser step, or None.
+        contrast_weight: weight of the contrastive hinge that pushes the energy of "nothing
+            moves" and time-reversed futures above the true future's (0: off; regularised
+            training only).
+        contrast_margin: the hinge's margin, as a share of each distractor's distance to the
+            true future in target space (so a distractor equal to the truth costs nothing).
         stats_every: log representation std / effective rank every this many steps.
         compile: ``torch.compile`` the encoder and predictor in place (GPU recipe).
     """
@@ -77,6 +82,8 @@ class FuturePredictionModule(pl.LightningModule):
         frame_size: int = 64,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
+        contrast_weight: float = 0.0,
+        contrast_margin: float = 0.5,
         stats_every: int = 50,
         compile: bool = False,
     ) -> None:
@@ -93,6 +100,7 @@ class FuturePredictionModule(pl.LightningModule):
         self.context_frames, self.future_frames = context_frames, future_frames
         self.frame_step, self.frame_size = frame_step, frame_size
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
+        self.contrast_weight, self.contrast_margin = contrast_weight, contrast_margin
         self.stats_every, self.compile_parts = stats_every, compile
         _check_parts(self)
         self.target_encoder = copy.deepcopy(encoder).requires_grad_(False) if collapse == "ema" else None
@@ -180,18 +188,15 @@ class FuturePredictionModule(pl.LightningModule):
 
     def validation_step(self, batch: Tensor, batch_idx: int) -> None:
         """Energy of the true future, how often it beats the distractors, and the copy-last control."""
-        context, future = self._split(batch)
-        scores = self.score_candidates(context, candidate_futures(context, future))  # (B, K)
-        acc = (scores[:, 0] < scores[:, 1:].min(dim=1).values).float().mean()
-        prior = self.free_energy(context, future, latent="prior")
-        self.log_dict(
-            {"val/energy": scores[:, 0].mean(), "val/energy_prior": prior.mean(), "val/candidate_acc": acc},
-            sync_dist=True,
-            prog_bar=True,
-        )
-        self.log("val/energy_copy_last", self._copy_last_energy(context, future).mean(), sync_dist=True)
-        if batch_idx == 0 and self.space == "representation":
-            self._log_stats("val", self.encoder(normalize_frames(context)))
+        self._evaluate(batch, batch_idx, "val")
+
+    def test_step(self, batch: Tensor, batch_idx: int) -> None:
+        """As ``validation_step``, logged under ``test/`` (``physpred test``)."""
+        self._evaluate(batch, batch_idx, "test")
+
+    def predict_step(self, batch: Tensor, batch_idx: int) -> Tensor:
+        """Free energy (B,) of each clip's true future (``physpred predict``)."""
+        return self.free_energy(*self._split(batch))
 
     def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
         """Log the global gradient norm."""
@@ -218,6 +223,21 @@ class FuturePredictionModule(pl.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     # ----------------------------------------------------------------- internals
+    def _evaluate(self, batch: Tensor, batch_idx: int, stage: str) -> None:
+        context, future = self._split(batch)
+        scores = self.score_candidates(context, candidate_futures(context, future))  # (B, K)
+        acc = (scores[:, 0] < scores[:, 1:].min(dim=1).values).float().mean()
+        prior = self.free_energy(context, future, latent="prior")
+        metrics = {
+            f"{stage}/energy": scores[:, 0].mean(),
+            f"{stage}/energy_prior": prior.mean(),
+            f"{stage}/candidate_acc": acc,
+        }
+        self.log_dict(metrics, sync_dist=True, prog_bar=True)
+        self.log(f"{stage}/energy_copy_last", self._copy_last_energy(context, future).mean(), sync_dist=True)
+        if batch_idx == 0 and self.space == "representation":
+            self._log_stats(stage, self.encoder(normalize_frames(context)))
+
     def _split(self, clip: Tensor) -> tuple[Tensor, Tensor]:
         expected = self.context_frames + self.future_frames
         if clip.shape[1] != expected:
@@ -275,10 +295,14 @@ class FuturePredictionModule(pl.LightningModule):
             with torch.no_grad():
                 target = self.target_representations(future)
         z = self._infer_z(ctx, target, last)
-        energy = token_energy(self._predict(ctx, z, last), target, self.distance).mean()
+        pred = self._predict(ctx, z, last)  # (B, M', N, D)
+        energy = token_energy(pred, target, self.distance).mean()
         reg = self.latent.regularizer(z).mean()
         terms = {"energy": energy, "latent_reg": reg}
         loss = energy + self.latent.weight * reg
+        if self.contrast_weight:
+            terms["contrast"] = self._contrast(pred, target, context, future)
+            loss = loss + self.contrast_weight * terms["contrast"]
         if self.collapse in ("vicreg", "sigreg"):
             rows = _rows(raw)
             if self.collapse == "vicreg":
@@ -288,6 +312,21 @@ class FuturePredictionModule(pl.LightningModule):
                 term = terms["sigreg"] = sigreg(rows, seed=self.global_step)
             loss = loss + self.collapse_weight * term
         return loss, terms, raw
+
+    def _contrast(self, pred: Tensor, target: Tensor, context: Tensor, future: Tensor) -> Tensor:
+        """Hinge: E(true) + margin * gap <= E(distractor), gap = distractor's distance to the truth.
+
+        Lowering the energy of observed futures alone lets a predictor settle on "nothing moves";
+        pushing up the energy of the frozen and the time-reversed future makes motion pay.
+        """
+        distractors = motion_distractors(context, future)  # (B, K, M, 3, H, W)
+        k = distractors.shape[1]
+        with torch.no_grad():
+            negative = self.target_representations(rearrange(distractors, "b k m c h w -> (b k) m c h w"))
+            gap = token_energy(repeat(target, "b m n d -> (b k) m n d", k=k), negative, self.distance)
+        e_true = repeat(token_energy(pred, target, self.distance), "b -> (b k)", k=k)
+        e_negative = token_energy(repeat(pred, "b m n d -> (b k) m n d", k=k), negative, self.distance)
+        return torch.relu(e_true - e_negative + self.contrast_margin * gap).mean()
 
     def _copy_last_energy(self, context: Tensor, future: Tensor) -> Tensor:
         """(B,) energy of predicting "nothing moves" (the last context step): the control that
