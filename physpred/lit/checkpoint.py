@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
+from pytorch_lightning.plugins.io import TorchCheckpointIO
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes ``NAME`` as ``.NAME.tmp`` and renames it, so an interrupted save leaves no
+    half-written checkpoint where ``physpred probe`` or a resume would read it."""
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike, storage_options: Any | None = None) -> None:
+        """Save to a temporary name beside ``path``, then rename it to ``path``."""
+        path = Path(path)
+        temporary = path.with_name(f".{path.name}.tmp")
+        try:
+            super().save_checkpoint(checkpoint, temporary, storage_options)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        os.replace(temporary, path)
 
 
 class RunCheckpoint(ModelCheckpoint):
@@ -31,7 +50,9 @@ class RunCheckpoint(ModelCheckpoint):
         )
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
-        """Point the checkpoint folder at the trainer's root folder."""
+        """Point the checkpoint folder at the trainer's root folder; save atomically."""
+        if type(trainer.strategy.checkpoint_io) is TorchCheckpointIO:  # keep a user's own plugin
+            trainer.strategy.checkpoint_io = AtomicCheckpointIO()
         if self.dirpath is None:
             self.dirpath = str(Path(trainer.default_root_dir))
         super().setup(trainer, pl_module, stage)
