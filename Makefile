@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/ruff check physpred tests benchmarks
-	$(BIN)/python -m pytest -q --nbmake tests notebooks
+	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --nbmake notebooks
 
 demo: $(STAMP)
 	DEMO_DIR=$(DEMO_DIR) DEMO_DATA=$(DEMO_DATA) PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
