@@ -22,6 +22,25 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: error: {message}")
 
 
+def _add_common(command: argparse.ArgumentParser, *, frames: int, size: int, seed: int) -> None:
+    """Options both commands share, with each command's defaults."""
+    command.add_argument("--out", required=True, help="output folder")
+    command.add_argument(
+        "--frames", type=int, default=frames, help=f"frames per movie (default {frames})"
+    )
+    command.add_argument(
+        "--size", type=int, default=size, help=f"frame size in pixels, even (default {size})"
+    )
+    command.add_argument(
+        "--fps", type=int, default=15, help="frames per second of simulated time (default 15)"
+    )
+    command.add_argument("--seed", type=int, default=seed, help=f"root seed (default {seed})")
+    command.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    command.add_argument(
+        "--gravity", type=float, default=GRAVITY, help=f"world units/s² (default {GRAVITY:g})"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="physpred world", description="Procedural 2-D physics world.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -29,39 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     videos = commands.add_parser(
         "videos", help="training videos: DIR/videos/*.mp4 + DIR/manifest.jsonl"
     )
-    videos.add_argument("--out", required=True, help="output folder")
     videos.add_argument("--videos", type=int, required=True, help="number of videos")
-    videos.add_argument("--frames", type=int, default=64, help="frames per video (default 64)")
-    videos.add_argument(
-        "--size", type=int, default=64, help="frame size in pixels, even (default 64)"
-    )
-    videos.add_argument(
-        "--fps", type=int, default=15, help="frames per second of simulated time (default 15)"
-    )
-    videos.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    videos.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    videos.add_argument(
-        "--gravity", type=float, default=GRAVITY, help=f"world units/s² (default {GRAVITY:g})"
-    )
+    _add_common(videos, frames=64, size=64, seed=0)
 
     probes = commands.add_parser("probes", help="probe quadruplets in the IntPhys dev layout")
-    probes.add_argument("--out", required=True, help="output folder")
     probes.add_argument("--scenes", type=int, required=True, help="quadruplets per block")
     probes.add_argument(
         "--blocks", default=",".join(BLOCKS), help=f"comma-separated (default {','.join(BLOCKS)})"
     )
-    probes.add_argument("--size", type=int, default=128, help="frame size in pixels (default 128)")
-    probes.add_argument(
-        "--frames", type=int, default=100, help="frames per movie, >= 48 (default 100)"
-    )
-    probes.add_argument(
-        "--fps", type=int, default=15, help="frames per second of simulated time (default 15)"
-    )
-    probes.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
-    probes.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    probes.add_argument(
-        "--gravity", type=float, default=GRAVITY, help=f"world units/s² (default {GRAVITY:g})"
-    )
+    _add_common(probes, frames=100, size=128, seed=1)
     return parser
 
 
