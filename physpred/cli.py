@@ -21,7 +21,7 @@ commands:
   validate       validate a model (LightningCLI)
   test           test a model (LightningCLI)
   predict        run prediction (LightningCLI)
-  probe          score a checkpoint's surprise on probe movies
+  probe          score a checkpoint's surprise on probe movies (`probe compare` tabulates runs)
 
 Run `physpred <command> --help` for the options of each command.
 """
