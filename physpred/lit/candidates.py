@@ -20,20 +20,16 @@ def candidate_futures(context: Tensor, future: Tensor) -> Tensor:
     Returns:
         (B, K, M, 3, H, W), K = 2..4, candidate 0 the true future.
     """
-    b, m = future.shape[:2]
     candidates = [future]
-    if b > 1:
+    if future.shape[0] > 1:
         candidates.append(future.roll(1, dims=0))
-    if m > 1:
-        candidates.append(future.flip(1))
-    candidates.append(repeat(context[:, -1], "b c h w -> b m c h w", m=m))
-    return torch.stack(candidates, dim=1)
+    return torch.cat([torch.stack(candidates, dim=1), motion_distractors(context, future)], dim=1)
 
 
 def motion_distractors(context: Tensor, future: Tensor) -> Tensor:
     """Futures that differ from the true one only in how things move.
 
-    The last context frame frozen, and the time-reversed future (when M > 1).
+    The time-reversed future (when M > 1), then the last context frame frozen.
 
     Args:
         context: (B, C, 3, H, W).
@@ -43,7 +39,6 @@ def motion_distractors(context: Tensor, future: Tensor) -> Tensor:
         (B, K, M, 3, H, W), K = 1 or 2.
     """
     m = future.shape[1]
-    distractors = [repeat(context[:, -1], "b c h w -> b m c h w", m=m)]
-    if m > 1:
-        distractors.append(future.flip(1))
+    distractors = [future.flip(1)] if m > 1 else []
+    distractors.append(repeat(context[:, -1], "b c h w -> b m c h w", m=m))
     return torch.stack(distractors, dim=1)
