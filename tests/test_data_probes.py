@@ -77,14 +77,15 @@ def test_synthetic_quadruplet_items_and_pairs(tmp_path: Path) -> None:
 
 def test_csv_manifest_of_lossy_mp4_finds_the_same_pairs(tmp_path: Path) -> None:
     movies = quadruplet()
-    rows = ["video,block,scene,is_possible"]
+    rows = ["video,block,scene,is_possible,event"]
     for number, (name, possible) in LAYOUT.items():
         write_video(tmp_path / f"m{number}.mp4", movies[name], lossless=False)
-        rows.append(f"m{number}.mp4,O1,07,{str(possible).lower()}")
+        rows.append(f"m{number}.mp4,O1,07,{str(possible).lower()},{name}")
     (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n")
     dataset = ProbeDataset(tmp_path)
     assert dataset.scenes == {"O1/07": ["m1.mp4", "m2.mp4", "m3.mp4", "m4.mp4"]}
     assert dataset.pairs == [("m2.mp4", "m1.mp4"), ("m4.mp4", "m3.mp4")]
+    assert [e.event for e in dataset.entries] == ["C", "A", "D", "B"]
     assert ProbeDataset(tmp_path / "manifest.csv").movies == dataset.movies
 
 

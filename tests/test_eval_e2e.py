@@ -57,6 +57,9 @@ def test_model_and_controls(world: dict[str, Path], capsys: pytest.CaptureFixtur
         metrics = model["blocks"][block]
         assert (metrics["n_movies"], metrics["n_pairs"], metrics["n_quads"]) == (4, 2, 1)
         assert 0.0 <= metrics["pairwise_acc_mean"] <= 1.0
+    # the generator names each movie's event: one row per impossible event, one pair each
+    assert sorted(model["events"]) == ["G1/falls_through", "G1/floats", "O1/appear", "O1/vanish"]
+    assert {e["n_pairs"] for e in model["events"].values()} == {1}
     untrained = probe(world, "untrained", "--baseline", "untrained")
     scores = {json.dumps(r["blocks"]["O1"]) for r in (model, untrained)}
     assert len(scores) == 2  # different weights, different surprise

@@ -102,6 +102,23 @@ def test_report_per_block_and_overall(tmp_path: Path) -> None:
     assert comparison.splitlines()[2].split() == ["model", "1.000", "0.500", "0.667"]
 
 
+def test_report_splits_pairs_by_impossible_event() -> None:
+    movies = scored_set()
+    pairs = [("O1/01/1", "O1/01/3"), ("O1/01/2", "O1/01/4"), ("G1/01/1", "G1/01/2")]
+    events = {"O1/01/3": "vanish", "O1/01/4": "appear", "O1/01/1": "object"}
+    report = build_report(movies, pairs, n_resamples=5, events=events)
+    assert report["events"] == {
+        "O1/appear": {"n_pairs": 1, "pairwise_acc_mean": 0.0, "pairwise_acc_max": 0.0},
+        "O1/vanish": {"n_pairs": 1, "pairwise_acc_mean": 1.0, "pairwise_acc_max": 1.0},
+    }  # G1's impossible movie has no event name: left out
+    rows = format_table(report).split("impossible event")[1].splitlines()[1:]
+    assert [row.split() for row in rows] == [
+        ["O1/appear", "1", "0.000", "0.000"],
+        ["O1/vanish", "1", "1.000", "1.000"],
+    ]
+    assert build_report(movies, pairs, n_resamples=5)["events"] == {}
+
+
 def test_scores_csv_and_plot(tmp_path: Path) -> None:
     movies = scored_set()
     write_scores(tmp_path / "scores.csv", movies)

@@ -55,6 +55,8 @@ class ProbeEntry:
         path: a video file or a folder of frames.
         pair: the pair id a probe generator wrote down (``header.pair``, CSV column ``pair``),
             used only to break ties of the prefix rule; None when absent.
+        event: what happens in the movie (``header.event``, CSV column ``event``, e.g.
+            ``"vanish"``), for per-event reports only; None when absent.
     """
 
     video: str
@@ -63,6 +65,7 @@ class ProbeEntry:
     is_possible: bool | None
     path: Path
     pair: str | None = None
+    event: str | None = None
 
 
 def find_videos(root: str | Path) -> list[VideoEntry]:
@@ -143,7 +146,13 @@ def _intphys_entry(root: Path, scene_folder: Path) -> ProbeEntry:
         is_possible = None
     pair = str(header["pair"]) if header.get("pair") is not None else None
     return ProbeEntry(
-        f"{block}/{scene}/{name}", block, f"{block}/{scene}", is_possible, scene_folder, pair
+        f"{block}/{scene}/{name}",
+        block,
+        f"{block}/{scene}",
+        is_possible,
+        scene_folder,
+        pair,
+        header.get("event"),
     )
 
 
@@ -168,6 +177,7 @@ def _read_csv_manifest(manifest: Path) -> list[ProbeEntry]:
                 is_possible=None if label == "" else label in ("true", "1"),
                 path=manifest.parent / row["video"],
                 pair=row.get("pair") or None,
+                event=row.get("event") or None,
             )
         )
     return sorted(entries, key=lambda e: natural_key(e.video))

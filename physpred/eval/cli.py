@@ -195,6 +195,7 @@ def _probe(args: argparse.Namespace) -> int:
     try:
         movies = score_movies(runner, datamodule, trainer)
         pairs = datamodule.dataset.pairs if trainer.is_global_zero else []
+        events = {e.video: e.event for e in datamodule.dataset.entries if e.event is not None}
     except VideoReadError as err:
         raise ProbeError(f"{_one_line(err)}: fix or remove that movie") from err
     if not trainer.is_global_zero:
@@ -211,7 +212,7 @@ def _probe(args: argparse.Namespace) -> int:
         "bootstrap": args.bootstrap,
         "num_movies": num_movies,
     }
-    _write_outputs(args, settings, movies, pairs)
+    _write_outputs(args, settings, movies, pairs, events)
     return 0
 
 
@@ -220,6 +221,7 @@ def _write_outputs(
     settings: dict[str, Any],
     movies: Sequence[Any],
     pairs: Sequence[tuple[str, str]],
+    events: dict[str, str],
 ) -> None:
     from physpred.eval.report import (
         build_report,
@@ -234,7 +236,7 @@ def _write_outputs(
         "baseline": args.baseline,
         "data": str(args.data),
         "settings": settings,
-        **build_report(movies, pairs, args.bootstrap, args.seed),
+        **build_report(movies, pairs, args.bootstrap, args.seed, events),
     }
     write_scores(args.out / "scores.csv", movies)
     write_report(args.out / "report.json", report)

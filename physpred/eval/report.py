@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from physpred.eval.metrics import probe_metrics
+from physpred.eval.metrics import pairwise_accuracy, probe_metrics
 from physpred.eval.runner import MovieSurprise
 
 TABLE_COLUMNS = ("pairwise_acc_mean", "pairwise_acc_max", "quad_acc", "auroc_max", "abs_acc_max")
@@ -51,11 +51,20 @@ def build_report(
     pairs: Sequence[tuple[str, str]],
     n_resamples: int = 1000,
     seed: int = 0,
+    events: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Metrics per block and over all movies (see :func:`physpred.eval.metrics.probe_metrics`).
 
+    Args:
+        movies: the scored movies.
+        pairs: (possible id, impossible id) pairs.
+        n_resamples: bootstrap resamples per interval.
+        seed: bootstrap seed.
+        events: what happens in each movie (id -> event), where the probe set says.
+
     Returns:
-        ``{"blocks": {block: metrics}, "overall": metrics}``.
+        ``{"blocks": {block: metrics}, "overall": metrics, "events": {...}}``; ``events`` (see
+        :func:`event_accuracies`) is empty without event names.
     """
 
     def metrics(group: Sequence[MovieSurprise]) -> dict[str, Any]:
@@ -73,6 +82,39 @@ def build_report(
     return {
         "blocks": {b: metrics([m for m in movies if m.block == b]) for b in blocks},
         "overall": metrics(movies),
+        "events": event_accuracies(movies, pairs, events or {}),
+    }
+
+
+def event_accuracies(
+    movies: Sequence[MovieSurprise], pairs: Sequence[tuple[str, str]], events: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Pairwise accuracy split by what happens in the impossible movie of each pair.
+
+    A block's violations differ in kind (an object vanishes or appears; motion stops or starts),
+    and a model that only ranks movies by how much moves is right on one kind and wrong on the
+    other; the block's accuracy hides that, this split shows it.
+
+    Returns:
+        ``{"<block>/<event>": {"n_pairs", "pairwise_acc_mean", "pairwise_acc_max"}}``, sorted;
+        pairs whose impossible movie has no event name are left out.
+    """
+    by_id = {m.video: m for m in movies}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for possible, impossible in pairs:
+        if possible in by_id and impossible in by_id and impossible in events:
+            groups.setdefault(f"{by_id[impossible].block}/{events[impossible]}", []).append(
+                (possible, impossible)
+            )
+    mean = {m.video: m.surprise_mean for m in movies}
+    peak = {m.video: m.surprise_max for m in movies}
+    return {
+        name: {
+            "n_pairs": len(group),
+            "pairwise_acc_mean": pairwise_accuracy(mean, group),
+            "pairwise_acc_max": pairwise_accuracy(peak, group),
+        }
+        for name, group in sorted(groups.items())
     }
 
 
@@ -127,7 +169,8 @@ def _with_interval(metrics: Mapping[str, Any], name: str) -> str:
 
 
 def format_table(report: Mapping[str, Any]) -> str:
-    """Plain-text table: a row per block and one for all movies.
+    """Plain-text table: a row per block and one for all movies, then one per impossible event
+    when the report has them.
 
     The headline metric (``pairwise_acc_mean``) comes with its 95% interval.
     """
@@ -140,6 +183,13 @@ def format_table(report: Mapping[str, Any]) -> str:
             f"{_cell(metrics[c]):>18}" for c in others
         )
         lines.append(f"{name:<8}{metrics['n_movies']:>7}{metrics['n_pairs']:>6}  {cells}")
+    if report.get("events"):
+        lines.append(f"\n{'impossible event':<24}{'pairs':>6}{'pairwise_acc_mean':>19}{'pairwise_acc_max':>18}")
+        for name, metrics in report["events"].items():
+            lines.append(
+                f"{name:<24}{metrics['n_pairs']:>6}{_cell(metrics['pairwise_acc_mean']):>19}"
+                f"{_cell(metrics['pairwise_acc_max']):>18}"
+            )
     return "\n".join(lines)
 
 
