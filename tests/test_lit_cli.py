@@ -44,7 +44,7 @@ def small(world: Path, run: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("config", ["demo", "jepa", "pixel", "vit"])
+@pytest.mark.parametrize("config", ["demo", "jepa", "pixel", "pixel_unet", "vit"])
 def test_each_config_runs_fast_dev_run(world: Path, tmp_path: Path, config: str) -> None:
     extra = TINY_VIT if config == "vit" else []
     args = ["fit", "-c", str(REPO / "configs" / f"{config}.yaml"), *small(world, tmp_path), *extra]

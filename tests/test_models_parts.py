@@ -15,6 +15,7 @@ from physpred.models import (
     LatentVariable,
     PixelHead,
     TransformerPredictor,
+    UNetPredictor,
     VideoViTEncoder,
     token_energy,
 )
@@ -55,6 +56,22 @@ def test_predictors_shapes_and_copy_last_start(latent_dim: int) -> None:
     assert out.shape == (2, 3, 16, 8)
     assert torch.allclose(out, ctx[:, -1:].expand_as(out))  # zero-initialised change
     assert trf(ctx[:, :2], z).shape == (2, 1, 16, 8)
+    unet = UNetPredictor(dim=8, context_frames=4, future_frames=2, latent_dim=latent_dim, widths=(8, 16), groups=4)
+    out = unet(ctx, z)
+    assert out.shape == (2, 2, 16, 8) and torch.equal(out, ctx[:, -1:].expand_as(out))
+
+
+def test_unet_predictor_sees_the_whole_grid_and_rejects_odd_grids() -> None:
+    torch.manual_seed(0)
+    unet = UNetPredictor(dim=4, context_frames=2, future_frames=1, latent_dim=0, widths=(8, 8, 8), groups=4)
+    torch.nn.init.normal_(unet.head[-1].weight)
+    ctx = torch.zeros(1, 2, 64, 4)  # an 8x8 grid
+    moved = ctx.clone()
+    moved[0, 0, 0] = 1.0  # one token in a corner of the first context step
+    change = (unet(moved, torch.zeros(1, 0)) - unet(ctx, torch.zeros(1, 0))).abs().sum(-1)
+    assert change[0, 0, -1] > 0  # reaches the opposite corner through the coarse levels
+    with pytest.raises(ValueError, match="cannot be halved"):
+        unet(torch.zeros(1, 2, 36, 4), torch.zeros(1, 0))  # 6x6 cannot be halved twice
 
 
 def test_context_encoding_and_prediction_do_not_see_the_future() -> None:

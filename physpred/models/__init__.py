@@ -4,6 +4,7 @@ from physpred.models.encoder import ConvEncoder, VideoViTEncoder
 from physpred.models.energy import PixelHead, token_energy
 from physpred.models.latent import LatentVariable
 from physpred.models.predictor import ConvPredictor, TransformerPredictor
+from physpred.models.unet import UNetPredictor
 
 __all__ = [
     "ConvEncoder",
@@ -12,5 +13,6 @@ __all__ = [
     "PixelHead",
     "TransformerPredictor",
     "VideoViTEncoder",
+    "UNetPredictor",
     "token_energy",
 ]
