@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         "--pairs", type=int, default=1, help="matched pairs in the surprise figure (default 1)"
     )
     parser.add_argument(
+        "--event", help="only pairs whose impossible movie has this event, e.g. vanish (default any)"
+    )
+    parser.add_argument(
         "--clips", type=int, default=32, help="clips searched for motion (default 32)"
     )
     parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="output folder")
@@ -89,15 +92,24 @@ def predictions_figure(
 
 
 def surprise_figure(model: FuturePredictionModule, args: argparse.Namespace) -> Path:
-    """Surprise of the block's first ``--pairs`` matched (possible, impossible) pairs.
+    """Surprise of the block's first ``--pairs`` matched (possible, impossible) pairs (of
+    ``--event`` only, when given).
 
     Matched pairs, not whole blocks: averaged over a spliced quadruplet, possible and impossible
     curves coincide except around the violation (their frames are the same), which hides it.
     """
     probes = ProbeDataset(args.probes, frame_size=model.frame_size)
-    pairs = [pair for pair in probes.pairs if pair[0].startswith(f"{args.block}/")][: args.pairs]
+    events = {entry.video: entry.event for entry in probes.entries}
+    pairs = [
+        (possible, impossible)
+        for possible, impossible in probes.pairs
+        if possible.startswith(f"{args.block}/") and args.event in (None, events[impossible])
+    ][: args.pairs]
     if not pairs:
-        raise SystemExit(f"{args.probes} has no pair in block {args.block}: pick another --block")
+        raise SystemExit(
+            f"{args.probes} has no pair in block {args.block} (event {args.event or 'any'}): "
+            "pick another --block or --event"
+        )
     index = {video: i for i, video in enumerate(probes.movies)}
     movies = {video: probes[index[video]] for pair in pairs for video in pair}
     curves = {

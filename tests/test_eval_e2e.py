@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
+import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from physpred.cli import main as physpred
+from physpred.lit import FuturePredictionModule
 
 pytestmark = pytest.mark.slow
 BLOCKS = "O1,G1"
-DEMO_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "demo.yaml"
+REPO = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = REPO / "configs" / "demo.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +102,14 @@ def test_untrained_is_seeded_and_keeps_the_configuration(world: dict[str, Path])
     assert not torch.equal(weights["first"][name], weights["other"][name])
     assert not torch.equal(weights["first"][name], weights["trained"][name])
     assert first.frame_size == trained.frame_size and first.context_frames == trained.context_frames
+
+
+def test_readme_surprise_figure_picks_pairs_by_event(world: dict[str, Path], tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("readme_figures", REPO / "scripts" / "readme_figures.py")
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
+    model = FuturePredictionModule.load_from_checkpoint(world["ckpt"], map_location="cpu").eval()
+    args = argparse.Namespace(probes=world["probes"], block="O1", pairs=1, event="vanish", out=tmp_path)
+    assert figures.surprise_figure(model, args).read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(SystemExit, match="event floats"):  # a G1 event, not an O1 one
+        figures.surprise_figure(model, argparse.Namespace(**{**vars(args), "event": "floats"}))
