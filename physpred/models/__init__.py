@@ -12,7 +12,7 @@ __all__ = [
     "LatentVariable",
     "PixelHead",
     "TransformerPredictor",
-    "VideoViTEncoder",
     "UNetPredictor",
+    "VideoViTEncoder",
     "token_energy",
 ]
