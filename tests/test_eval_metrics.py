@@ -37,9 +37,10 @@ def test_quadruplet_compares_totals_and_skips_incomplete_scenes() -> None:
     assert quadruplet_accuracy(scores, scenes, labels) == pytest.approx(0.5)
 
 
-def test_quadruplet_tie_is_wrong_and_unknown_labels_give_nan() -> None:
+def test_quadruplet_tie_counts_half_and_unknown_labels_give_nan() -> None:
     scores = {"a": 1.0, "b": 1.0, "c": 2.0}
-    assert quadruplet_accuracy(scores, [["a", "b"]], {"a": True, "b": False}) == 0.0
+    assert quadruplet_accuracy(scores, [["a", "b"]], {"a": True, "b": False}) == 0.5  # IntPhys
+    assert quadruplet_accuracy(scores, [["a", "b"], ["a", "c"]], {"a": True, "b": False, "c": False}) == 0.75
     assert math.isnan(quadruplet_accuracy(scores, [["a", "b", "c"]], dict.fromkeys("abc")))
 
 
@@ -124,7 +125,7 @@ def test_probe_metrics_one_scene_all_equal() -> None:
     out = probe_metrics(
         data["mean"], data["mean"], data["labels"], data["scene"], data["pairs"], 50
     )
-    assert out["pairwise_acc_mean"] == 0.0 and out["quad_acc"] == 0.0
+    assert out["pairwise_acc_mean"] == 0.0 and out["quad_acc"] == 0.5  # a tied quadruplet counts half
     assert out["auroc_max"] == 0.5
     assert out["abs_acc_max"] == 0.5  # threshold 2: nothing above it, every movie called possible
     assert all(math.isnan(v) for v in out["pairwise_acc_mean_ci"])  # one scene: no interval

@@ -113,9 +113,9 @@ def test_report_splits_pairs_by_impossible_event() -> None:
     }  # G1's impossible movie has no event name: left out
     rows = format_table(report).split("impossible event")[1].splitlines()[1:]
     assert [row.split() for row in rows] == [
-        ["O1/appear", "1", "0.000", "0.000"],
-        ["O1/vanish", "1", "1.000", "1.000"],
-    ]
+        ["O1/appear", "1", "0.000", "0.000", "-", "-", "-"],
+        ["O1/vanish", "1", "1.000", "1.000", "-", "-", "-"],
+    ]  # no violation frames given: no expectation columns
     assert build_report(movies, pairs, n_resamples=5)["events"] == {}
 
 
@@ -129,7 +129,11 @@ def test_scores_csv_and_plot(tmp_path: Path) -> None:
         "surprise_mean": "1.5", "surprise_max": "2",
     }
     assert rows[-1]["is_possible"] == ""
-    plot_block(tmp_path / "surprise_G1.png", "G1", [m for m in movies if m.block == "G1"])
+    g1 = [m for m in movies if m.block == "G1"]
+    g1_pairs = [(p.video, i.video) for p in g1 if p.is_possible for i in g1 if i.is_possible is False]
+    plot_block(
+        tmp_path / "surprise_G1.png", "G1", g1, g1_pairs, {}, {i: [2] for _, i in g1_pairs}, 1, 1
+    )
     assert (tmp_path / "surprise_G1.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv", "surprise_G1.png"]
 

@@ -152,3 +152,61 @@ def test_candidate_futures_order() -> None:
     assert torch.equal(cands[:, 0], fut) and torch.equal(cands[1, 1], fut[0])
     assert torch.equal(cands[:, 2], fut.flip(1)) and torch.equal(cands[:, 3, 1], ctx[:, -1])
     assert candidate_futures(ctx[:1], fut[:1, :1]).shape[1] == 2
+
+
+def test_warp_predictor_starts_near_copy_last_and_moves_content() -> None:
+    from physpred.models import WarpPredictor
+    from physpred.models.warp import LAST_FRAME_BIAS, displace
+
+    ctx = torch.randn(2, 4, 16, 8)  # (B, C, N, D) on a 4x4 grid
+    warp = WarpPredictor(dim=8, context_frames=4, future_frames=2, latent_dim=3, widths=(8, 16), groups=4)
+    out = warp(ctx, torch.zeros(2, 3))
+    weights = torch.tensor([0.0, 0.0, 0.0, LAST_FRAME_BIAS]).softmax(0)
+    expected = (weights[None, :, None, None] * ctx).sum(1, keepdim=True).expand_as(out)
+    assert out.shape == (2, 2, 16, 8) and torch.allclose(out, expected, atol=1e-5)
+    grid = torch.arange(16.0).view(1, 1, 4, 4)
+    right = torch.zeros(1, 2, 4, 4)
+    right[:, 0] = 1.0  # every cell reads its right neighbour (the border repeats)
+    assert displace(grid, right)[0, 0, 0].tolist() == [1.0, 2.0, 3.0, 3.0]
+
+
+def test_multiscale_energy_shrinks_the_advantage_of_a_missing_object() -> None:
+    present = torch.zeros(1, 1, 64, 1)  # an 8x8 grid, one object token
+    present[0, 0, 27] = 1.0
+    absent = torch.zeros_like(present)
+    smear = torch.zeros(1, 1, 8, 8, 1)
+    smear[0, 0, 2:6, 2:6] = 1.0 / 16  # the object's mass spread over 4x4 tokens around it
+    smear = smear.view(1, 1, 64, 1)
+
+    def ratio(distance: str) -> float:
+        """What the object costs the smeared guess, over what its absence costs."""
+        return float(token_energy(smear, present, distance) / token_energy(smear, absent, distance))
+
+    assert ratio("l2") == pytest.approx(15.0)  # (15/16)^2 + 15 (1/16)^2 against 16 (1/16)^2
+    assert 1.0 < ratio("multiscale_l2") < ratio("l2") / 1.5
+
+
+def test_latent_position_code_lets_z_see_where_the_error_is() -> None:
+    torch.manual_seed(0)
+    latent = LatentVariable(dim=2, context_dim=4, target_dim=3, hidden=8, positions=8)
+    ctx = torch.zeros(1, 16, 4)
+    left, right = torch.zeros(1, 1, 16, 3), torch.zeros(1, 1, 16, 3)
+    left[0, 0, 0], right[0, 0, 15] = 1.0, 1.0  # the same error at two places
+    assert not torch.allclose(latent.infer(ctx, left), latent.infer(ctx, right))
+    blind = LatentVariable(dim=2, context_dim=4, target_dim=3, hidden=8)
+    assert torch.allclose(blind.infer(ctx, left), blind.infer(ctx, right))
+
+
+def test_latent_noise_only_in_training() -> None:
+    latent = LatentVariable(dim=2, context_dim=4, target_dim=3, hidden=8, noise=0.5)
+    ctx, residual = torch.randn(3, 16, 4), torch.randn(3, 1, 16, 3)
+    latent.eval()
+    assert torch.equal(latent.infer(ctx, residual), latent.infer(ctx, residual))
+    latent.train()
+    assert not torch.equal(latent.infer(ctx, residual), latent.infer(ctx, residual))
+
+
+def test_sigreg_uses_at_most_max_rows() -> None:
+    x = torch.randn(4096, 8, generator=torch.Generator().manual_seed(1))
+    assert sigreg(x, max_rows=4096) < 0.01
+    assert sigreg(x, max_rows=256) == sigreg(x[::16], max_rows=256)

@@ -57,6 +57,9 @@ class ProbeEntry:
             used only to break ties of the prefix rule; None when absent.
         event: what happens in the movie (``header.event``, CSV column ``event``, e.g.
             ``"vanish"``), for per-event reports only; None when absent.
+        violation_frames: 1-based frames where the movie differs from its pair partner
+            (``header.violation_frames``, written by ``physpred world probes``), for the
+            window-by-window diagnostics; empty when absent.
     """
 
     video: str
@@ -66,6 +69,7 @@ class ProbeEntry:
     path: Path
     pair: str | None = None
     event: str | None = None
+    violation_frames: tuple[int, ...] = ()
 
 
 def find_videos(root: str | Path) -> list[VideoEntry]:
@@ -153,6 +157,7 @@ def _intphys_entry(root: Path, scene_folder: Path) -> ProbeEntry:
         scene_folder,
         pair,
         header.get("event"),
+        tuple(int(f) for f in header.get("violation_frames") or ()),
     )
 
 

@@ -190,12 +190,18 @@ def _probe(args: argparse.Namespace) -> int:
     stride = args.stride or frame_step
     datamodule = ProbeDataModule(str(args.data), scorer.frame_size, args.num_workers)
     num_movies = len(datamodule.dataset)  # finds the movies: a wrong layout fails here
-    runner = SurpriseRunner(scorer, frame_step, stride, args.batch_size, args.latent, args.context)
+    # With a live latent, every window is also scored at z = 0 to measure what z explains.
+    prior_too = args.latent == "infer" and getattr(getattr(scorer, "latent", None), "dim", 0) > 0
+    runner = SurpriseRunner(
+        scorer, frame_step, stride, args.batch_size, args.latent, args.context, prior_too
+    )
     trainer = make_trainer(args.accelerator, args.devices)
     try:
         movies = score_movies(runner, datamodule, trainer)
         pairs = datamodule.dataset.pairs if trainer.is_global_zero else []
-        events = {e.video: e.event for e in datamodule.dataset.entries if e.event is not None}
+        entries = datamodule.dataset.entries
+        events = {e.video: e.event for e in entries if e.event is not None}
+        violations = {e.video: e.violation_frames for e in entries if e.violation_frames}
     except VideoReadError as err:
         raise ProbeError(f"{_one_line(err)}: fix or remove that movie") from err
     if not trainer.is_global_zero:
@@ -212,7 +218,7 @@ def _probe(args: argparse.Namespace) -> int:
         "bootstrap": args.bootstrap,
         "num_movies": num_movies,
     }
-    _write_outputs(args, settings, movies, pairs, events)
+    _write_outputs(args, settings, movies, pairs, events, violations)
     return 0
 
 
@@ -222,6 +228,7 @@ def _write_outputs(
     movies: Sequence[Any],
     pairs: Sequence[tuple[str, str]],
     events: dict[str, str],
+    violations: dict[str, tuple[int, ...]],
 ) -> None:
     from physpred.eval.report import (
         build_report,
@@ -236,13 +243,29 @@ def _write_outputs(
         "baseline": args.baseline,
         "data": str(args.data),
         "settings": settings,
-        **build_report(movies, pairs, args.bootstrap, args.seed, events),
+        **build_report(
+            movies,
+            pairs,
+            args.bootstrap,
+            args.seed,
+            events,
+            violations,
+            settings["frame_step"],
+            settings["future_frames"],
+        ),
     }
     write_scores(args.out / "scores.csv", movies)
     write_report(args.out / "report.json", report)
     for block in report["blocks"]:
         plot_block(
-            args.out / f"surprise_{block}.png", block, [m for m in movies if m.block == block]
+            args.out / f"surprise_{block}.png",
+            block,
+            [m for m in movies if m.block == block],
+            pairs,
+            events,
+            violations,
+            settings["frame_step"],
+            settings["future_frames"],
         )
     name = args.baseline or "model"
     print(

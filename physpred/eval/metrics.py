@@ -11,7 +11,8 @@ Definitions follow the IntPhys / V-JEPA intuitive-physics evaluation:
   strictly more surprising (ties count as wrong);
 - quadruplet relative accuracy: share of scenes whose possible movies are less surprising in
   total than its impossible ones (compared as means, which is IntPhys's sum rule for the usual
-  2 + 2 scenes and stays fair when a scene has unequal counts);
+  2 + 2 scenes and stays fair when a scene has unequal counts); a tie counts one half, as
+  IntPhys scores it;
 - AUROC: probability that an impossible movie is more surprising than a possible one, ties
   counting one half (Mann-Whitney U);
 - absolute accuracy: threshold at the 90th percentile of the possible movies' scores (V-JEPA's
@@ -62,14 +63,15 @@ def quadruplet_accuracy(
 
     Returns:
         Accuracy in [0, 1] over the scenes with at least one possible and one impossible
-        movie; NaN when there is none.
+        movie, a tie counting one half; NaN when there is none.
     """
     wins = []
     for movies in scenes:
         possible = [scores[m] for m in movies if labels[m] is True]
         impossible = [scores[m] for m in movies if labels[m] is False]
         if possible and impossible:
-            wins.append(np.mean(possible) < np.mean(impossible))
+            low, high = np.mean(possible), np.mean(impossible)
+            wins.append(1.0 if low < high else 0.5 if low == high else 0.0)
     return float(np.mean(wins)) if wins else math.nan
 
 

@@ -15,6 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from physpred.eval.diagnostics import aligned_differences, expectation_report, latent_gain
 from physpred.eval.metrics import pairwise_accuracy, probe_metrics
 from physpred.eval.runner import MovieSurprise
 
@@ -52,7 +55,10 @@ def build_report(
     n_resamples: int = 1000,
     seed: int = 0,
     events: Mapping[str, str] | None = None,
-) -> dict[str, dict[str, Any]]:
+    violations: Mapping[str, Sequence[int]] | None = None,
+    frame_step: int = 1,
+    future_frames: int = 1,
+) -> dict[str, Any]:
     """Metrics per block and over all movies (see :func:`physpred.eval.metrics.probe_metrics`).
 
     Args:
@@ -61,10 +67,15 @@ def build_report(
         n_resamples: bootstrap resamples per interval.
         seed: bootstrap seed.
         events: what happens in each movie (id -> event), where the probe set says.
+        violations: 1-based violation frames per movie id, where the probe set says.
+        frame_step: source frames between the predicted frames of a window.
+        future_frames: predicted frames per window.
 
     Returns:
-        ``{"blocks": {block: metrics}, "overall": metrics, "events": {...}}``; ``events`` (see
-        :func:`event_accuracies`) is empty without event names.
+        ``{"blocks": {block: metrics}, "overall": metrics, "events": {...}, "expectation":
+        {...}, "latent": {...}}``; ``events`` (see :func:`event_accuracies`) is empty without
+        event names, ``expectation`` (see :func:`physpred.eval.diagnostics.expectation_report`)
+        without violation frames, ``latent`` (see :func:`latent_use`) without prior energies.
     """
 
     def metrics(group: Sequence[MovieSurprise]) -> dict[str, Any]:
@@ -83,7 +94,26 @@ def build_report(
         "blocks": {b: metrics([m for m in movies if m.block == b]) for b in blocks},
         "overall": metrics(movies),
         "events": event_accuracies(movies, pairs, events or {}),
+        "expectation": expectation_report(
+            movies, pairs, events or {}, violations or {}, frame_step, future_frames
+        ),
+        "latent": latent_use(movies),
     }
+
+
+def latent_use(movies: Sequence[MovieSurprise]) -> dict[str, float]:
+    """Mean window energy with inferred z and at z = 0 over all movies, and the latent's gain.
+
+    Returns:
+        ``{"energy_infer", "energy_prior", "gain"}`` (see
+        :func:`physpred.eval.diagnostics.latent_gain`); empty when no movie has prior energies.
+    """
+    scored = [m for m in movies if m.energies_prior is not None]
+    if not scored:
+        return {}
+    infer = float(np.mean(np.concatenate([m.energies for m in scored])))
+    prior = float(np.mean(np.concatenate([m.energies_prior for m in scored])))
+    return {"energy_infer": infer, "energy_prior": prior, "gain": latent_gain(infer, prior)}
 
 
 def event_accuracies(
@@ -135,21 +165,36 @@ def write_report(path: Path, report: Mapping[str, Any]) -> None:
     write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
-def plot_block(path: Path, block: str, movies: Sequence[MovieSurprise]) -> None:
-    """Surprise over time of one block's possible and impossible movies (mean ± std).
+def plot_block(
+    path: Path,
+    block: str,
+    movies: Sequence[MovieSurprise],
+    pairs: Sequence[tuple[str, str]],
+    events: Mapping[str, str],
+    violations: Mapping[str, Sequence[int]],
+    frame_step: int,
+    future_frames: int,
+) -> None:
+    """Per impossible event of a block: window energy of the impossible movie minus its matched
+    possible movie's, aligned on the violation, mean and band across pairs.
 
-    Movies are cut to the windows they all have, which start at the same frames.
+    Averaging all possible against all impossible movies would show nothing on a spliced block
+    (both averages hold the same frames); the matched difference is what a verdict rests on.
+    Pairs without violation frames are left out; without any the figure says so.
     """
-    from physpred.viz import surprise_curve
+    from physpred.viz import violation_difference_curve
 
-    length = min(len(m.energies) for m in movies)
-    figure = surprise_curve(
-        movies[0].future_start[:length],
-        [m.energies[:length] for m in movies if m.is_possible is True],
-        [m.energies[:length] for m in movies if m.is_possible is False],
-        title=f"block {block}: surprise per window ({len(movies)} movies)",
+    by_id = {m.video: m for m in movies}
+    curves: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for possible, impossible in pairs:
+        if possible in by_id and impossible in by_id and violations.get(impossible):
+            curve = aligned_differences(
+                by_id[possible], by_id[impossible], violations[impossible], frame_step, future_frames
+            )
+            curves.setdefault(events.get(impossible, "violation"), []).append(curve)
+    figure = violation_difference_curve(
+        curves, title=f"block {block}: impossible - matched possible, per window"
     )
-    figure.axes[0].set_xlabel("frame (first predicted frame of the window)")
     write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100))
 
 
@@ -158,6 +203,11 @@ def _cell(value: float | None) -> str:
     return (
         "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
     )
+
+
+def _number(value: float | None) -> str:
+    """A signed energy to 3 significant digits, ``-`` when undefined."""
+    return "-" if value is None or math.isnan(value) else f"{value:+.3g}"
 
 
 def _with_interval(metrics: Mapping[str, Any], name: str) -> str:
@@ -183,13 +233,25 @@ def format_table(report: Mapping[str, Any]) -> str:
             f"{_cell(metrics[c]):>18}" for c in others
         )
         lines.append(f"{name:<8}{metrics['n_movies']:>7}{metrics['n_pairs']:>6}  {cells}")
+    expectation = report.get("expectation") or {}
     if report.get("events"):
-        lines.append(f"\n{'impossible event':<24}{'pairs':>6}{'pairwise_acc_mean':>19}{'pairwise_acc_max':>18}")
+        lines.append(
+            f"\n{'impossible event':<24}{'pairs':>6}{'pairwise_acc_mean':>19}{'pairwise_acc_max':>18}"
+            f"{'expectation':>13}{'d_violation':>13}{'d_after':>11}"
+        )
         for name, metrics in report["events"].items():
+            split = expectation.get(name, {})
             lines.append(
                 f"{name:<24}{metrics['n_pairs']:>6}{_cell(metrics['pairwise_acc_mean']):>19}"
-                f"{_cell(metrics['pairwise_acc_max']):>18}"
+                f"{_cell(metrics['pairwise_acc_max']):>18}{_cell(split.get('expectation_rate')):>13}"
+                f"{_number(split.get('delta_violation')):>13}{_number(split.get('delta_after')):>11}"
             )
+    latent = report.get("latent") or {}
+    if latent:
+        lines.append(
+            f"\nlatent: mean window energy {_number(latent['energy_infer'])} with inferred z, "
+            f"{_number(latent['energy_prior'])} at z = 0 (gain {_cell(latent['gain'])})"
+        )
     return "\n".join(lines)
 
 

@@ -26,6 +26,8 @@ class MovieSurprise:
         is_possible: label, None when unknown.
         energies: (S,) free energy per window.
         future_start: (S,) source frame at which each window's future begins.
+        energies_prior: (S,) free energy per window at z = 0, when the runner was asked for it
+            (to measure what the inferred latent explains); None otherwise.
     """
 
     video: str
@@ -34,6 +36,7 @@ class MovieSurprise:
     is_possible: bool | None
     energies: np.ndarray
     future_start: np.ndarray
+    energies_prior: np.ndarray | None = None
 
     @property
     def surprise_mean(self) -> float:
@@ -56,6 +59,7 @@ class SurpriseRunner(pl.LightningModule):
         batch_size: windows per ``free_energy`` call.
         latent: ``"infer"`` or ``"prior"``.
         contexts: context lengths to minimise over; None for the scorer's own.
+        prior_too: also score every window at z = 0 (``MovieSurprise.energies_prior``).
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class SurpriseRunner(pl.LightningModule):
         batch_size: int,
         latent: Latent,
         contexts: Sequence[int] | None,
+        prior_too: bool = False,
     ) -> None:
         super().__init__()
         self.scorer = scorer
@@ -74,19 +79,25 @@ class SurpriseRunner(pl.LightningModule):
         self.batch_size = batch_size
         self.latent: Latent = latent
         self.contexts = contexts
+        self.prior_too = prior_too
 
     def predict_step(self, movie: ProbeMovie, batch_idx: int) -> MovieSurprise:
         """Window energies of one movie (the predict dataloader yields single ProbeMovies)."""
-        try:
+        def score(latent: Latent) -> tuple[np.ndarray, np.ndarray]:
             energies, future_start = window_surprise(
                 self.scorer,
                 movie.frames,
                 self.frame_step,
                 self.stride,
                 self.batch_size,
-                self.latent,
+                latent,
                 self.contexts,
             )
+            return energies.numpy(), future_start.numpy()
+
+        try:
+            energies, future_start = score(self.latent)
+            prior = score("prior")[0] if self.prior_too else None
         except ValueError as err:
             raise ValueError(f"{movie.video}: {err}") from err
         return MovieSurprise(
@@ -94,8 +105,9 @@ class SurpriseRunner(pl.LightningModule):
             movie.block,
             movie.scene,
             movie.is_possible,
-            energies.numpy(),
-            future_start.numpy(),
+            energies,
+            future_start,
+            prior,
         )
 
 

@@ -5,6 +5,7 @@ from physpred.models.energy import PixelHead, token_energy
 from physpred.models.latent import LatentVariable
 from physpred.models.predictor import ConvPredictor, TransformerPredictor
 from physpred.models.unet import UNetPredictor
+from physpred.models.warp import WarpPredictor
 
 __all__ = [
     "ConvEncoder",
@@ -14,5 +15,6 @@ __all__ = [
     "TransformerPredictor",
     "UNetPredictor",
     "VideoViTEncoder",
+    "WarpPredictor",
     "token_energy",
 ]

@@ -8,10 +8,13 @@ follow. The prior is z = 0 (its mode); ``sample_prior`` draws uniform samples in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
+
+from physpred.models.blocks import sincos_positions_2d
 
 
 class LatentVariable(nn.Module):
@@ -25,6 +28,12 @@ class LatentVariable(nn.Module):
         weight: lambda, the weight of R(z) = mean(z^2).
         refine_steps: gradient steps refining the amortised z when computing a free energy.
         refine_lr: step size of that refinement (on the pre-tanh variable).
+        positions: width of a fixed 2-D sine-cosine code of each token's place appended to the
+            inference MLP's input, with max- beside mean-pooling over tokens (0: neither). The
+            mean of position-blind token features cannot say *where* the deterministic
+            prediction went wrong, so without it z cannot point at an object.
+        noise: std of Gaussian noise on the pre-tanh z during training (0: none), with ``weight``
+            an information bottleneck: z keeps only what pays for its cost.
     """
 
     def __init__(
@@ -37,16 +46,20 @@ class LatentVariable(nn.Module):
         weight: float = 0.1,
         refine_steps: int = 0,
         refine_lr: float = 0.5,
+        positions: int = 0,
+        noise: float = 0.0,
     ) -> None:
         super().__init__()
         self.dim, self.weight = dim, weight
         self.refine_steps, self.refine_lr = refine_steps, refine_lr
+        self.positions, self.noise = positions, noise
+        inputs = context_dim + target_dim + positions
         self.token_mlp = (
-            nn.Sequential(nn.Linear(context_dim + target_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden))
+            nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Linear(hidden, hidden))
             if dim
             else None
         )
-        self.head = nn.Linear(hidden, dim) if dim else None
+        self.head = nn.Linear(2 * hidden if positions else hidden, dim) if dim else None
 
     def zeros(self, batch: int, like: Tensor) -> Tensor:
         """The prior's mode: (B, Z) zeros with the dtype and device of ``like``."""
@@ -59,9 +72,20 @@ class LatentVariable(nn.Module):
 
     def _preact(self, last_context: Tensor, residual: Tensor) -> Tensor:
         """Args: last_context (B, N, Dc); residual (B, M, N, Dt). Returns pre-tanh z (B, Z)."""
-        ctx = last_context[:, None].expand(-1, residual.shape[1], -1, -1)  # (B, M, N, Dc)
-        h = self.token_mlp(torch.cat([ctx, residual], dim=-1))  # (B, M, N, hidden)
-        return self.head(h.mean(dim=(1, 2)))
+        b, m, n, _ = residual.shape
+        parts = [last_context[:, None].expand(-1, m, -1, -1), residual]  # (B, M, N, Dc), (B, M, N, Dt)
+        if self.positions:
+            side = math.isqrt(n)
+            code = sincos_positions_2d(side, side, self.positions).to(residual)  # (N, P)
+            parts.append(code.expand(b, m, n, self.positions))
+        h = self.token_mlp(torch.cat(parts, dim=-1))  # (B, M, N, hidden)
+        pooled = h.mean(dim=(1, 2))
+        if self.positions:
+            pooled = torch.cat([pooled, h.amax(dim=(1, 2))], dim=-1)  # (B, 2 hidden)
+        pre = self.head(pooled)
+        if self.training and self.noise:
+            pre = pre + self.noise * torch.randn_like(pre)
+        return pre
 
     def infer(self, last_context: Tensor, residual: Tensor) -> Tensor:
         """Amortised z from the last context step and the deterministic prediction's error.

@@ -72,6 +72,11 @@ class UNetPredictor(nn.Module):
 
     def forward(self, context: Tensor, z: Tensor) -> Tensor:
         """Args: context (B, C, N, D) tokens on a square grid; z (B, Z). Returns (B, M, N, D)."""
+        delta = rearrange(self.head(self.features(context, z)), "b (m d) h w -> b m (h w) d", m=self.future_frames)
+        return context[:, -1:] + delta
+
+    def features(self, context: Tensor, z: Tensor) -> Tensor:
+        """The backbone: context (B, C, N, D), z (B, Z) -> full-resolution features (B, W0, h, w)."""
         side = math.isqrt(context.shape[2])
         if side % 2 ** (self.levels - 1):
             raise ValueError(
@@ -89,6 +94,5 @@ class UNetPredictor(nn.Module):
         for up, merge, block in zip(self.ups[::-1], self.merges[::-1], self.up_blocks[::-1], strict=True):
             x = merge(torch.cat([up(x), skips.pop()], dim=1))
             x = block(x, z)
-        delta = rearrange(self.head(x), "b (m d) h w -> b m (h w) d", m=self.future_frames)
-        return context[:, -1:] + delta
+        return x
 

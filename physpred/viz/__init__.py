@@ -22,7 +22,7 @@ from physpred.viz.predictions import (
 )
 from physpred.viz.probes import divergence_frame, quadruplet_strip
 from physpred.viz.rollout import save_rollout, side_by_side
-from physpred.viz.surprise import surprise_curve, thumbnail_indices
+from physpred.viz.surprise import surprise_curve, thumbnail_indices, violation_difference_curve
 
 __all__ = [
     "candidate_energies",
@@ -41,6 +41,7 @@ __all__ = [
     "side_by_side",
     "surprise_curve",
     "thumbnail_indices",
+    "violation_difference_curve",
     "to_hwc",
     "traversal_latents",
     "to_uint8_frames",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -118,6 +118,48 @@ def surprise_curve(
         )
     ax.set_xlabel("frame (first predicted frame of the window)")
     ax.set_ylabel("surprise (free energy)")
+    ax.legend(fontsize=8, loc="upper left")
+    if title is not None:
+        ax.set_title(title, fontsize=10)
+    return figure
+
+
+def violation_difference_curve(
+    curves: Mapping[str, Sequence[tuple[ArrayLike, ArrayLike]]], title: str | None = None
+) -> Figure:
+    """Impossible minus matched possible window energy, aligned on the violation, per event.
+
+    Args:
+        curves: per event name, one (offsets (S,), differences (S,)) per pair; offsets count
+            source frames from the violation's first frame to a window's last predicted frame
+            (``physpred.eval.diagnostics.aligned_differences``).
+        title: figure title.
+
+    Returns:
+        the figure: per event the mean over pairs at each offset with a ±1 std band; above
+        zero the impossible movie costs more.
+    """
+    figure = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax = figure.subplots()
+    colours = iter(["tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown"])
+    for event, pairs in curves.items():
+        by_offset: dict[int, list[float]] = {}
+        for offsets, differences in pairs:
+            for offset, difference in zip(np.asarray(offsets), np.asarray(differences), strict=True):
+                by_offset.setdefault(int(offset), []).append(float(difference))
+        times = np.array(sorted(by_offset))
+        values = [np.array(by_offset[t]) for t in times]
+        mean = np.array([v.mean() for v in values])
+        std = np.array([v.std() for v in values])
+        colour = next(colours, "black")
+        ax.plot(times, mean, color=colour, label=f"{event} (n={len(pairs)})")
+        ax.fill_between(times, mean - std, mean + std, color=colour, alpha=0.2, linewidth=0)
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.axvline(0.0, color="black", linestyle="--", linewidth=1, label="violation starts")
+    ax.set_xlabel("source frames from the violation to the window's last predicted frame")
+    ax.set_ylabel("energy: impossible - possible")
+    if not curves:
+        ax.text(0.5, 0.5, "no pairs with violation frames", ha="center", transform=ax.transAxes)
     ax.legend(fontsize=8, loc="upper left")
     if title is not None:
         ax.set_title(title, fontsize=10)

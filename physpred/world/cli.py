@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from physpred.world.generate import GRAVITY, WorldError, generate_probes, generate_videos
 from physpred.world.probes import BLOCKS, ProbeFailure
+from physpred.world.styles import STYLES
 
 
 class _UsageError(Exception):
@@ -49,12 +50,22 @@ def _parser() -> argparse.ArgumentParser:
         "videos", help="training videos: DIR/videos/*.mp4 + DIR/manifest.jsonl"
     )
     videos.add_argument("--videos", type=int, required=True, help="number of videos")
+    videos.add_argument(
+        "--kinds",
+        help="shares of scene kinds, e.g. occlusion=3,gap=2,support=1 (default: the standard mix)",
+    )
     _add_common(videos, frames=64, size=64, seed=0)
 
     probes = commands.add_parser("probes", help="probe quadruplets in the IntPhys dev layout")
     probes.add_argument("--scenes", type=int, required=True, help="quadruplets per block")
     probes.add_argument(
         "--blocks", default=",".join(BLOCKS), help=f"comma-separated (default {','.join(BLOCKS)})"
+    )
+    probes.add_argument(
+        "--style",
+        choices=STYLES,
+        default="standard",
+        help="look of the frames; not standard = a look the training videos never show",
     )
     _add_common(probes, frames=100, size=128, seed=1)
     return parser
@@ -74,6 +85,7 @@ def main(argv: Sequence[str]) -> int:
                 args.seed,
                 args.workers,
                 args.gravity,
+                kinds=args.kinds,
             )
             print(f"wrote {manifest}")
         else:
@@ -87,6 +99,7 @@ def main(argv: Sequence[str]) -> int:
                 args.fps,
                 args.workers,
                 args.gravity,
+                style=args.style,
             )
             print(f"wrote {len(made)} quadruplets under {args.out}")
     except _UsageError as error:

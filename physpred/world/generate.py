@@ -22,10 +22,11 @@ from tqdm import tqdm
 
 from physpred.world.probes import BLOCKS, Clip, Setting
 from physpred.world.render import render_video
-from physpred.world.samplers import training_scene
+from physpred.world.samplers import parse_kinds, training_scene
 from physpred.world.scenes import pixels_per_unit
 from physpred.world.simulate import simulate
 from physpred.world.splice import differing_frames
+from physpred.world.styles import STYLES, restyle
 from physpred.world.writers import (
     fresh_folder,
     read_manifest,
@@ -61,6 +62,7 @@ class VideoJob:
     fps: int
     seed: int
     gravity: float
+    kinds: tuple[tuple[str, float], ...] | None = None
 
 
 def video_path(index: int) -> str:
@@ -71,7 +73,8 @@ def video_path(index: int) -> str:
 def make_video(job: VideoJob) -> dict:
     """Simulate, render and write one training video; returns its manifest entry."""
     seed = derive_seed(job.seed, "train", job.index)
-    scene = training_scene(np.random.default_rng(seed), job.frames, job.fps, job.gravity)
+    kinds = dict(job.kinds) if job.kinds else None
+    scene = training_scene(np.random.default_rng(seed), job.frames, job.fps, job.gravity, kinds)
     frames = render_video(scene, simulate(scene, job.frames, job.fps), job.size, job.fps)
     write_mp4(job.out / video_path(job.index), frames, job.fps)
     return {
@@ -135,6 +138,7 @@ def generate_videos(
     workers: int = 2,
     gravity: float = GRAVITY,
     progress: bool = True,
+    kinds: str | None = None,
 ) -> Path:
     """Write ``videos`` training videos to ``out/videos`` and list them in ``out/manifest.jsonl``.
 
@@ -150,6 +154,8 @@ def generate_videos(
         workers: worker processes.
         gravity: world units per second squared.
         progress: show a progress bar.
+        kinds: shares of scene kinds, ``"occlusion=3,gap=2"`` (default: the standard mix of
+            :data:`physpred.world.samplers.TRAINING_KINDS`).
 
     Returns:
         The manifest's path.
@@ -166,6 +172,10 @@ def generate_videos(
     )
     if size % 2:
         raise WorldError(f"--size must be even (H.264 yuv420p), got {size}")
+    try:
+        shares = tuple(parse_kinds(kinds).items()) if kinds else None
+    except ValueError as error:
+        raise WorldError(str(error)) from None
     out = Path(out)
     check_writable(out)
     (out / "videos").mkdir(exist_ok=True)
@@ -178,7 +188,7 @@ def generate_videos(
                 f"fps {entry['fps']}; pass those options or choose another --out"
             )
     jobs = [
-        VideoJob(out, i, frames, size, fps, seed, gravity)
+        VideoJob(out, i, frames, size, fps, seed, gravity, shares)
         for i in range(videos)
         if video_path(i) not in done or done[video_path(i)]["seed"] != derive_seed(seed, "train", i)
     ]
@@ -209,6 +219,7 @@ class ProbeJob:
     name: str
     seed: int
     setting: Setting
+    style: str = "standard"
 
 
 def _headers(clips: list[Clip], job: ProbeJob, seed: int) -> list[dict]:
@@ -230,6 +241,7 @@ def _headers(clips: list[Clip], job: ProbeJob, seed: int) -> list[dict]:
             "size": job.setting.size,
             "fps": job.setting.fps,
             "gravity_px": round(c.gravity_px, 6),
+            "style": job.style,
         }
         for c in clips
     ]
@@ -245,7 +257,7 @@ def make_quadruplet(job: ProbeJob) -> str:
     temporary = fresh_folder(job.folder)
     encoded: dict[bytes, bytes] = {}
     for clip, header, number in zip(clips, _headers(clips, job, seed), numbers, strict=True):
-        write_png_movie(temporary / str(number), clip.frames, header, encoded)
+        write_png_movie(temporary / str(number), restyle(clip.frames, job.style), header, encoded)
     os.replace(temporary, job.folder)
     return job.name
 
@@ -272,6 +284,7 @@ def generate_probes(
     workers: int = 2,
     gravity: float = GRAVITY,
     progress: bool = True,
+    style: str = "standard",
 ) -> list[str]:
     """Write ``scenes`` quadruplets per block in the IntPhys dev layout under ``out``.
 
@@ -289,6 +302,8 @@ def generate_probes(
         workers: worker processes.
         gravity: world units per second squared.
         progress: show a progress bar.
+        style: look of the written frames (:data:`physpred.world.styles.STYLES`); anything but
+            ``standard`` is a look the training videos never show.
 
     Returns:
         The quadruplets made in this run, as ``<block>/<NN>``.
@@ -311,6 +326,8 @@ def generate_probes(
         raise WorldError(
             f"--size must be at least 32 for probes (objects must hide fully), got {size}"
         )
+    if style not in STYLES:
+        raise WorldError(f"--style: unknown style {style!r}; known styles: {','.join(STYLES)}")
     names = parse_blocks(blocks)
     out = Path(out)
     check_writable(out)
@@ -322,7 +339,7 @@ def generate_probes(
         for i in range(1, scenes + 1):
             name = f"{block}/{i:0{digits}d}"
             if not (out / name).exists():
-                jobs.append(ProbeJob(out / name, block, name, seed, setting))
+                jobs.append(ProbeJob(out / name, block, name, seed, setting, style))
     results = _run(make_quadruplet, jobs, workers)
     return sorted(
         tqdm(results, total=len(jobs), desc="quadruplets", unit="scene", disable=not progress)

@@ -8,6 +8,7 @@ None are drawn at random; probes pin them to script a variation (e.g. a short su
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Literal
 
@@ -351,9 +352,40 @@ TRAINING_KINDS = {
 """Sampler and share of training videos per kind; most are the possible events of the probes."""
 
 
-def training_scene(rng: np.random.Generator, frames: int, fps: float, gravity: float) -> Scene:
-    """A scene of a random kind, drawn with the shares of :data:`TRAINING_KINDS`."""
-    names = list(TRAINING_KINDS)
-    weights = np.array([TRAINING_KINDS[n][1] for n in names])
+def parse_kinds(text: str) -> dict[str, float]:
+    """Shares of training kinds from ``"occlusion=3,gap=2"`` (relative weights, any scale).
+
+    Raises:
+        ValueError: an unknown kind, a missing ``=`` or a weight that is not a positive number.
+    """
+    shares: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, weight = item.partition("=")
+        if name not in TRAINING_KINDS or not sep:
+            raise ValueError(
+                f"--kinds: {item!r} is not KIND=WEIGHT with KIND one of {','.join(TRAINING_KINDS)}"
+            )
+        try:
+            shares[name] = float(weight)
+        except ValueError:
+            shares[name] = -1.0
+        if not shares[name] > 0:
+            raise ValueError(f"--kinds: the weight of {name} must be a positive number, got {weight!r}")
+    if not shares:
+        raise ValueError("--kinds: give at least one KIND=WEIGHT")
+    return shares
+
+
+def training_scene(
+    rng: np.random.Generator,
+    frames: int,
+    fps: float,
+    gravity: float,
+    kinds: Mapping[str, float] | None = None,
+) -> Scene:
+    """A scene of a random kind, drawn with the shares ``kinds`` (default :data:`TRAINING_KINDS`)."""
+    shares = kinds or {name: share for name, (_, share) in TRAINING_KINDS.items()}
+    names = list(shares)
+    weights = np.array([shares[n] for n in names])
     name = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     return TRAINING_KINDS[name][0](rng, frames, fps, gravity)

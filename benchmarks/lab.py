@@ -1,0 +1,152 @@
+"""Lab notebook: train one design for a fixed budget, probe it beside both controls, log one row.
+
+    python benchmarks/lab.py --name unet_rich --data data/rich --probes data/demo/probes_dev \
+        --other-look data/demo/probes_dev_swapped -- -c configs/pixel_unet.yaml --trainer.max_steps 1500
+
+Everything after ``--`` goes to ``physpred fit`` as it is; the script adds the run folder
+(``runs/lab/<name>``), a CSV logger and ``--data.root``. Then ``physpred probe`` scores the
+model on the dev probes, on the same probes in another look (if given), and the untrained and
+copy-last controls on the dev probes, and one row is appended to ``benchmarks/results.csv``
+(columns: :data:`COLUMNS`). Dev probes only: the test probes are for the final table.
+
+The last line printed is the row's headline: overall pairwise accuracy and the O1 "vanish"
+expectation rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("results.csv")
+BLOCKS = ("O1", "O2", "O3", "G1", "S1", "I1")
+COLUMNS = (
+    "name", "change", "steps", "minutes", "energy_vs_copy_last", "latent_gain_val",
+    "latent_gain_probe", "candidate_acc", "expect_O1_vanish", "expect_mean",
+    *(f"pair_{b}" for b in BLOCKS), "pair_all", *(f"quad_{b}" for b in ("O1", "O2", "O3")),
+    "quad_all", "pair_other_look", "control_untrained", "control_copy_last", "worst_event",
+    "command",
+)  # fmt: skip
+
+
+def _run(command: list[str]) -> None:
+    print("+", shlex.join(command), flush=True)
+    subprocess.run(command, check=True)
+
+
+def _last_validation(metrics_csv: Path) -> dict[str, float]:
+    """The last row of a CSVLogger's metrics.csv that holds ``val/energy``, and the last step."""
+    rows = list(csv.DictReader(metrics_csv.open()))
+    val = [r for r in rows if r.get("val/energy")]
+    if not val:
+        raise SystemExit(f"{metrics_csv}: no validation row; let the run reach val_check_interval")
+    out = {k: float(v) for k, v in val[-1].items() if v}
+    out["steps"] = max(int(float(r["step"])) for r in rows if r.get("step")) + 1
+    return out
+
+
+def _probe(ckpt: Path, data: Path, out: Path, stride: int, extra: list[str]) -> dict:
+    _run(["physpred", "probe", "--ckpt", str(ckpt), "--data", str(data), "--out", str(out),
+          "--stride", str(stride), *extra])  # fmt: skip
+    return json.loads((out / "report.json").read_text())
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _row(args: argparse.Namespace, fit: list[str], minutes: float, run: Path) -> dict[str, str]:
+    metrics_csv = next(run.glob("lab/version_*/metrics.csv"))
+    val = _last_validation(metrics_csv)
+    ckpt = run / "model.ckpt"
+    model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, [])
+    untrained = _probe(ckpt, args.probes, run / "probe_untrained", args.stride, ["--baseline", "untrained"])
+    copy_last = _probe(ckpt, args.probes, run / "probe_copy_last", args.stride, ["--baseline", "copy-last"])
+    other = (
+        _probe(ckpt, args.other_look, run / "probe_other_look", args.stride, [])
+        if args.other_look else None
+    )  # fmt: skip
+    expectation = model.get("expectation", {})
+    events = model.get("events", {})
+    worst = min(events, key=lambda e: events[e]["pairwise_acc_mean"] or 0.0) if events else ""
+
+    def control(report: dict) -> str:
+        """The control's block accuracy farthest from chance (it must stay within 0.5 +- 0.1)."""
+        values = [b["pairwise_acc_mean"] for b in report["blocks"].values() if b["pairwise_acc_mean"] is not None]
+        return _cell(max(values, key=lambda v: abs(v - 0.5))) if values else ""
+
+    blocks = model["blocks"]
+    rates = [e["expectation_rate"] for e in expectation.values()]
+    row = {
+        "name": args.name,
+        "change": args.change,
+        "steps": str(int(val["steps"])),
+        "minutes": f"{minutes:.1f}",
+        "energy_vs_copy_last": _cell(val["val/energy"] / val["val/energy_copy_last"]),
+        "latent_gain_val": _cell(1 - val["val/energy"] / val["val/energy_prior"]),
+        "latent_gain_probe": _cell(model.get("latent", {}).get("gain")),
+        "candidate_acc": _cell(val.get("val/candidate_acc")),
+        "expect_O1_vanish": _cell(expectation.get("O1/vanish", {}).get("expectation_rate")),
+        "expect_mean": _cell(sum(rates) / len(rates)) if rates else "",
+        **{f"pair_{b}": _cell(blocks.get(b, {}).get("pairwise_acc_mean")) for b in BLOCKS},
+        "pair_all": _cell(model["overall"]["pairwise_acc_mean"]),
+        **{f"quad_{b}": _cell(blocks.get(b, {}).get("quad_acc")) for b in ("O1", "O2", "O3")},
+        "quad_all": _cell(model["overall"]["quad_acc"]),
+        "pair_other_look": _cell(other["overall"]["pairwise_acc_mean"]) if other else "",
+        "control_untrained": control(untrained),
+        "control_copy_last": control(copy_last),
+        "worst_event": f"{worst} {_cell(events[worst]['pairwise_acc_mean'])}" if worst else "",
+        "command": shlex.join(["physpred", "fit", *fit]),
+    }
+    return row
+
+
+def _append(row: dict[str, str]) -> None:
+    """Append ``row`` to results.csv (header first when new), atomically."""
+    rows = list(csv.DictReader(RESULTS.open())) if RESULTS.is_file() else []
+    temporary = RESULTS.with_name(f".{RESULTS.name}.{os.getpid()}.tmp")
+    with temporary.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows([*rows, row])
+    os.replace(temporary, RESULTS)
+
+
+def main(argv: list[str]) -> int:
+    if "--" not in argv:
+        raise SystemExit("usage: lab.py --name NAME --data DIR --probes DIR [...] -- FIT ARGS")
+    split = argv.index("--")
+    parser = argparse.ArgumentParser(prog="lab.py")
+    parser.add_argument("--name", required=True, help="row name; the run goes to runs/lab/NAME")
+    parser.add_argument("--change", default="", help="the one change this row measures")
+    parser.add_argument("--data", type=Path, required=True, help="training videos (cached)")
+    parser.add_argument("--probes", type=Path, required=True, help="dev probes")
+    parser.add_argument("--other-look", type=Path, help="the dev probes in a look never trained on")
+    parser.add_argument("--stride", type=int, default=8, help="probe window stride (default 8)")
+    parser.add_argument("--skip-fit", action="store_true", help="probe an existing run again")
+    args = parser.parse_args(argv[:split])
+    run = Path("runs/lab") / args.name
+    fit = [*argv[split + 1 :], "--data.root", str(args.data),
+           "--trainer.default_root_dir", str(run),
+           "--trainer.logger", "pytorch_lightning.loggers.CSVLogger",
+           "--trainer.logger.save_dir", str(run), "--trainer.logger.name", "lab"]  # fmt: skip
+    start = time.monotonic()
+    if not args.skip_fit:
+        _run(["physpred", "fit", *fit])
+    minutes = (time.monotonic() - start) / 60
+    row = _row(args, fit, minutes, run)
+    _append(row)
+    print(json.dumps(row, indent=1))
+    print(f"{args.name}: pairwise_acc_mean {row['pair_all']}, O1 vanish expectation {row['expect_O1_vanish']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
