@@ -1,10 +1,10 @@
 """Draw the README's two figures from a trained model: predictions and surprise curves.
 
     python scripts/readme_figures.py --ckpt runs/demo/model.ckpt --decoder runs/decoder/model.ckpt \
-        --videos data/demo/train --probes data/demo/probes_test --out docs/figures
+        --probes data/demo/probes_test --out docs/figures
 
-writes ``OUT/predictions.png`` (context | true future | predicted future of the clip with the
-most motion among the first ``--clips``) and ``OUT/surprise.png`` (surprise over time of one
+writes ``OUT/predictions.png`` (context | true future | predicted future at the violation of the
+first matched pair of ``--block``/``--event``) and ``OUT/surprise.png`` (surprise over time of one
 probe block, possible against impossible). Representation-space models need ``--decoder``
 (``physpred fit -c configs/decoder.yaml ...``) to show their predictions.
 """
@@ -15,13 +15,11 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
 from physpred import viz
-from physpred.data import ProbeDataset, VideoClipDataset
-from physpred.data.clips import split_clip
+from physpred.data import ProbeDataset
 from physpred.eval.surprise import window_surprise
 from physpred.lit import FuturePredictionModule
 from physpred.lit.decoder import DecoderModule
@@ -47,9 +45,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ckpt", type=Path, required=True, help="model checkpoint (physpred fit)")
     parser.add_argument("--decoder", type=Path, help="DecoderModule checkpoint for that model")
     parser.add_argument(
-        "--videos", type=Path, required=True, help="videos folder (physpred world videos)"
-    )
-    parser.add_argument(
         "--probes", type=Path, required=True, help="probe set (physpred world probes)"
     )
     parser.add_argument(
@@ -61,33 +56,56 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--event", help="only pairs whose impossible movie has this event, e.g. vanish (default any)"
     )
-    parser.add_argument(
-        "--clips", type=int, default=32, help="clips searched for motion (default 32)"
-    )
     parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="output folder")
     return parser
 
 
-def most_moving_clip(clips: VideoClipDataset, count: int) -> torch.Tensor:
-    """The clip (T, 3, S, S) among the last ``count`` whose frames change most (likely val clips)."""
-    candidates = [clips[len(clips) - 1 - i] for i in range(min(count, len(clips)))]
-    motion = [clip.float().diff(dim=0).abs().mean().item() for clip in candidates]
-    return candidates[motion.index(max(motion))]
+def _matched_pairs(probes: ProbeDataset, args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The block's (possible, impossible) pairs, of ``--event`` only when given."""
+    events = {entry.video: entry.event for entry in probes.entries}
+    pairs = [
+        (possible, impossible)
+        for possible, impossible in probes.pairs
+        if possible.startswith(f"{args.block}/") and args.event in (None, events[impossible])
+    ]
+    if not pairs:
+        raise SystemExit(
+            f"{args.probes} has no pair in block {args.block} (event {args.event or 'any'}): "
+            "pick another --block or --event"
+        )
+    return pairs
 
 
 def predictions_figure(
     model: FuturePredictionModule, decoder: DecoderModule | None, args: argparse.Namespace
 ) -> Path:
-    clips = VideoClipDataset(
-        args.videos, model.context_frames, model.future_frames, model.frame_step, model.frame_size
-    )
-    context, future = split_clip(most_moving_clip(clips, args.clips)[None], model.context_frames)
+    """What the model predicts at the violation of the first matched pair.
+
+    The window ends its context just before the first frame where the pair differs, so both
+    movies share that context: the predicted future is the model's expectation, the true future
+    row shows the possible movie.
+    """
+    probes = ProbeDataset(args.probes, frame_size=model.frame_size)
+    possible_id, impossible_id = _matched_pairs(probes, args)[0]
+    index = {video: i for i, video in enumerate(probes.movies)}
+    possible, impossible = (probes[index[v]].frames for v in (possible_id, impossible_id))
+    onset = viz.divergence_frame(possible, impossible)
+    step, c, m = model.frame_step, model.context_frames, model.future_frames
+    context_frames = [onset - step * (c - i) for i in range(c)]
+    future_frames = [onset + step * i for i in range(m)]
+    if context_frames[0] < 0 or future_frames[-1] >= len(possible):
+        raise SystemExit(f"{possible_id}: the violation at frame {onset} leaves no room for a window")
+    context = possible[context_frames][None]
     predicted = viz.predict_frames(model, context, decoder=decoder)
     if predicted is None:
         raise SystemExit(
             f"{args.ckpt} predicts representations: pass --decoder (configs/decoder.yaml)"
         )
-    figure = viz.prediction_strip(context[0], future[0], predicted[0])
+    figure = viz.prediction_strip(context[0], possible[future_frames], predicted[0])
+    figure.suptitle(
+        f"{possible_id} where it parts from {impossible_id} (frame {onset}): the model's expectation",
+        fontsize=9,
+    )
     return save_small_png(figure, args.out / "predictions.png")
 
 
@@ -99,17 +117,7 @@ def surprise_figure(model: FuturePredictionModule, args: argparse.Namespace) -> 
     curves coincide except around the violation (their frames are the same), which hides it.
     """
     probes = ProbeDataset(args.probes, frame_size=model.frame_size)
-    events = {entry.video: entry.event for entry in probes.entries}
-    pairs = [
-        (possible, impossible)
-        for possible, impossible in probes.pairs
-        if possible.startswith(f"{args.block}/") and args.event in (None, events[impossible])
-    ][: args.pairs]
-    if not pairs:
-        raise SystemExit(
-            f"{args.probes} has no pair in block {args.block} (event {args.event or 'any'}): "
-            "pick another --block or --event"
-        )
+    pairs = _matched_pairs(probes, args)[: args.pairs]
     index = {video: i for i, video in enumerate(probes.movies)}
     movies = {video: probes[index[video]] for pair in pairs for video in pair}
     curves = {
