@@ -200,11 +200,12 @@ class ProbeDataModule(pl.LightningDataModule):
 
     Args:
         root: IntPhys-layout folder or CSV manifest of mp4 probes.
-        frame_size: S; frames are resized/centre-cropped to S x S.
+        frame_size: S; frames are resized/centre-cropped to S x S. None keeps them as stored
+            (for scorers that resize frames themselves).
         num_workers: DataLoader worker processes.
     """
 
-    def __init__(self, root: str, frame_size: int = 64, num_workers: int = 0) -> None:
+    def __init__(self, root: str, frame_size: int | None = 64, num_workers: int = 0) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.root, self.frame_size, self.num_workers = root, frame_size, num_workers

@@ -2,6 +2,7 @@
 
     physpred probe --ckpt runs/demo/model.ckpt --data data/demo/probes_test --out runs/demo/probe
     physpred probe --baseline copy-last --data DIR --out OUT
+    physpred probe --scorer vjepa2 --weights DIR --data DIR --out OUT   # a pretrained model
     physpred probe compare OUT [OUT ...]   # one table of several runs' report.json
 
 torch and Lightning are imported only after the arguments are parsed, so that ``--help`` and
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 COPY_LAST_GEOMETRY = {"context_frames": 8, "future_frames": 4}  # the data module's defaults
+# V-JEPA's intuitive-physics protocol: every 2nd frame, a window every 2 sampled frames.
+PROTOCOL = {"frame_step": 2, "stride_in_steps": 2, "context": [2, 4, 6, 8, 10]}
 
 
 class ProbeError(Exception):
@@ -42,6 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", type=Path, required=True, help="probe root: IntPhys layout or CSV manifest"
     )
     parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--scorer",
+        choices=["vjepa2", "videomae"],
+        help="score a pretrained transformers model from --weights with V-JEPA's protocol "
+        "(defaults --frame-step 2 --stride 4 --context 2 4 6 8 10) instead of a checkpoint",
+    )
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        help="local folder of the --scorer model (config.json, model.safetensors)",
+    )
     parser.add_argument(
         "--baseline",
         choices=["untrained", "copy-last"],
@@ -127,7 +141,9 @@ def _check_args(args: argparse.Namespace) -> None:
             raise ProbeError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     if args.context and min(args.context) < 1:
         raise ProbeError(f"--context lengths must be >= 1, got {args.context}")
-    if args.ckpt is None and args.baseline != "copy-last":
+    if args.scorer is not None or args.weights is not None:
+        _check_scorer_args(args)
+    elif args.ckpt is None and args.baseline != "copy-last":
         raise ProbeError("--ckpt is required (only --baseline copy-last runs without a checkpoint)")
     if args.ckpt is not None and not args.ckpt.is_file():
         raise ProbeError(
@@ -136,6 +152,22 @@ def _check_args(args: argparse.Namespace) -> None:
     if not args.data.exists():
         raise ProbeError(
             f"probe data {args.data} not found: generate it with `physpred world probes --out {args.data}` or fix --data"
+        )
+
+
+def _check_scorer_args(args: argparse.Namespace) -> None:
+    if args.scorer is None:
+        raise ProbeError("--weights needs --scorer vjepa2 or --scorer videomae")
+    if args.ckpt is not None:
+        raise ProbeError("--ckpt and --scorer exclude each other: pass one model")
+    if args.baseline == "copy-last":
+        raise ProbeError(
+            "--baseline copy-last does not take --scorer: run it without --scorer and --weights"
+        )
+    if args.weights is None or not args.weights.is_dir():
+        raise ProbeError(
+            f"--scorer {args.scorer} needs --weights DIR, a local model folder "
+            f"({args.weights} not found): copy the downloaded folder there"
         )
 
 
@@ -151,6 +183,12 @@ def _compare(folders: Sequence[str]) -> int:
 
 def _load_scorer(args: argparse.Namespace) -> Any:
     """The trained model, an untrained copy of its configuration, or copy-last."""
+    if args.scorer is not None:
+        from physpred.eval.hf import load_scorer
+
+        return load_scorer(
+            args.scorer, args.weights, untrained=args.baseline == "untrained", seed=args.seed
+        )
     from physpred.models.baselines import CopyLastPredictor, untrained_like
 
     trained = _load_checkpoint(args.ckpt) if args.ckpt is not None else None
@@ -186,14 +224,16 @@ def _probe(args: argparse.Namespace) -> int:
 
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
     scorer = _load_scorer(args)
-    frame_step = args.frame_step or scorer.frame_step
-    stride = args.stride or frame_step
-    datamodule = ProbeDataModule(str(args.data), scorer.frame_size, args.num_workers)
+    settings = _geometry(args, scorer)
+    frame_step, stride = settings["frame_step"], settings["stride"]
+    # a pretrained scorer resizes the stored frames itself, as the published code does
+    frame_size = scorer.frame_size if args.scorer is None else None
+    datamodule = ProbeDataModule(str(args.data), frame_size, args.num_workers)
     num_movies = len(datamodule.dataset)  # finds the movies: a wrong layout fails here
     # With a live latent, every window is also scored at z = 0 to measure what z explains.
     prior_too = args.latent == "infer" and getattr(getattr(scorer, "latent", None), "dim", 0) > 0
     runner = SurpriseRunner(
-        scorer, frame_step, stride, args.batch_size, args.latent, args.context, prior_too
+        scorer, frame_step, stride, args.batch_size, args.latent, settings["context"], prior_too
     )
     trainer = make_trainer(args.accelerator, args.devices)
     try:
@@ -206,20 +246,42 @@ def _probe(args: argparse.Namespace) -> int:
         raise ProbeError(f"{_one_line(err)}: fix or remove that movie") from err
     if not trainer.is_global_zero:
         return 0
-    settings = {
-        "frame_size": scorer.frame_size,
-        "frame_step": frame_step,
-        "stride": stride,
-        "context": list(args.context or [scorer.context_frames]),
-        "future_frames": scorer.future_frames,
-        "batch_size": args.batch_size,
-        "latent": args.latent,
-        "seed": args.seed,
-        "bootstrap": args.bootstrap,
-        "num_movies": num_movies,
-    }
+    settings.update(
+        batch_size=args.batch_size,
+        latent=args.latent if args.scorer is None else None,
+        seed=args.seed,
+        bootstrap=args.bootstrap,
+        num_movies=num_movies,
+    )
     _write_outputs(args, settings, movies, pairs, events, violations)
     return 0
+
+
+def _geometry(args: argparse.Namespace, scorer: Any) -> dict[str, Any]:
+    """Frame size, frame step, stride, context lengths and window of the run."""
+    if args.scorer is None:
+        frame_step = args.frame_step or scorer.frame_step
+        return {
+            "frame_size": scorer.frame_size,
+            "frame_step": frame_step,
+            "stride": args.stride or frame_step,
+            "context": list(args.context or [scorer.context_frames]),
+            "future_frames": scorer.future_frames,
+        }
+    from physpred.eval.windows import check_contexts
+
+    frame_step = args.frame_step or PROTOCOL["frame_step"]
+    context = list(args.context or PROTOCOL["context"])
+    check_contexts(context, scorer.window_frames, scorer.tubelet_size)
+    return {
+        "frame_size": scorer.input_size,
+        "frame_step": frame_step,
+        "stride": args.stride or PROTOCOL["stride_in_steps"] * frame_step,
+        "context": context,
+        # the frames every context length predicts, from each window's future_start on
+        "future_frames": scorer.window_frames - max(context),
+        "window_frames": scorer.window_frames,
+    }
 
 
 def _write_outputs(
@@ -241,6 +303,8 @@ def _write_outputs(
     report = {
         "ckpt": None if args.ckpt is None else str(args.ckpt),
         "baseline": args.baseline,
+        "scorer": args.scorer,
+        "weights": None if args.weights is None else str(args.weights),
         "data": str(args.data),
         "settings": settings,
         **build_report(
@@ -267,7 +331,7 @@ def _write_outputs(
             settings["frame_step"],
             settings["future_frames"],
         )
-    name = args.baseline or "model"
+    name = " ".join(filter(None, [args.scorer, args.baseline])) or "model"
     print(
         f"{name} on {args.data}\n{format_table(report)}\nwrote {args.out}/{{scores.csv,report.json,surprise_*.png}}"
     )

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from physpred.eval.surprise import Latent, window_surprise
+from physpred.eval.windows import WindowScorer, fixed_window_surprise
 from physpred.types import ProbeMovie
 
 
@@ -53,7 +54,8 @@ class SurpriseRunner(pl.LightningModule):
     """Wraps a scorer so that ``Trainer.predict`` yields one :class:`MovieSurprise` per movie.
 
     Args:
-        scorer: model with ``free_energy``, ``context_frames``, ``future_frames``.
+        scorer: model with ``free_energy``, ``context_frames``, ``future_frames``, or a
+            :class:`~physpred.eval.windows.WindowScorer` (scored with V-JEPA's window layout).
         frame_step: source frames between consecutive frames of a window.
         stride: source frames between consecutive window starts.
         batch_size: windows per ``free_energy`` call.
@@ -84,15 +86,25 @@ class SurpriseRunner(pl.LightningModule):
     def predict_step(self, movie: ProbeMovie, batch_idx: int) -> MovieSurprise:
         """Window energies of one movie (the predict dataloader yields single ProbeMovies)."""
         def score(latent: Latent) -> tuple[np.ndarray, np.ndarray]:
-            energies, future_start = window_surprise(
-                self.scorer,
-                movie.frames,
-                self.frame_step,
-                self.stride,
-                self.batch_size,
-                latent,
-                self.contexts,
-            )
+            if isinstance(self.scorer, WindowScorer):  # no latent: V-JEPA's fixed windows
+                energies, future_start = fixed_window_surprise(
+                    self.scorer,
+                    movie.frames,
+                    self.frame_step,
+                    self.stride,
+                    self.batch_size,
+                    self.contexts or (),
+                )
+            else:
+                energies, future_start = window_surprise(
+                    self.scorer,
+                    movie.frames,
+                    self.frame_step,
+                    self.stride,
+                    self.batch_size,
+                    latent,
+                    self.contexts,
+                )
             return energies.numpy(), future_start.numpy()
 
         try:
