@@ -77,3 +77,30 @@ def make_video(tmp_path: Path) -> Callable[..., Path]:
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def hf_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny random V-JEPA 2 and VideoMAE models (32 px, 8 px patches, 16 frames), seeded,
+    saved with ``save_pretrained``: ``{"vjepa2": folder, "videomae": folder}``."""
+    import torch
+    from transformers import VideoMAEConfig, VideoMAEForPreTraining, VJEPA2Config, VJEPA2Model
+
+    vjepa2 = VJEPA2Config(
+        crop_size=32, patch_size=8, frames_per_clip=16, hidden_size=32, num_attention_heads=2,
+        num_hidden_layers=2, pred_hidden_size=24, pred_num_attention_heads=2,
+        pred_num_hidden_layers=2, num_pooler_layers=1,
+        pred_zero_init_mask_tokens=False,  # distinct mask tokens, so their index matters
+    )  # fmt: skip
+    videomae = VideoMAEConfig(
+        image_size=32, patch_size=8, num_frames=16, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=2, intermediate_size=64, decoder_hidden_size=24,
+        decoder_num_hidden_layers=1, decoder_num_attention_heads=2, decoder_intermediate_size=48,
+    )  # fmt: skip
+    root = tmp_path_factory.mktemp("hf_models")
+    # seed 7: not the untrained control's default seed 0, so weights and control differ
+    torch.manual_seed(7)
+    VJEPA2Model(vjepa2).save_pretrained(root / "vjepa2")
+    torch.manual_seed(7)
+    VideoMAEForPreTraining(videomae).save_pretrained(root / "videomae")
+    return {"vjepa2": root / "vjepa2", "videomae": root / "videomae"}
