@@ -11,6 +11,9 @@ import pytest
 from safetensors.torch import load_file, save_file
 
 from physpred.cli import main as physpred
+from physpred.data.datasets import ProbeDataset
+from physpred.eval.hf import load_scorer
+from physpred.eval.windows import fixed_window_surprise, protocol_windows
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +50,17 @@ def test_scorer_and_its_untrained_control(world: dict[str, Path], scorer: str) -
     assert settings["context"] == [2, 4, 6, 8, 10] and settings["latent"] is None
     metrics = report["blocks"]["O1"]
     assert (metrics["n_movies"], metrics["n_pairs"], metrics["n_quads"]) == (4, 2, 1)
+    # scores.csv = mean and max over the 4 windows of each 48-frame movie of the per-window
+    # minimum over the 5 contexts, from the stored (not pre-resized) frames
+    movie = ProbeDataset(world["probes"])[0]
+    assert len(protocol_windows(len(movie.frames), 16, 2, 4)) == 4
+    energies, _ = fixed_window_surprise(
+        load_scorer(scorer, world[scorer]), movie.frames, 2, 4, 32, [2, 4, 6, 8, 10]
+    )
+    row = next(csv.DictReader((world["root"] / scorer / "scores.csv").open()))
+    assert row["video"] == movie.video
+    assert float(row["surprise_mean"]) == pytest.approx(energies.mean().item(), abs=1e-6)
+    assert float(row["surprise_max"]) == pytest.approx(energies.max().item(), abs=1e-6)
     untrained = probe(world, scorer, f"{scorer}_untrained", "--baseline", "untrained")
     assert untrained["baseline"] == "untrained"
     scores = [(world["root"] / out / "scores.csv").read_text() for out in (scorer, f"{scorer}_untrained")]
