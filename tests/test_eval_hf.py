@@ -131,7 +131,7 @@ def test_strict_loading_refuses_a_renamed_or_reshaped_tensor(
     reshaped = rewrite_checkpoint(
         hf_folders["vjepa2"], tmp_path / "reshaped", lambda t: t.update({key: torch.ones(5)})
     )
-    with pytest.raises(ValueError, match="cannot load VJEPA2Model") as err:
+    with pytest.raises(ValueError, match=f"1 mis-shaped \\({key} \\[5\\] not \\[32\\]\\)") as err:
         load_scorer("vjepa2", reshaped)
     assert "\n" not in str(err.value)
 
@@ -143,6 +143,11 @@ def test_a_folder_of_the_other_model_or_no_model_is_refused(
         load_scorer("vjepa2", hf_folders["videomae"])
     with pytest.raises(ValueError, match="no config.json"):
         load_scorer("videomae", tmp_path)
+    shutil.copy(hf_folders["vjepa2"] / "config.json", tmp_path)  # a config without weights
+    with pytest.raises(ValueError, match="cannot load VJEPA2Model") as err:
+        load_scorer("vjepa2", tmp_path)
+    assert "\n" not in str(err.value)
+    assert load_scorer("vjepa2", tmp_path, untrained=True).input_size == 32  # the control needs none
 
 
 def test_the_untrained_control_is_seeded_and_differs_from_the_weights(

@@ -86,10 +86,15 @@ def load_model(kind: Kind, folder: Path, *, untrained: bool, seed: int) -> tuple
 
 def _load_strict(cls: Any, folder: Path) -> nn.Module:
     try:
+        # mis-shaped tensors are reported in `info` (and refused below) rather than raised
         model, info = cls.from_pretrained(
-            folder, local_files_only=True, output_loading_info=True, dtype=torch.float32
+            folder,
+            local_files_only=True,
+            output_loading_info=True,
+            dtype=torch.float32,
+            ignore_mismatched_sizes=True,
         )
-    except (OSError, RuntimeError) as err:  # no weight file; a tensor of the wrong shape
+    except (OSError, RuntimeError) as err:  # no weight file, an unreadable one
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(
             f"--weights {folder}: cannot load {cls.__name__} ({first}): the weights must be "
@@ -102,7 +107,7 @@ def _load_strict(cls: Any, folder: Path) -> nn.Module:
         for what, keys in (
             ("missing", info["missing_keys"]),
             ("unexpected", info["unexpected_keys"]),
-            ("mis-shaped", {str(k[0]) if isinstance(k, tuple) else str(k) for k in info["mismatched_keys"]}),
+            ("mis-shaped", {_shapes(entry) for entry in info["mismatched_keys"]}),
         )
         if keys
     ]
@@ -113,6 +118,14 @@ def _load_strict(cls: Any, folder: Path) -> nn.Module:
             "to, unchanged"
         )
     return model
+
+
+def _shapes(entry: Any) -> str:
+    """``"key [5] not [32]"`` from transformers' (key, checkpoint shape, model shape)."""
+    if isinstance(entry, tuple) and len(entry) == 3:
+        key, stored, wanted = entry
+        return f"{key} {list(stored)} not {list(wanted)}"
+    return str(entry)
 
 
 def _pixels(folder: Path) -> Pixels:
