@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import torch
 from conftest import write_video
 from PIL import Image
 
-from physpred.data import ProbeDataModule, ProbeDataset, VideoReadError
+from physpred.data import IncompleteSceneError, ProbeDataModule, ProbeDataset, VideoReadError
 from physpred.data.pairs import common_prefix_length, match_pairs, thumbnails
 from physpred.types import ProbeMovie
 
@@ -141,3 +142,29 @@ def test_generated_probes_pair_as_their_generator_says(tmp_path: Path) -> None:
         assert by_id[possible].is_possible and by_id[impossible].is_possible is False
         assert by_id[possible].pair == by_id[impossible].pair, (possible, impossible)
     assert len(dataset.pairs) == 2 * len(dataset.scenes)
+
+
+@pytest.mark.parametrize(
+    ("remove", "reason"),
+    [
+        ("O1/07/2", "1 possible and 2 impossible movies; a quadruplet has 2 and 2"),
+        ("O1/07/3/scene", "no frames in movie O1/07/3"),
+    ],
+)
+def test_an_incomplete_scene_stops_or_is_left_out(tmp_path: Path, remove: str, reason: str) -> None:
+    root = write_intphys(tmp_path / "probes")
+    write_intphys(tmp_path / "other")  # a second, complete scene O1/08
+    (tmp_path / "other" / "O1" / "07").rename(root / "O1" / "08")
+    shutil.rmtree(root / remove)
+    with pytest.raises(IncompleteSceneError, match=f"scene O1/07 is incomplete \\({reason}\\)"):
+        ProbeDataset(root)
+    dataset = ProbeDataset(root, incomplete="skip")
+    assert dataset.left_out == {"O1/07": reason}
+    assert list(dataset.scenes) == ["O1/08"] and len(dataset) == 4
+    assert dataset.pairs == [("O1/08/2", "O1/08/1"), ("O1/08/4", "O1/08/3")]
+
+
+def test_a_scene_of_only_unlabelled_movies_is_complete(tmp_path: Path) -> None:
+    root = write_intphys(tmp_path / "probes", labels=False)
+    shutil.rmtree(root / "O1" / "07" / "4")
+    assert ProbeDataset(root).left_out == {}

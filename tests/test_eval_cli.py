@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,73 @@ def test_unlabelled_movies_are_scored_with_null_metrics(
     assert (o1["n_movies"], o1["n_labelled"], o1["n_pairs"]) == (2, 0, 0)
     assert o1["pairwise_acc_mean"] is None and o1["auroc_max"] is None
     assert printed.splitlines()[2].split()[3:] == ["-"] * 5
+
+
+@pytest.fixture(scope="module")
+def probes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two quadruplets each of O1 and G1 from ``physpred world probes``, 32x32, 48 frames."""
+    from physpred.world import generate_probes
+
+    root = tmp_path_factory.mktemp("probes")
+    generate_probes(root, 2, "O1,G1", size=32, frames=48, workers=1, progress=False)
+    return root
+
+
+def test_a_scene_missing_a_movie_stops_the_run_or_is_left_out(
+    probes: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "probes"
+    shutil.copytree(probes, data)
+    scene = sorted((data / "G1" / "02").iterdir())
+    possible = [m for m in scene if '"is_possible": true' in (m / "status.json").read_text()]
+    shutil.rmtree(possible[0])  # its impossible partner would be paired across draws
+    argv = ["--baseline", "copy-last", "--frame-size", "32", "--context", "8", "--bootstrap", "5"]
+    argv += ["--data", str(data), "--out", str(tmp_path / "out")]
+    status, _, err = run(argv, capsys)
+    assert status == 2 and err.count("\n") == 1
+    assert f"{data}: scene G1/02 is incomplete (" in err and "--skip-incomplete" in err
+    assert not (tmp_path / "out").exists()
+    status, printed, _ = run([*argv, "--skip-incomplete"], capsys)
+    assert status == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    reason = "1 possible and 2 impossible movies; a quadruplet has 2 and 2"
+    assert report["left_out"] == {"n_scenes": 1, "scenes": {"G1/02": reason}}
+    g1 = report["blocks"]["G1"]
+    assert (g1["n_movies"], g1["n_pairs"]) == (4, 2)
+    assert g1["pairwise_acc_mean"] == 0.5  # copy-last is at chance on each G1 quadruplet
+    assert f"left out G1/02: {reason}" in printed
+
+
+@pytest.mark.parametrize("out", ["file", "file/sub"])
+def test_an_unwritable_out_is_refused_before_scoring(
+    probes: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    out: str,
+) -> None:
+    import physpred.eval.runner
+
+    def no_scoring(*args: object) -> None:
+        raise AssertionError("scored before checking --out")
+
+    monkeypatch.setattr(physpred.eval.runner, "score_movies", no_scoring)
+    (tmp_path / "file").write_text("keep me")
+    argv = ["--baseline", "copy-last", "--data", str(probes), "--out", str(tmp_path / out)]
+    status, _, err = run(argv, capsys)
+    assert status == 2 and err.count("\n") == 1
+    assert f"--out {tmp_path / out}: {tmp_path / 'file'} is a file, not a folder" in err
+    assert (tmp_path / "file").read_text() == "keep me"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into read-only folders")
+def test_an_out_in_a_read_only_folder_is_refused(
+    probes: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    argv = ["--baseline", "copy-last", "--data", str(probes), "--out", str(locked / "out")]
+    status, _, err = run(argv, capsys)
+    locked.chmod(0o700)
+    assert status == 2 and f"cannot write in {locked}" in err
+    assert list(locked.iterdir()) == []

@@ -10,12 +10,14 @@
 
 from physpred.data.datamodule import ProbeDataModule, VideoDataModule
 from physpred.data.datasets import ProbeDataset, VideoClipDataset
+from physpred.data.layouts import IncompleteSceneError
 from physpred.data.readers import VideoInfo, VideoReadError, read_video, video_info
 from physpred.data.timing import DataWaitMonitor
 from physpred.data.transforms import VideoAugmentation, normalize_frames
 
 __all__ = [
     "DataWaitMonitor",
+    "IncompleteSceneError",
     "ProbeDataModule",
     "ProbeDataset",
     "VideoAugmentation",

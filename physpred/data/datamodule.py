@@ -203,19 +203,30 @@ class ProbeDataModule(pl.LightningDataModule):
         frame_size: S; frames are resized/centre-cropped to S x S. None keeps them as stored
             (for scorers that resize frames themselves).
         num_workers: DataLoader worker processes.
+        incomplete: scenes that are not full quadruplets: "raise" or "skip" (see
+            :class:`ProbeDataset`).
     """
 
-    def __init__(self, root: str, frame_size: int | None = 64, num_workers: int = 0) -> None:
+    def __init__(
+        self,
+        root: str,
+        frame_size: int | None = 64,
+        num_workers: int = 0,
+        incomplete: OnError = "raise",
+    ) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.root, self.frame_size, self.num_workers = root, frame_size, num_workers
+        self.incomplete: OnError = incomplete
         self._dataset: ProbeDataset | None = None
 
     @property
     def dataset(self) -> ProbeDataset:
-        """The :class:`ProbeDataset` (built on first use; ``.pairs``, ``.scenes``, ``.movies``)."""
+        """The :class:`ProbeDataset` (built on first use; ``.pairs``, ``.scenes``, ``.left_out``)."""
         if self._dataset is None:
-            self._dataset = ProbeDataset(self.root, frame_size=self.frame_size)
+            self._dataset = ProbeDataset(
+                self.root, frame_size=self.frame_size, incomplete=self.incomplete
+            )
         return self._dataset
 
     def setup(self, stage: str | None = None) -> None:

@@ -13,7 +13,14 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from physpred.data.clips import clip_indices, clip_span, random_clip_start
-from physpred.data.layouts import ProbeEntry, VideoEntry, find_probe_movies, find_videos
+from physpred.data.layouts import (
+    IncompleteSceneError,
+    ProbeEntry,
+    VideoEntry,
+    find_probe_movies,
+    find_videos,
+    incomplete_scenes,
+)
 from physpred.data.pairs import match_pairs, thumbnails
 from physpred.data.readers import Backend, VideoReadError, read_video, video_info
 from physpred.data.transforms import resize_center_crop
@@ -171,17 +178,45 @@ class ProbeDataset(Dataset[ProbeMovie]):
         root: IntPhys-layout folder or CSV manifest (see :func:`physpred.data.layouts.find_probe_movies`).
         frame_size: resize/centre-crop frames to S x S; None keeps them as stored.
         backend: video decoder for mp4 probes.
+        incomplete: a scene that is not a full quadruplet or has a movie without frames (see
+            :func:`physpred.data.layouts.incomplete_scenes`): "raise" an
+            :class:`IncompleteSceneError` naming the first, or "skip" such scenes (warned,
+            listed in ``left_out``).
 
     Attributes:
         movies: movie ids (paths relative to root, ``"O1/01/3"``), in item order.
         scenes: scene id (``"O1/01"``) -> its movie ids.
+        left_out: scene id -> why it was left out (``incomplete="skip"`` only).
+
+    Raises:
+        IncompleteSceneError: an incomplete scene under ``incomplete="raise"``.
+        ValueError: every scene was left out.
     """
 
     def __init__(
-        self, root: str | Path, frame_size: int | None = None, backend: Backend = "auto"
+        self,
+        root: str | Path,
+        frame_size: int | None = None,
+        backend: Backend = "auto",
+        incomplete: OnError = "raise",
     ) -> None:
+        if incomplete not in ("skip", "raise"):
+            raise ValueError(f"incomplete must be 'skip' or 'raise', got {incomplete!r}")
         self.root, self.frame_size, self.backend = Path(root), frame_size, backend
-        self.entries = find_probe_movies(root)
+        entries = find_probe_movies(root)
+        self.left_out = incomplete_scenes(entries)
+        if self.left_out and incomplete == "raise":
+            scene, reason = next(iter(self.left_out.items()))
+            raise IncompleteSceneError(self.root, scene, reason)
+        if self.left_out:
+            logger.warning(
+                "leaving out %d incomplete probe scene(s): %s",
+                len(self.left_out),
+                "; ".join(f"{scene} ({reason})" for scene, reason in self.left_out.items()),
+            )
+        self.entries = [entry for entry in entries if entry.scene not in self.left_out]
+        if not self.entries:
+            raise ValueError(f"{root}: all {len(self.left_out)} probe scenes are incomplete")
         self.movies = [entry.video for entry in self.entries]
         self.scenes: dict[str, list[str]] = {}
         for entry in self.entries:

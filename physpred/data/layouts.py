@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from physpred.data.readers import VIDEO_EXTENSIONS, is_video_file, natural_key
+from physpred.data.readers import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_video_file, natural_key
 
 ACCEPTED_VIDEO_LAYOUTS = (
     "  - DIR/manifest.jsonl (from `physpred world videos`) listing DIR/videos/*.mp4\n"
@@ -124,8 +125,13 @@ def find_probe_movies(root: str | Path) -> list[ProbeEntry]:
         return _read_csv_manifest(root)
     if (root / "manifest.csv").is_file():
         return _read_csv_manifest(root / "manifest.csv")
-    scenes = sorted(root.glob("*/*/*/scene")) if root.is_dir() else []
-    entries = [_intphys_entry(root, folder) for folder in scenes if folder.is_dir()]
+    # A movie is a folder with frames or a label: one whose frames were deleted must still be
+    # seen, or its scene would silently lose a movie (see incomplete_scenes).
+    movies = set()
+    if root.is_dir():
+        movies |= {folder.parent for folder in root.glob("*/*/*/scene") if folder.is_dir()}
+        movies |= {status.parent for status in root.glob("*/*/*/status.json") if status.is_file()}
+    entries = [_intphys_entry(root, movie) for movie in sorted(movies)]
     if not entries:
         raise FileNotFoundError(
             f"{root}: no probe movies found; accepted layouts:\n{ACCEPTED_PROBE_LAYOUTS}"
@@ -133,8 +139,7 @@ def find_probe_movies(root: str | Path) -> list[ProbeEntry]:
     return sorted(entries, key=lambda e: natural_key(e.video))
 
 
-def _intphys_entry(root: Path, scene_folder: Path) -> ProbeEntry:
-    movie = scene_folder.parent
+def _intphys_entry(root: Path, movie: Path) -> ProbeEntry:
     block, scene, name = movie.relative_to(root).parts
     status = movie / "status.json"
     header: dict[str, Any] = {}
@@ -154,11 +159,63 @@ def _intphys_entry(root: Path, scene_folder: Path) -> ProbeEntry:
         block,
         f"{block}/{scene}",
         is_possible,
-        scene_folder,
+        movie / "scene",
         pair,
         header.get("event"),
         tuple(int(f) for f in header.get("violation_frames") or ()),
     )
+
+
+class IncompleteSceneError(ValueError):
+    """A labelled probe scene is not a full quadruplet; pairing it could cross draws.
+
+    Attributes:
+        scene: the scene id (``"G1/02"``).
+        reason: what is wrong with it, one line.
+    """
+
+    def __init__(self, root: Path, scene: str, reason: str) -> None:
+        super().__init__(f"{root}: scene {scene} is incomplete ({reason})")
+        self.scene, self.reason = scene, reason
+
+
+def incomplete_scenes(entries: Sequence[ProbeEntry]) -> dict[str, str]:
+    """The scenes that cannot be scored as they are, with the reason for each.
+
+    A labelled scene must hold exactly two possible and two impossible movies: with one movie
+    missing, the prefix rule pairs the orphan with a movie of the other draw and the accuracy
+    moves without a word. Any movie, labelled or not, must have frames. Unlabelled scenes (a
+    test set) may hold any number of movies; they form no pairs.
+
+    Args:
+        entries: the probe movies, as found by :func:`find_probe_movies`.
+
+    Returns:
+        scene id -> reason, in scene order; empty when every scene is complete.
+    """
+    scenes: dict[str, list[ProbeEntry]] = {}
+    for entry in entries:
+        scenes.setdefault(entry.scene, []).append(entry)
+    problems = {}
+    for scene, movies in scenes.items():
+        empty = [m.video for m in movies if not _has_frames(m.path)]
+        counts = [sum(m.is_possible is label for m in movies) for label in (True, False, None)]
+        if empty:
+            problems[scene] = f"no frames in movie {', '.join(empty)}"
+        elif counts[2] < len(movies) and counts != [2, 2, 0]:
+            unlabelled = f", {counts[2]} unlabelled" if counts[2] else ""
+            problems[scene] = (
+                f"{counts[0]} possible and {counts[1]} impossible movies{unlabelled}; "
+                "a quadruplet has 2 and 2"
+            )
+    return problems
+
+
+def _has_frames(path: Path) -> bool:
+    """A non-empty video file, or a folder holding at least one image."""
+    if path.is_dir():
+        return any(p.suffix.lower() in IMAGE_EXTENSIONS for p in path.iterdir())
+    return path.is_file() and path.stat().st_size > 0
 
 
 def _read_csv_manifest(manifest: Path) -> list[ProbeEntry]:

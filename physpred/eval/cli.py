@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from physpred.folders import unwritable_reason
+
 COPY_LAST_GEOMETRY = {"context_frames": 8, "future_frames": 4}  # the data module's defaults
 # V-JEPA's intuitive-physics protocol: every 2nd frame, a window every 2 sampled frames.
 PROTOCOL = {"frame_step": 2, "stride_in_steps": 2, "context": [2, 4, 6, 8, 10]}
@@ -109,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--accelerator", default="auto", help="Lightning accelerator (default: auto)"
     )
     parser.add_argument("--devices", default="auto", help="Lightning devices (default: auto)")
+    parser.add_argument(
+        "--skip-incomplete",
+        action="store_true",
+        help="leave out scenes that are not full quadruplets (2 possible, 2 impossible movies, "
+        "all with frames) and list them in the table and report.json; without it they stop "
+        "the run",
+    )
     return parser
 
 
@@ -153,6 +162,9 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ProbeError(
             f"probe data {args.data} not found: generate it with `physpred world probes --out {args.data}` or fix --data"
         )
+    reason = unwritable_reason(args.out)
+    if reason is not None:  # checked now: finding out after hours of scoring loses them
+        raise ProbeError(f"--out {args.out}: {reason}; choose a folder you can write to")
 
 
 def _check_scorer_args(args: argparse.Namespace) -> None:
@@ -219,7 +231,7 @@ def _load_checkpoint(path: Path) -> Any:
 
 
 def _probe(args: argparse.Namespace) -> int:
-    from physpred.data import ProbeDataModule, VideoReadError
+    from physpred.data import IncompleteSceneError, ProbeDataModule, VideoReadError
     from physpred.eval.runner import SurpriseRunner, make_trainer, score_movies
 
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
@@ -228,8 +240,14 @@ def _probe(args: argparse.Namespace) -> int:
     frame_step, stride = settings["frame_step"], settings["stride"]
     # a pretrained scorer resizes the stored frames itself, as the published code does
     frame_size = scorer.frame_size if args.scorer is None else None
-    datamodule = ProbeDataModule(str(args.data), frame_size, args.num_workers)
-    num_movies = len(datamodule.dataset)  # finds the movies: a wrong layout fails here
+    incomplete = "skip" if args.skip_incomplete else "raise"
+    datamodule = ProbeDataModule(str(args.data), frame_size, args.num_workers, incomplete)
+    try:
+        num_movies = len(datamodule.dataset)  # finds the movies: a wrong layout fails here
+    except IncompleteSceneError as err:
+        raise ProbeError(
+            f"{err}: restore its movies, or pass --skip-incomplete to leave such scenes out"
+        ) from err
     # With a live latent, every window is also scored at z = 0 to measure what z explains.
     prior_too = args.latent == "infer" and getattr(getattr(scorer, "latent", None), "dim", 0) > 0
     runner = SurpriseRunner(
@@ -253,7 +271,7 @@ def _probe(args: argparse.Namespace) -> int:
         bootstrap=args.bootstrap,
         num_movies=num_movies,
     )
-    _write_outputs(args, settings, movies, pairs, events, violations)
+    _write_outputs(args, settings, movies, pairs, events, violations, datamodule.dataset.left_out)
     return 0
 
 
@@ -291,6 +309,7 @@ def _write_outputs(
     pairs: Sequence[tuple[str, str]],
     events: dict[str, str],
     violations: dict[str, tuple[int, ...]],
+    left_out: dict[str, str],
 ) -> None:
     from physpred.eval.report import (
         build_report,
@@ -317,6 +336,7 @@ def _write_outputs(
             settings["frame_step"],
             settings["future_frames"],
         ),
+        "left_out": {"n_scenes": len(left_out), "scenes": left_out},
     }
     write_scores(args.out / "scores.csv", movies)
     write_report(args.out / "report.json", report)
@@ -332,6 +352,7 @@ def _write_outputs(
             settings["future_frames"],
         )
     name = " ".join(filter(None, [args.scorer, args.baseline])) or "model"
+    skipped = "".join(f"\nleft out {scene}: {reason}" for scene, reason in left_out.items())
     print(
-        f"{name} on {args.data}\n{format_table(report)}\nwrote {args.out}/{{scores.csv,report.json,surprise_*.png}}"
+        f"{name} on {args.data}\n{format_table(report)}{skipped}\nwrote {args.out}/{{scores.csv,report.json,surprise_*.png}}"
     )
