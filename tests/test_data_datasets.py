@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -208,3 +209,44 @@ def test_fit_loop_sets_the_epoch_and_logs_data_wait(world_folder: Path) -> None:
     epochs = [[first for epoch, first in model.firsts if epoch == e] for e in (0, 1)]
     assert len(epochs[0]) == len(epochs[1]) == 6 and epochs[0] != epochs[1]
     assert 0.0 <= float(trainer.callback_metrics["train/data_wait_frac_epoch"]) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"path": "videos/000001.mp4", "frames": "lots"}', "'frames' must be a positive whole number or absent, got 'lots'"),
+        ('{"path": "videos/000001.mp4", "frames": 0}', "'frames' must be a positive whole number or absent, got 0"),
+        ('{"path": "videos/000001.mp4", "frames": 2.5}', "'frames' must be a positive whole number or absent, got 2.5"),
+        ('{"frames": 30}', "expected a JSON object with a 'path' string"),
+        ('["videos/000001.mp4"]', "expected a JSON object with a 'path' string"),
+        ('{"path": "videos/000001.mp4", ', "not valid JSON"),
+        ('{"path": "../../etc/passwd", "frames": 30}', "path '../../etc/passwd' leaves"),
+        ('{"path": "videos/../../w2/a.mp4"}', "path 'videos/../../w2/a.mp4' leaves"),
+        ('{"path": "/etc/passwd"}', "path '/etc/passwd' leaves"),
+    ],
+)
+def test_bad_manifest_lines_name_the_file_and_line(world_folder: Path, line: str, message: str) -> None:
+    manifest = world_folder / "manifest.jsonl"
+    lines = manifest.read_text().splitlines()
+    lines[1] = line
+    manifest.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=f"^{re.escape(f'{manifest}:2: {message}')}"):
+        VideoClipDataset(world_folder, 2, 1, 1, 16)
+
+
+def test_paths_outside_the_folder_only_when_allowed(world_folder: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.mp4"
+    (world_folder / "videos" / "000001.mp4").rename(outside)
+    manifest = world_folder / "manifest.jsonl"
+    lines = manifest.read_text().splitlines()
+    lines[1] = json.dumps({"path": "../elsewhere.mp4", "frames": 30})
+    lines[2] = json.dumps({"path": str(world_folder / "videos" / "000002.mp4"), "frames": 30})
+    lines.append(json.dumps({"path": "videos/../videos/000003.mp4", "frames": 30}))  # stays inside
+    manifest.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match="manifest.jsonl:2: path '../elsewhere.mp4' leaves"):
+        VideoClipDataset(world_folder, 2, 1, 1, 16)
+    dataset = VideoClipDataset(world_folder, 2, 1, 1, 16, allow_outside_root=True)
+    assert [p.resolve() for p, _ in dataset.videos][1:3] == [
+        outside, world_folder / "videos" / "000002.mp4"
+    ]
+    assert dataset[1].shape == (3, 3, 16, 16)

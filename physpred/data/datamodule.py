@@ -91,6 +91,7 @@ class VideoDataModule(pl.LightningDataModule):
         augmentation: applied to training batches on the device; None for none.
         clips_per_video: training clips per video per epoch.
         backend: video decoder ("auto", "decord", "pyav").
+        allow_outside_root: accept manifest paths that are absolute or leave ``root``.
     """
 
     def __init__(
@@ -108,6 +109,7 @@ class VideoDataModule(pl.LightningDataModule):
         augmentation: VideoAugmentation | None = None,
         clips_per_video: int = 1,
         backend: Backend = "auto",
+        allow_outside_root: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["augmentation"])
@@ -117,6 +119,7 @@ class VideoDataModule(pl.LightningDataModule):
         self.val_fraction, self.seed, self.on_error = val_fraction, seed, on_error
         self.augmentation = augmentation
         self.clips_per_video, self.backend = clips_per_video, backend
+        self.allow_outside_root = allow_outside_root
         self.train_set: VideoClipDataset | None = None
         self.val_set: VideoClipDataset | None = None
 
@@ -174,6 +177,7 @@ class VideoDataModule(pl.LightningDataModule):
             on_error=self.on_error,
             backend=self.backend,
             videos=videos,
+            allow_outside_root=self.allow_outside_root,
         )
 
     def _loader(

@@ -51,6 +51,8 @@ class VideoClipDataset(Dataset[Tensor]):
         backend: video decoder, see :func:`physpred.data.read_video`.
         videos: the videos to use (e.g. one side of a train/val split); None finds them all
             under ``root``.
+        allow_outside_root: accept manifest paths outside ``root`` (see
+            :func:`physpred.data.layouts.find_videos`).
 
     Raises:
         ValueError: no video is long enough for one clip.
@@ -68,6 +70,7 @@ class VideoClipDataset(Dataset[Tensor]):
         on_error: OnError = "skip",
         backend: Backend = "auto",
         videos: Sequence[VideoEntry] | None = None,
+        allow_outside_root: bool = False,
     ) -> None:
         if on_error not in ("skip", "raise"):
             raise ValueError(f"on_error must be 'skip' or 'raise', got {on_error!r}")
@@ -79,7 +82,7 @@ class VideoClipDataset(Dataset[Tensor]):
         self.on_error, self.backend = on_error, backend
         self.span = clip_span(context_frames, future_frames, frame_step)
         self.skipped: dict[Path, str] = {}
-        entries = find_videos(root) if videos is None else list(videos)
+        entries = find_videos(root, allow_outside_root) if videos is None else list(videos)
         self.videos: list[tuple[Path, int]] = self._usable(entries)
         if not self.videos:
             raise ValueError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,12 +74,20 @@ class ProbeEntry:
     violation_frames: tuple[int, ...] = ()
 
 
-def find_videos(root: str | Path) -> list[VideoEntry]:
+def find_videos(root: str | Path, allow_outside_root: bool = False) -> list[VideoEntry]:
     """The training videos under ``root``, from its manifest or by scanning (sorted by path).
+
+    Args:
+        root: the dataset folder.
+        allow_outside_root: accept manifest paths that are absolute or climb out of ``root``
+            (``../other/a.mp4``); refused by default, since a manifest copied or edited by hand
+            then reads files nobody meant to train on.
 
     Raises:
         FileNotFoundError: root is missing, or holds no video in an accepted layout.
-        ValueError: a manifest line is not valid JSON or lacks ``path``.
+        ValueError: a manifest line is not a JSON object with a ``path`` string, has a
+            ``frames`` that is not a positive whole number, or leaves the folder; the message
+            names the file and line.
     """
     root = Path(root)
     if not root.is_dir():
@@ -87,7 +96,7 @@ def find_videos(root: str | Path) -> list[VideoEntry]:
         )
     manifest = root / "manifest.jsonl"
     if manifest.is_file():
-        return _read_jsonl_manifest(manifest)
+        return _read_jsonl_manifest(manifest, allow_outside_root)
     entries = [VideoEntry(p, None) for p in sorted(root.rglob("*")) if is_video_file(p)]
     if not entries:
         raise FileNotFoundError(
@@ -96,20 +105,30 @@ def find_videos(root: str | Path) -> list[VideoEntry]:
     return entries
 
 
-def _read_jsonl_manifest(manifest: Path) -> list[VideoEntry]:
+def _read_jsonl_manifest(manifest: Path, allow_outside_root: bool) -> list[VideoEntry]:
     entries = []
     for number, line in enumerate(manifest.read_text().splitlines(), start=1):
         if not line.strip():
             continue
+        where = f"{manifest}:{number}"
         try:
             record = json.loads(line)
-            path = manifest.parent / record["path"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ValueError(
-                f"{manifest}:{number}: expected a JSON object with a 'path' key ({error})"
-            ) from error
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{where}: not valid JSON ({error}); fix or delete the line") from None
+        if not isinstance(record, dict) or not isinstance(record.get("path"), str):
+            raise ValueError(f"{where}: expected a JSON object with a 'path' string")
         frames = record.get("frames")
-        entries.append(VideoEntry(path, int(frames) if frames is not None else None))
+        if frames is not None and (type(frames) is not int or frames < 1):
+            raise ValueError(
+                f"{where}: 'frames' must be a positive whole number or absent, got {frames!r}"
+            )
+        path = Path(os.path.normpath(record["path"]))  # lexical: symlinks inside root are fine
+        if not allow_outside_root and (path.is_absolute() or path.parts[:1] == ("..",)):
+            raise ValueError(
+                f"{where}: path {record['path']!r} leaves {manifest.parent}; move the video into "
+                "the folder, or allow it with allow_outside_root=True (--data.allow_outside_root true)"
+            )
+        entries.append(VideoEntry(manifest.parent / path, frames))
     return entries
 
 
