@@ -250,3 +250,28 @@ def test_paths_outside_the_folder_only_when_allowed(world_folder: Path, tmp_path
         outside, world_folder / "videos" / "000002.mp4"
     ]
     assert dataset[1].shape == (3, 3, 16, 16)
+
+
+@pytest.mark.parametrize("num_val", [1, 2])
+def test_unreadable_validation_videos_are_left_out_under_skip(
+    world_folder: Path, caplog: pytest.LogCaptureFixture, num_val: int
+) -> None:
+    _, val = split_train_val([f"videos/{i:06d}.mp4" for i in range(4)], num_val / 4, seed=0)
+    broken = world_folder / val[0]
+    broken.write_bytes(b"\x00not an mp4" * 100)  # the manifest lists its frames: looks fine
+    geometry = {"context_frames": 2, "future_frames": 1, "frame_size": 16, "num_workers": 0}
+    module = VideoDataModule(str(world_folder), **geometry, batch_size=2, val_fraction=num_val / 4)
+    with caplog.at_level(logging.WARNING, logger="physpred.data"):
+        batches = list(module.val_dataloader())
+    assert f"leaving a broken video out of validation: {broken}" in caplog.text
+    if num_val == 1:
+        assert batches == [] and module.val_set is None
+        assert "validation disabled: all 1 validation videos failed to read" in caplog.text
+    else:
+        assert [p.name for p, _ in module.val_set.videos] == [Path(val[1]).name]
+        assert [b.shape for b in batches] == [(1, 3, 3, 16, 16)]
+    strict = VideoDataModule(
+        str(world_folder), **geometry, val_fraction=num_val / 4, on_error="raise"
+    )
+    with pytest.raises(VideoReadError, match=val[0]):
+        list(strict.val_dataloader())

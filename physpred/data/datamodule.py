@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -12,11 +13,12 @@ from torch.utils.data import DataLoader, Sampler, SequentialSampler
 
 from physpred.data.datasets import OnError, ProbeDataset, VideoClipDataset
 from physpred.data.layouts import VideoEntry
-from physpred.data.readers import Backend
+from physpred.data.readers import Backend, VideoReadError, read_video
 from physpred.data.transforms import VideoAugmentation
 from physpred.types import ProbeMovie
 
 E = TypeVar("E")
+logger = logging.getLogger(__name__)
 
 
 class EpochSampler(Sampler[int]):
@@ -131,7 +133,40 @@ class VideoDataModule(pl.LightningDataModule):
         entries = [VideoEntry(path, num_frames) for path, num_frames in every.videos]
         train, val = split_train_val(entries, self.val_fraction, self.seed)
         self.train_set = self._dataset(train, self.clips_per_video)
-        self.val_set = self._dataset(val, clips_per_video=1) if val else None
+        self.val_set = self._validation_set(val)
+
+    def _validation_set(self, videos: list[VideoEntry]) -> VideoClipDataset | None:
+        """The validation clips; under ``on_error="skip"`` only those that decode.
+
+        A broken training video is replaced by another one, but validation has few videos and
+        fixed clips: if every one is broken there is nothing to draw instead. So its clips are
+        decoded once here, videos that fail are left out (warned), and validation is disabled
+        (warned) when none is left. Leaving a video out renumbers the items and so moves the
+        others' clips, hence the loop.
+        """
+        total = len(videos)
+        while videos:
+            dataset = self._dataset(videos, clips_per_video=1)
+            if self.on_error == "raise":
+                return dataset
+            broken = set()
+            for index in range(len(dataset)):
+                path, indices = dataset.clip_source(index)
+                try:
+                    read_video(path, indices, backend=self.backend)
+                except VideoReadError as error:
+                    logger.warning("leaving a broken video out of validation: %s", error)
+                    broken.add(path)
+            if not broken:
+                return dataset
+            videos = [entry for entry in videos if entry.path not in broken]
+        if total:
+            logger.warning(
+                "validation disabled: all %d validation videos failed to read; "
+                "set data.val_fraction higher or fix the videos",
+                total,
+            )
+        return None
 
     def train_dataloader(self) -> DataLoader[Tensor]:
         """Shuffled clips, new ones every epoch."""
