@@ -23,7 +23,8 @@ commands:
   predict        run prediction (LightningCLI)
   probe          score a checkpoint's surprise on probe movies (`probe compare` tabulates runs)
 
-Run `physpred <command> --help` for the options of each command.
+Run `physpred <command> --help` for the options of each command. Mistakes print one line
+and exit with status 2; PHYSPRED_DEBUG=1 shows the full traceback instead.
 """
 
 

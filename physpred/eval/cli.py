@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from physpred.folders import unwritable_reason
+from physpred.usage import debug_enabled, unwritable_reason
 
 COPY_LAST_GEOMETRY = {"context_frames": 8, "future_frames": 4}  # the data module's defaults
 # V-JEPA's intuitive-physics protocol: every 2nd frame, a window every 2 sampled frames.
@@ -131,6 +131,8 @@ def main(argv: Sequence[str]) -> int:
         _check_args(args)
         return _probe(args)
     except (ProbeError, FileNotFoundError, ValueError) as err:
+        if debug_enabled():
+            raise
         print(f"physpred probe: {_one_line(err)}", file=sys.stderr)
         return 2
 

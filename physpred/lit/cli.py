@@ -4,20 +4,45 @@ Data options flow to the model: ``data.context_frames``, ``future_frames``, ``fr
 ``frame_size`` set ``model.init_args.*`` of the same name, and the predictor's clip lengths.
 A ``RunCheckpoint`` is always added (``--checkpoint.*``): it writes
 ``<trainer.default_root_dir>/model.ckpt``.
+
+Mistakes a user can make (broken YAML, an unknown or ill-typed option, a value out of range, a
+missing or malformed data folder, an output folder that cannot be written) are found before
+training starts and print one line naming the file or option, with exit status 2;
+``PHYSPRED_DEBUG=1`` shows the full traceback instead.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytorch_lightning as pl
+import yaml
+from jsonargparse import ArgumentError, Namespace
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
+from physpred.data.readers import VideoReadError
 from physpred.lit.checkpoint import RunCheckpoint
+from physpred.usage import debug_enabled, one_line, unwritable_reason
 
 LINKED = ("context_frames", "future_frames", "frame_step", "frame_size")
 PREDICTOR_LINKED = ("context_frames", "future_frames")
+SMALLEST = {
+    "data.context_frames": 1,
+    "data.future_frames": 1,
+    "data.frame_step": 1,
+    "data.frame_size": 1,
+    "data.batch_size": 1,
+    "data.clips_per_video": 1,
+    "data.num_workers": 0,
+}
+"""Options that are counts, and their smallest valid value."""
+
+
+class UsageError(Exception):
+    """A mistake in the options, config files or data that the user can fix; names it."""
 
 
 class PhysPredCLI(LightningCLI):
@@ -31,19 +56,115 @@ class PhysPredCLI(LightningCLI):
         for key in PREDICTOR_LINKED:  # skipped silently for models without a predictor
             parser.link_arguments(f"data.{key}", f"model.init_args.predictor.init_args.{key}")
 
+    def before_instantiate_classes(self) -> None:
+        """Refuse out-of-range options before anything is built (torch would fail far away)."""
+        check_options(self.config[self.subcommand])
+
+    def after_instantiate_classes(self) -> None:
+        """Find and split the videos now, so that a data mistake stops before training."""
+        try:
+            self.datamodule.setup(self.subcommand)
+        except (FileNotFoundError, ValueError, VideoReadError) as error:
+            raise UsageError(one_line(error)) from error
+
+
+def check_options(config: Namespace) -> None:
+    """Raise :class:`UsageError` for the first option that cannot work.
+
+    Args:
+        config: the parsed options of one sub-command (``data.*``, ``trainer.*``, ...).
+    """
+    for key, smallest in SMALLEST.items():
+        value = config.get(key)
+        if value is not None and value < smallest:
+            raise UsageError(f"--{key} must be >= {smallest}, got {value}")
+    max_steps = config.get("trainer.max_steps")
+    if max_steps is not None and max_steps != -1 and max_steps < 1:
+        raise UsageError(f"--trainer.max_steps must be >= 1 (or -1: no limit), got {max_steps}")
+    root = config.get("data.root")
+    if root is not None and not Path(root).is_dir():
+        raise UsageError(
+            f"--data.root {root}: no such folder; pass the folder `physpred world videos --out` "
+            "wrote, or any folder of videos"
+        )
+    out = config.get("trainer.default_root_dir")
+    reason = None if out is None else unwritable_reason(Path(out))
+    if reason is not None:
+        raise UsageError(f"--trainer.default_root_dir {out}: {reason}; choose a writable folder")
+
+
+def check_config_files(argv: Sequence[str]) -> None:
+    """Raise :class:`UsageError` naming file:line:column for a ``-c``/``--config`` file whose
+    YAML does not parse (the parser's own message names no file); missing files are left to
+    the parser, which names them."""
+    for index, arg in enumerate(argv):
+        if arg in ("-c", "--config") and index + 1 < len(argv):
+            path = Path(argv[index + 1])
+        elif arg.startswith("--config="):
+            path = Path(arg.removeprefix("--config="))
+        else:
+            continue
+        if not path.is_file():
+            continue
+        try:
+            yaml.safe_load(path.read_text())
+        except yaml.MarkedYAMLError as error:
+            raise UsageError(f"{path}:{_yaml_problem(error)}; fix the file") from error
+        except yaml.YAMLError as error:
+            raise UsageError(f"{path}: not valid YAML ({one_line(error)}); fix the file") from error
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
+    """``LINE:COLUMN: not valid YAML (what, and where the construct began)``."""
+    mark = error.problem_mark or error.context_mark
+    where = f"{mark.line + 1}:{mark.column + 1}: " if mark else " "
+    context = ""
+    if error.context and error.context_mark:
+        start = error.context_mark
+        context = f"{error.context} from line {start.line + 1}, column {start.column + 1}: "
+    return f"{where}not valid YAML ({context}{error.problem})"
+
 
 def main(argv: Sequence[str]) -> int:
-    """Run a LightningCLI sub-command (``fit``, ``validate``, ``test``, ``predict``); returns 0."""
+    """Run a LightningCLI sub-command (``fit``, ``validate``, ``test``, ``predict``).
+
+    Returns:
+        0, or 2 after printing a one-line error for a mistake the user can fix (raised
+        instead when ``PHYSPRED_DEBUG`` is set).
+    """
     from physpred.data import VideoDataModule
 
-    with warnings.catch_warnings():  # physpred.cli hands us argv on purpose
-        warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
-        PhysPredCLI(
-            pl.LightningModule,
-            VideoDataModule,
-            subclass_mode_model=True,
-            args=list(argv),
-            auto_configure_optimizers=False,
-            save_config_kwargs={"overwrite": True},
-        )
+    argv = list(argv)
+    command = argv[0] if argv else "fit"
+    no_exit = {"exit_on_error": False}  # parser errors come back as exceptions, printed below
+    try:
+        check_config_files(argv)
+        with warnings.catch_warnings():  # physpred.cli hands us argv on purpose
+            warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
+            PhysPredCLI(
+                pl.LightningModule,
+                VideoDataModule,
+                subclass_mode_model=True,
+                args=argv,
+                auto_configure_optimizers=False,
+                save_config_kwargs={"overwrite": True},
+                parser_kwargs={**no_exit, **dict.fromkeys(LightningCLI.subcommands(), no_exit)},
+            )
+    except (UsageError, ArgumentError, VideoReadError) as error:
+        if debug_enabled():
+            raise
+        print(f"physpred {command}: {_message(error, command)}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _message(error: BaseException, command: str) -> str:
+    """One line; for a parser error, without its echo of the whole value and with a pointer to
+    ``--help``."""
+    if isinstance(error, VideoReadError) and "Original Traceback" in str(error):
+        # re-raised from a DataLoader worker: the message ends with the worker's own last line
+        return str(error).strip().splitlines()[-1].split(": ", 1)[-1]
+    if not isinstance(error, ArgumentError):
+        return one_line(error)
+    kept = [line for line in str(error).splitlines() if not line.strip().startswith("Given value")]
+    return f"{one_line(chr(10).join(kept))}; `physpred {command} --help` lists the options"
