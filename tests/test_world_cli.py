@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +58,87 @@ def test_user_errors_name_the_option(tmp_path: Path, capsys, argv: list[str], op
 def test_unknown_block_lists_the_known_ones(tmp_path: Path, capsys) -> None:
     main(["probes", "--out", str(tmp_path), "--scenes", "1", "--blocks", "Q7"])
     assert "O1,O2,O3,G1,S1,I1" in capsys.readouterr().err
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def listed_paths(root: Path) -> list[str]:
+    return [json.loads(line)["path"] for line in (root / "manifest.jsonl").read_text().splitlines()]
+
+
+VIDEOS = ["videos", "--videos", "2", "--frames", "6", "--size", "32", "--workers", "1"]
+PROBES = ["probes", "--scenes", "1", "--blocks", "O1", "--frames", "48", "--size", "32", "--workers", "1"]
+
+
+@pytest.mark.parametrize(
+    ("base", "change", "expected"),
+    [
+        (VIDEOS, ["--seed", "7"], "already holds videos made with another --seed"),
+        (VIDEOS, ["--gravity", "150"], "already holds videos made with --gravity 200"),
+        (VIDEOS, ["--fps", "10"], "already holds videos made with --fps 15"),
+        (PROBES, ["--seed", "7"], "already holds probes made with another --seed"),
+        (PROBES, ["--gravity", "150"], "already holds probes made with --gravity 200"),
+        (PROBES, ["--size", "64"], "already holds probes made with --size 32"),
+        (PROBES, ["--frames", "50"], "already holds probes made with --frames 48"),
+    ],
+)
+def test_a_rerun_with_other_options_is_refused(
+    tmp_path: Path, capsys, base: list[str], change: list[str], expected: str
+) -> None:
+    argv = [base[0], "--out", str(tmp_path), *base[1:]]
+    assert main(argv) == 0
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    assert main([*argv, *change]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"--out {tmp_path} {expected}" in error
+    assert _snapshot(tmp_path) == before
+    assert main(argv) == 0  # the same options still resume
+
+
+def test_ctrl_c_exits_130_with_one_line_and_no_temporary_files(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import physpred.world.generate as generate
+
+    real = generate.make_video
+
+    def interrupted_on_the_second(job: generate.VideoJob) -> dict:
+        if job.index == 0:
+            return real(job)
+        (job.out / "videos" / f".{job.index:06d}.mp4.tmp").write_bytes(b"half a video")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generate, "make_video", interrupted_on_the_second)
+    argv = ["videos", "--out", str(tmp_path), *VIDEOS[1:]]
+    assert main(argv) == 130
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1] == (
+        "physpred world: interrupted; finished files are kept, run the same command again to resume"
+    )
+    assert "Traceback" not in "\n".join(error)
+    assert not list(tmp_path.rglob(".*.tmp"))
+    assert listed_paths(tmp_path) == ["videos/000000.mp4"]
+    monkeypatch.setattr(generate, "make_video", real)
+    assert main(argv) == 0
+    assert len((tmp_path / "manifest.jsonl").read_text().splitlines()) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_real_sigint_stops_the_workers_and_cleans_up(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "physpred.cli", "world", "videos", "--out", str(tmp_path)]
+    command += ["--videos", "2000", "--frames", "30", "--size", "32", "--workers", "2"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while len(list((tmp_path / "videos").glob("*.mp4"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1].startswith("physpred world: interrupted;")
+    assert "Traceback" not in stderr and not list(tmp_path.rglob(".*.tmp"))
+    listed = listed_paths(tmp_path)  # a video renamed into place just before Ctrl-C may be unlisted
+    assert len(listed) < 2000 and all((tmp_path / path).is_file() for path in listed)

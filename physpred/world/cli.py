@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from physpred.usage import debug_enabled
 from physpred.world.generate import GRAVITY, WorldError, generate_probes, generate_videos
 from physpred.world.probes import BLOCKS, ProbeFailure
 from physpred.world.styles import STYLES
@@ -106,8 +107,19 @@ def main(argv: Sequence[str]) -> int:
         print(error, file=sys.stderr)
         return 2
     except (WorldError, ProbeFailure) as error:
+        if debug_enabled():
+            raise
         print(f"physpred world: error: {error}", file=sys.stderr)
         return 2
     except SystemExit as exit_:  # --help
         return int(exit_.code or 0)
+    except KeyboardInterrupt:
+        if debug_enabled():
+            raise
+        print(
+            "physpred world: interrupted; finished files are kept, run the same command again "
+            "to resume",
+            file=sys.stderr,
+        )
+        return 130  # 128 + SIGINT, as shells report it
     return 0

@@ -7,12 +7,17 @@ scenes (domain ``train``).
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import multiprocessing.pool
 import os
+import re
+import shutil
+import signal
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +70,15 @@ class VideoJob:
     kinds: tuple[tuple[str, float], ...] | None = None
 
 
+def kind_shares(kinds: Sequence[tuple[str, float]] | None) -> dict[str, float] | None:
+    """``--kinds`` as recorded in the manifest: shares summing to 1, by kind name; None for
+    the standard mix. Weights are relative, so ``occlusion=3,gap=2`` = ``gap=4,occlusion=6``."""
+    if not kinds:
+        return None
+    total = sum(weight for _, weight in kinds)
+    return {name: round(weight / total, 6) for name, weight in sorted(kinds)}
+
+
 def video_path(index: int) -> str:
     """Path of training video ``index`` relative to the output folder."""
     return f"videos/{index:06d}.mp4"
@@ -85,12 +99,17 @@ def make_video(job: VideoJob) -> dict:
         "seed": seed,
         "kind": scene.kind,
         "objects": len(scene.things),
+        "gravity": job.gravity,
+        "kinds": kind_shares(job.kinds),
         "gravity_px": round(job.gravity * pixels_per_unit(scene.look, job.size), 6),
     }
 
 
 def _quiet_worker() -> None:
     cv2.setNumThreads(1)  # parallelism comes from processes; threads would oversubscribe
+    # Ctrl-C reaches the whole process group: the parent stops the pool and cleans up, and
+    # workers that raised KeyboardInterrupt themselves would print a traceback each.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(function: Callable, jobs: Sequence, workers: int) -> Iterable:
@@ -108,6 +127,29 @@ def _closing(pool: multiprocessing.pool.Pool, results: Iterable) -> Iterable:
         yield from results
 
 
+@contextmanager
+def _interruptible(results: Iterable, temporaries: Sequence[Path]) -> Iterator[Iterable]:
+    """Hand out ``results``; on Ctrl-C stop the workers, then delete what they were writing.
+
+    Args:
+        results: what :func:`_run` returned.
+        temporaries: the folders whose hidden ``.NAME.tmp`` entries are output in progress.
+    """
+    try:
+        yield results
+    except KeyboardInterrupt:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # terminates and joins the pool: nothing writes any more
+        for folder in temporaries:
+            for temporary in folder.glob(".*.tmp"):
+                if temporary.is_dir():
+                    shutil.rmtree(temporary, ignore_errors=True)
+                else:
+                    temporary.unlink(missing_ok=True)
+        raise
+
+
 def check_writable(out: Path, option: str = "--out") -> None:
     """Raise :class:`WorldError` unless ``out`` can be created and written to."""
     try:
@@ -119,6 +161,30 @@ def check_writable(out: Path, option: str = "--out") -> None:
         raise WorldError(
             f"{option} {out}: cannot write there ({error.strerror}); choose a writable folder"
         ) from None
+
+
+def _check_same_options(
+    out: Path, what: str, asked: dict[str, float], made: dict[str, float], same_seed: bool
+) -> None:
+    """Raise :class:`WorldError` unless files already in ``out`` were made with the options
+    asked for now (option -> value), so that a rerun resumes and never mixes two worlds."""
+    differ = [f"{name} {_shown(made[name])}" for name in asked if made[name] != asked[name]]
+    if not same_seed:
+        differ.append("another --seed")
+    if differ:
+        raise WorldError(
+            f"--out {out} already holds {what} made with {', '.join(differ)}; pass the same "
+            "options to resume, or choose another --out"
+        )
+
+
+def _shown(value: object) -> str:
+    """An option's value as it would be typed: ``200`` not ``200.0``, ``a=0.6,b=0.4``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict):
+        return ",".join(f"{name}={_shown(share)}" for name, share in value.items())
+    return "the standard mix" if value is None else str(value)
 
 
 def _check_positive(values: dict[str, float]) -> None:
@@ -181,30 +247,31 @@ def generate_videos(
     (out / "videos").mkdir(exist_ok=True)
     manifest = out / "manifest.jsonl"
     done = {e["path"]: e for e in read_manifest(manifest) if (out / e["path"]).exists()}
+    asked = {"--frames": frames, "--size": size, "--fps": fps, "--gravity": gravity}
+    asked["--kinds"] = kind_shares(shares)
     for entry in done.values():
-        if (entry["frames"], entry["size"], entry["fps"]) != (frames, size, fps):
-            raise WorldError(
-                f"--out {out} already holds videos of {entry['frames']} frames, size {entry['size']}, "
-                f"fps {entry['fps']}; pass those options or choose another --out"
-            )
+        made = {"--frames": entry["frames"], "--size": entry["size"], "--fps": entry["fps"]}
+        # older folders recorded neither: those two options are not checked there
+        made["--gravity"] = entry.get("gravity", gravity)
+        made["--kinds"] = entry.get("kinds", asked["--kinds"])
+        index = re.fullmatch(r"videos/(\d+)\.mp4", entry["path"])
+        same_seed = index is None or entry["seed"] == derive_seed(seed, "train", int(index[1]))
+        _check_same_options(out, "videos", asked, made, same_seed)
     jobs = [
         VideoJob(out, i, frames, size, fps, seed, gravity, shares)
         for i in range(videos)
-        if video_path(i) not in done or done[video_path(i)]["seed"] != derive_seed(seed, "train", i)
+        if video_path(i) not in done
     ]
     last_write = time.monotonic()
     try:
-        for entry in tqdm(
-            _run(make_video, jobs, workers),
-            total=len(jobs),
-            desc="videos",
-            unit="video",
-            disable=not progress,
-        ):
-            done[entry["path"]] = entry
-            if time.monotonic() - last_write > MANIFEST_EVERY_S:
-                write_manifest(manifest, done.values())
-                last_write = time.monotonic()
+        with _interruptible(_run(make_video, jobs, workers), [out / "videos"]) as results:
+            for entry in tqdm(
+                results, total=len(jobs), desc="videos", unit="video", disable=not progress
+            ):
+                done[entry["path"]] = entry
+                if time.monotonic() - last_write > MANIFEST_EVERY_S:
+                    write_manifest(manifest, done.values())
+                    last_write = time.monotonic()
     finally:
         write_manifest(manifest, done.values())
     return manifest
@@ -240,6 +307,7 @@ def _headers(clips: list[Clip], job: ProbeJob, seed: int) -> list[dict]:
             "frames": job.setting.frames,
             "size": job.setting.size,
             "fps": job.setting.fps,
+            "gravity": job.setting.gravity,
             "gravity_px": round(c.gravity_px, 6),
             "style": job.style,
         }
@@ -338,9 +406,34 @@ def generate_probes(
         (out / block).mkdir(exist_ok=True)
         for i in range(1, scenes + 1):
             name = f"{block}/{i:0{digits}d}"
-            if not (out / name).exists():
+            if (out / name).exists():
+                own_seed = derive_seed(seed, f"probe/{block}", i - 1)
+                _check_same_probes(out, out / name, setting, style, own_seed)
+            else:
                 jobs.append(ProbeJob(out / name, block, name, seed, setting, style))
-    results = _run(make_quadruplet, jobs, workers)
-    return sorted(
-        tqdm(results, total=len(jobs), desc="quadruplets", unit="scene", disable=not progress)
-    )
+    folders = [out / block for block in names]
+    with _interruptible(_run(make_quadruplet, jobs, workers), folders) as results:
+        return sorted(
+            tqdm(results, total=len(jobs), desc="quadruplets", unit="scene", disable=not progress)
+        )
+
+
+def _check_same_probes(out: Path, folder: Path, setting: Setting, style: str, seed: int) -> None:
+    """:func:`_check_same_options` for a finished quadruplet, from its movies' status.json."""
+    asked = {
+        "--frames": setting.frames,
+        "--size": setting.size,
+        "--fps": setting.fps,
+        "--gravity": setting.gravity,
+        "--style": style,
+    }
+    for status in sorted(folder.glob("*/status.json")):
+        header = json.loads(status.read_text())["header"]
+        made = {
+            "--frames": header["frames"],
+            "--size": header["size"],
+            "--fps": header["fps"],
+            "--gravity": header.get("gravity", setting.gravity),  # older folders lack it
+            "--style": header.get("style", "standard"),  # the only style before there were more
+        }
+        _check_same_options(out, "probes", asked, made, header["seed"] == seed)
