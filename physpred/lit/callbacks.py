@@ -198,8 +198,10 @@ class PredictionMediaCallback(pl.Callback):
 
     def log_probe_surprise(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Log surprise over time of the first probe pairs, possible against impossible."""
-        if self._probes is None:
-            self._probes = ProbeDataset(self.probe_root, frame_size=pl_module.frame_size)
+        if self._probes is None:  # a plot: incomplete scenes are left out (logged), not fatal
+            self._probes = ProbeDataset(
+                self.probe_root, frame_size=pl_module.frame_size, incomplete="skip"
+            )
         probes = self._probes
         index = {video: i for i, video in enumerate(probes.movies)}
         for possible_id, impossible_id in probes.pairs[: self.probe_pairs]:
