@@ -114,3 +114,16 @@ def test_an_unreadable_validation_split_does_not_stop_the_fit(
     run = tmp_path / "run"
     assert main([*fit_args(copy, run)]) == 0
     assert (run / "model.ckpt").is_file()
+
+
+def test_no_readable_training_video_is_one_line_even_from_a_worker(
+    world: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "world"
+    shutil.copytree(world, copy)
+    for video in (copy / "videos").iterdir():
+        video.write_bytes(b"\x00garbage" * 100)  # listed with their frames: found only when read
+    status = main([*fit_args(copy, tmp_path / "run"), "--data.num_workers=1"])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("physpred fit: all 9 videos failed to read; first: ")
