@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from physpred.world.cli import main
+from physpred.world.styles import STYLES
 
 
 def test_videos_command_writes_a_manifest(tmp_path: Path) -> None:
@@ -82,6 +83,13 @@ PROBES = ["probes", "--scenes", "1", "--blocks", "O1", "--frames", "48", "--size
         (PROBES, ["--gravity", "150"], "already holds probes made with --gravity 200"),
         (PROBES, ["--size", "64"], "already holds probes made with --size 32"),
         (PROBES, ["--frames", "50"], "already holds probes made with --frames 48"),
+        (PROBES, ["--style", "{other_style}"], "already holds probes made with --style standard"),
+        (VIDEOS, ["--kinds", "occlusion=3,gap=2"], "already holds videos made with --kinds the standard mix"),
+        (
+            [*VIDEOS, "--kinds", "occlusion=3,gap=2"],
+            ["--kinds", "gap=1"],
+            "already holds videos made with --kinds gap=0.4,occlusion=0.6",
+        ),
     ],
 )
 def test_a_rerun_with_other_options_is_refused(
@@ -91,11 +99,19 @@ def test_a_rerun_with_other_options_is_refused(
     assert main(argv) == 0
     before = _snapshot(tmp_path)
     capsys.readouterr()
-    assert main([*argv, *change]) == 2
+    other_style = next(style for style in STYLES if style != "standard")
+    assert main([*argv, *(a.format(other_style=other_style) for a in change)]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and f"--out {tmp_path} {expected}" in error
     assert _snapshot(tmp_path) == before
     assert main(argv) == 0  # the same options still resume
+
+
+def test_the_same_kinds_in_another_order_or_scale_resume(tmp_path: Path) -> None:
+    argv = ["videos", "--out", str(tmp_path), *VIDEOS[1:]]
+    assert main([*argv, "--kinds", "occlusion=3,gap=2"]) == 0
+    assert main([*argv, "--videos", "3", "--kinds", "gap=4,occlusion=6"]) == 0
+    assert len(listed_paths(tmp_path)) == 3
 
 
 def test_ctrl_c_exits_130_with_one_line_and_no_temporary_files(
