@@ -164,7 +164,7 @@ def check_writable(out: Path, option: str = "--out") -> None:
 
 
 def _check_same_options(
-    out: Path, what: str, asked: dict[str, float], made: dict[str, float], same_seed: bool
+    out: Path, what: str, asked: dict[str, object], made: dict[str, object], same_seed: bool
 ) -> None:
     """Raise :class:`WorldError` unless files already in ``out`` were made with the options
     asked for now (option -> value), so that a rerun resumes and never mixes two worlds."""
@@ -247,8 +247,8 @@ def generate_videos(
     (out / "videos").mkdir(exist_ok=True)
     manifest = out / "manifest.jsonl"
     done = {e["path"]: e for e in read_manifest(manifest) if (out / e["path"]).exists()}
-    asked = {"--frames": frames, "--size": size, "--fps": fps, "--gravity": gravity}
-    asked["--kinds"] = kind_shares(shares)
+    asked: dict[str, object] = {"--frames": frames, "--size": size, "--fps": fps}
+    asked |= {"--gravity": gravity, "--kinds": kind_shares(shares)}
     for entry in done.values():
         made = {"--frames": entry["frames"], "--size": entry["size"], "--fps": entry["fps"]}
         # older folders recorded neither: those two options are not checked there
