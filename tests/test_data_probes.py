@@ -112,6 +112,13 @@ def test_match_pairs_rules() -> None:
     # the prefix rule comes first: a pair id does not override a longer prefix
     assert match_pairs({"p": a, "q": other}, {"x": a}, {"x": "2", "q": "2"}) == [("p", "x")]
     assert match_pairs({}, {"x": a}) == []
+    # a quadruplet never gives two impossible movies one partner (one pair would cross draws)
+    assert match_pairs({"p": a, "q": a}, {"x": other, "y": other}) == [("p", "x"), ("q", "y")]
+    assert match_pairs({"p": a, "q": a}, {"x": other, "y": a}, {"x": "2", "q": "2"}) == [
+        ("q", "x"),
+        ("p", "y"),
+    ]
+    assert match_pairs({"p": a, "q": other}, {"x": a, "y": a}) == [("p", "x"), ("q", "y")]
 
 
 def test_unknown_layout_lists_the_accepted_ones(tmp_path: Path) -> None:

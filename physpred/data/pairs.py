@@ -8,7 +8,8 @@ difference is high somewhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -83,8 +84,11 @@ def match_pairs(
 
     The partner is the possible movie with the longest common prefix. Among tied movies, one
     in the impossible movie's group (a pair id a probe generator wrote down) wins, else the
-    first in ``possible``'s order. A scene with one possible movie pairs everything with it;
-    one with none gives no pairs.
+    first in ``possible``'s order. In a quadruplet (two possible, two impossible movies) the
+    two impossible movies never share a partner, which would pair one of them across draws:
+    if they would, the better of the two one-to-one matchings is taken (longest total prefix,
+    then most pairs within a group, then the first). A scene with one possible movie pairs
+    everything with it; one with none gives no pairs.
 
     Args:
         possible: movie id -> thumbnails (T, h, w), in a fixed order.
@@ -95,14 +99,24 @@ def match_pairs(
         (possible id, impossible id) pairs in ``impossible``'s order.
     """
     groups = groups or {}
-    names = list(possible)
-    pairs = []
-    for bad, frames in impossible.items():
-        if len(names) <= 1:
-            pairs.extend((name, bad) for name in names)
-            continue
-        lengths = [common_prefix_length(possible[name], frames) for name in names]
-        best = [name for name, length in zip(names, lengths, strict=True) if length == max(lengths)]
-        grouped = [name for name in best if bad in groups and groups.get(name) == groups[bad]]
-        pairs.append(((grouped or best)[0], bad))
-    return pairs
+    names, bad = list(possible), list(impossible)
+    if not names:
+        return []
+    length = {
+        (name, movie): common_prefix_length(possible[name], impossible[movie])
+        for name in names
+        for movie in bad
+    }
+
+    def score(name: str, movie: str) -> tuple[int, bool]:
+        return length[name, movie], movie in groups and groups.get(name) == groups[movie]
+
+    def total(partners: Sequence[str]) -> tuple[int, int]:
+        scores = [score(name, movie) for name, movie in zip(partners, bad, strict=True)]
+        return sum(n for n, _ in scores), sum(g for _, g in scores)
+
+    # max keeps the first of equals
+    partners = [max(names, key=lambda name: score(name, movie)) for movie in bad]  # noqa: B023
+    if len(names) == len(bad) == 2 and partners[0] == partners[1]:
+        partners = list(max(itertools.permutations(names), key=total))
+    return list(zip(partners, bad, strict=True))
