@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -175,3 +176,18 @@ def test_a_scene_of_only_unlabelled_movies_is_complete(tmp_path: Path) -> None:
     root = write_intphys(tmp_path / "probes", labels=False)
     shutil.rmtree(root / "O1" / "07" / "4")
     assert ProbeDataset(root).left_out == {}
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("m2.mp4,O1,07,maybe", "manifest.csv:3: is_possible must be true/false/1/0 or empty, got 'maybe'"),
+        ("m2.mp4,O1,07", "manifest.csv:3: no value for is_possible; every row needs"),
+        (",O1,07,true", "manifest.csv:3: no value for video; every row needs"),
+    ],
+)
+def test_bad_csv_rows_name_the_file_and_line(tmp_path: Path, row: str, message: str) -> None:
+    rows = ["video,block,scene,is_possible", "m1.mp4,O1,07,true", row]
+    (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match=re.escape(f"{tmp_path / message}")):
+        ProbeDataset(tmp_path)

@@ -239,16 +239,24 @@ def _has_frames(path: Path) -> bool:
 
 def _read_csv_manifest(manifest: Path) -> list[ProbeEntry]:
     with manifest.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    needed = {"video", "block", "scene", "is_possible"}
-    if not rows or not needed <= set(rows[0]):
+        reader = csv.DictReader(handle)
+        rows = [(reader.line_num, row) for row in reader]
+    needed = ["video", "block", "scene", "is_possible"]
+    if not rows or not set(needed) <= set(rows[0][1]):
         raise ValueError(f"{manifest}: needs a header row with columns {sorted(needed)}")
     entries = []
-    for row in rows:
+    for line, row in rows:
+        empty = [name for name in needed[:3] if not row[name]]
+        if empty or row["is_possible"] is None:  # None: the row has fewer cells than the header
+            raise ValueError(
+                f"{manifest}:{line}: no value for {', '.join(empty or ['is_possible'])}; every "
+                "row needs video, block, scene and an is_possible cell (empty when unknown)"
+            )
         label = row["is_possible"].strip().lower()
         if label not in ("true", "false", "1", "0", ""):
             raise ValueError(
-                f"{manifest}: is_possible must be true/false/1/0 or empty, got {row['is_possible']!r}"
+                f"{manifest}:{line}: is_possible must be true/false/1/0 or empty, "
+                f"got {row['is_possible']!r}"
             )
         entries.append(
             ProbeEntry(
