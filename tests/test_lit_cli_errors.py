@@ -71,6 +71,7 @@ def broken_world(world: Path, tmp: Path, line: str) -> Path:
         (["--data.root={tmp}/bad_frames"], "{tmp}/bad_frames/manifest.jsonl:2: 'frames' must be"),
         (["--data.root={tmp}/bad_json"], "{tmp}/bad_json/manifest.jsonl:2: not valid JSON ("),
         (["--data.root={tmp}/outside"], "{tmp}/outside/manifest.jsonl:2: path '../../etc/passwd' leaves"),
+        (["--ckpt_path={tmp}/missing.ckpt"], "--ckpt_path {tmp}/missing.ckpt: no such file; pass"),
         (["--data.batch_size=x"], 'Parser key "data.batch_size": (Expected a <class \'int\'>'),
         (["--data.batchsize=3"], "unrecognized arguments: --data.batchsize=3; `physpred fit --help`"),
     ],

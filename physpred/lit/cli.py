@@ -87,10 +87,21 @@ def check_options(config: Namespace) -> None:
             f"--data.root {root}: no such folder; pass the folder `physpred world videos --out` "
             "wrote, or any folder of videos"
         )
+    ckpt = config.get("ckpt_path")
+    if ckpt is not None and not _lightning_keyword(ckpt) and not Path(ckpt).is_file():
+        raise UsageError(
+            f"--ckpt_path {ckpt}: no such file; pass the model.ckpt that `physpred fit` wrote in "
+            "--trainer.default_root_dir"
+        )
     out = config.get("trainer.default_root_dir")
     reason = None if out is None else unwritable_reason(Path(out))
     if reason is not None:
         raise UsageError(f"--trainer.default_root_dir {out}: {reason}; choose a writable folder")
+
+
+def _lightning_keyword(ckpt_path: str) -> bool:
+    """``best``, ``last``, ``hpc``, ``registry[:...]``: checkpoints Lightning finds itself."""
+    return ckpt_path in ("best", "last", "hpc") or ckpt_path.startswith("registry")
 
 
 def check_config_files(argv: Sequence[str]) -> None:
