@@ -146,6 +146,30 @@ def test_ctrl_c_exits_130_with_one_line_and_no_temporary_files(
     assert len((tmp_path / "manifest.jsonl").read_text().splitlines()) == 2
 
 
+def test_ctrl_c_during_probes_removes_the_unfinished_quadruplet(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import physpred.world.generate as generate
+
+    real = generate.make_quadruplet
+
+    def interrupted_on_the_second(job: generate.ProbeJob) -> str:
+        if job.name.endswith("/01"):
+            return real(job)
+        (job.folder.parent / f".{job.folder.name}.tmp" / "1" / "scene").mkdir(parents=True)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generate, "make_quadruplet", interrupted_on_the_second)
+    argv = ["probes", "--out", str(tmp_path), *PROBES[1:], "--scenes", "2"]
+    try:
+        status = main(argv)
+    except KeyboardInterrupt:  # would end the whole pytest session
+        pytest.fail("KeyboardInterrupt escaped `physpred world`")
+    assert status == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("physpred world: interrupted;")
+    assert sorted(p.name for p in (tmp_path / "O1").iterdir()) == ["01"]
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_a_real_sigint_stops_the_workers_and_cleans_up(tmp_path: Path) -> None:
