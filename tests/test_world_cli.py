@@ -124,7 +124,8 @@ def test_ctrl_c_exits_130_with_one_line_and_no_temporary_files(
     def interrupted_on_the_second(job: generate.VideoJob) -> dict:
         if job.index == 0:
             return real(job)
-        (job.out / "videos" / f".{job.index:06d}.mp4.tmp").write_bytes(b"half a video")
+        for name in (f".{job.index:06d}.mp4.tmp", f".{job.index:06d}.tmp.mp4"):  # both namings
+            (job.out / "videos" / name).write_bytes(b"half a video")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(generate, "make_video", interrupted_on_the_second)
@@ -139,7 +140,7 @@ def test_ctrl_c_exits_130_with_one_line_and_no_temporary_files(
         "physpred world: interrupted; finished files are kept, run the same command again to resume"
     )
     assert "Traceback" not in "\n".join(error)
-    assert not list(tmp_path.rglob(".*.tmp"))
+    assert not list(tmp_path.rglob(".*.tmp*"))
     assert listed_paths(tmp_path) == ["videos/000000.mp4"]
     monkeypatch.setattr(generate, "make_video", real)
     assert main(argv) == 0
@@ -183,6 +184,6 @@ def test_a_real_sigint_stops_the_workers_and_cleans_up(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1].startswith("physpred world: interrupted;")
-    assert "Traceback" not in stderr and not list(tmp_path.rglob(".*.tmp"))
+    assert "Traceback" not in stderr and not list(tmp_path.rglob(".*.tmp*"))
     listed = listed_paths(tmp_path)  # a video renamed into place just before Ctrl-C may be unlisted
     assert len(listed) < 2000 and all((tmp_path / path).is_file() for path in listed)

@@ -133,7 +133,8 @@ def _interruptible(results: Iterable, temporaries: Sequence[Path]) -> Iterator[I
 
     Args:
         results: what :func:`_run` returned.
-        temporaries: the folders whose hidden ``.NAME.tmp`` entries are output in progress.
+        temporaries: the folders whose hidden ``.NAME.tmp`` entries are output in progress
+            (``.NAME.tmp.SUFFIX`` too: writers that keep the suffix).
     """
     try:
         yield results
@@ -142,7 +143,7 @@ def _interruptible(results: Iterable, temporaries: Sequence[Path]) -> Iterator[I
         if close is not None:
             close()  # terminates and joins the pool: nothing writes any more
         for folder in temporaries:
-            for temporary in folder.glob(".*.tmp"):
+            for temporary in folder.glob(".*.tmp*"):
                 if temporary.is_dir():
                     shutil.rmtree(temporary, ignore_errors=True)
                 else:
