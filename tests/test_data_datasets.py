@@ -16,6 +16,7 @@ from conftest import index_frames, write_video
 
 from physpred.data import VideoAugmentation, VideoClipDataset, VideoDataModule, VideoReadError
 from physpred.data.datamodule import EpochSampler, split_train_val
+from physpred.data.datasets import motion_score
 from physpred.data.timing import DataWaitMonitor
 
 
@@ -275,3 +276,23 @@ def test_unreadable_validation_videos_are_left_out_under_skip(
     )
     with pytest.raises(VideoReadError, match=val[0]):
         list(strict.val_dataloader())
+
+
+def test_motion_candidates_keep_the_most_moving_clip(tmp_path: Path) -> None:
+    frames = index_frames(40, 16, 16)
+    frames[:30] = frames[0]  # static for 30 frames, then every frame changes
+    write_video(tmp_path / "v.mp4", frames)
+    plain = VideoClipDataset(tmp_path, 2, 1, 1, 16, clips_per_video=16)
+    chosen = VideoClipDataset(tmp_path, 2, 1, 1, 16, clips_per_video=16, motion_candidates=6)
+    moving = [motion_score(chosen[i], 2) > 0 for i in range(16)]
+    # a start draws a static clip with p = 28/38: about 4 of 16 plain items move, and a chosen
+    # item is static only when all 6 of its draws are (p = 0.16)
+    assert sum(motion_score(plain[i], 2) > 0 for i in range(16)) <= 8 < 12 <= sum(moving)
+    with pytest.raises(ValueError, match="motion_candidates"):
+        VideoClipDataset(tmp_path, 2, 1, 1, 16, motion_candidates=0)
+
+
+def test_motion_score_is_the_copy_last_error() -> None:
+    clip = torch.zeros(4, 3, 2, 2, dtype=torch.uint8)
+    clip[3] = 10  # context 0..1, future 2..3: frame 2 equals the last context frame
+    assert motion_score(clip, 2) == pytest.approx(5.0)

@@ -94,6 +94,8 @@ class VideoDataModule(pl.LightningDataModule):
         clips_per_video: training clips per video per epoch.
         backend: video decoder ("auto", "decord", "pyav").
         allow_outside_root: accept manifest paths that are absolute or leave ``root``.
+        motion_candidates: training clips drawn per item, the most moving kept
+            (:class:`physpred.data.VideoClipDataset`); validation clips are never chosen.
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class VideoDataModule(pl.LightningDataModule):
         clips_per_video: int = 1,
         backend: Backend = "auto",
         allow_outside_root: bool = False,
+        motion_candidates: int = 1,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["augmentation"])
@@ -122,6 +125,7 @@ class VideoDataModule(pl.LightningDataModule):
         self.augmentation = augmentation
         self.clips_per_video, self.backend = clips_per_video, backend
         self.allow_outside_root = allow_outside_root
+        self.motion_candidates = motion_candidates
         self.train_set: VideoClipDataset | None = None
         self.val_set: VideoClipDataset | None = None
 
@@ -132,7 +136,7 @@ class VideoDataModule(pl.LightningDataModule):
         every = self._dataset(None, clips_per_video=1)
         entries = [VideoEntry(path, num_frames) for path, num_frames in every.videos]
         train, val = split_train_val(entries, self.val_fraction, self.seed)
-        self.train_set = self._dataset(train, self.clips_per_video)
+        self.train_set = self._dataset(train, self.clips_per_video, self.motion_candidates)
         self.val_set = self._validation_set(val)
 
     def _validation_set(self, videos: list[VideoEntry]) -> VideoClipDataset | None:
@@ -199,7 +203,7 @@ class VideoDataModule(pl.LightningDataModule):
         return batch
 
     def _dataset(
-        self, videos: Sequence[VideoEntry] | None, clips_per_video: int
+        self, videos: Sequence[VideoEntry] | None, clips_per_video: int, motion_candidates: int = 1
     ) -> VideoClipDataset:
         return VideoClipDataset(
             self.root,
@@ -213,6 +217,7 @@ class VideoDataModule(pl.LightningDataModule):
             backend=self.backend,
             videos=videos,
             allow_outside_root=self.allow_outside_root,
+            motion_candidates=motion_candidates,
         )
 
     def _loader(

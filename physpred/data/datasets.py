@@ -30,6 +30,20 @@ logger = logging.getLogger(__name__)
 OnError = Literal["skip", "raise"]
 
 
+def motion_score(clip: Tensor, context_frames: int) -> float:
+    """Mean absolute difference between the future frames and the last context frame.
+
+    Args:
+        clip: uint8 (C + M, 3, H, W).
+        context_frames: C.
+
+    Returns:
+        the copy-last error in grey levels (0 for a static clip).
+    """
+    last = clip[context_frames - 1].float()
+    return float((clip[context_frames:].float() - last).abs().mean())
+
+
 class VideoClipDataset(Dataset[Tensor]):
     """Random clips of C context + M future frames, ``frame_step`` source frames apart.
 
@@ -53,6 +67,10 @@ class VideoClipDataset(Dataset[Tensor]):
             under ``root``.
         allow_outside_root: accept manifest paths outside ``root`` (see
             :func:`physpred.data.layouts.find_videos`).
+        motion_candidates: clips drawn per item, the one whose future differs most from its
+            last context frame kept (:func:`motion_score`); 1 keeps every clip. Most clips of a
+            physics world are static or coast, while the events a model must learn (an object
+            coming out from behind a screen, a fall) are what copying the last frame gets wrong.
 
     Raises:
         ValueError: no video is long enough for one clip.
@@ -71,11 +89,15 @@ class VideoClipDataset(Dataset[Tensor]):
         backend: Backend = "auto",
         videos: Sequence[VideoEntry] | None = None,
         allow_outside_root: bool = False,
+        motion_candidates: int = 1,
     ) -> None:
         if on_error not in ("skip", "raise"):
             raise ValueError(f"on_error must be 'skip' or 'raise', got {on_error!r}")
         if clips_per_video < 1:
             raise ValueError(f"clips_per_video must be >= 1, got {clips_per_video}")
+        if motion_candidates < 1:
+            raise ValueError(f"motion_candidates must be >= 1, got {motion_candidates}")
+        self.motion_candidates = motion_candidates
         self.context_frames, self.future_frames = context_frames, future_frames
         self.frame_step, self.frame_size = frame_step, frame_size
         self.clips_per_video, self.seed = clips_per_video, seed
@@ -95,8 +117,13 @@ class VideoClipDataset(Dataset[Tensor]):
         return len(self.videos) * self.clips_per_video
 
     def __getitem__(self, index: int) -> Tensor:
-        """A clip, uint8 (C + M, 3, S, S)."""
+        """A clip, uint8 (C + M, 3, S, S): of ``motion_candidates`` draws, the most moving."""
         generator, video = self._start(index)
+        clips = [self._read(video, generator) for _ in range(self.motion_candidates)]
+        return max(clips, key=lambda clip: motion_score(clip, self.context_frames))
+
+    def _read(self, video: int, generator: torch.Generator) -> Tensor:
+        """A clip from ``video`` at a random start, or (on_error skip) from another video."""
         while True:
             path, indices = self._draw(video, generator)
             try:
