@@ -352,6 +352,7 @@ def _write_outputs(
             violations,
             settings["frame_step"],
             settings["future_frames"],
+            settings["stride"],
         )
     name = " ".join(filter(None, [args.scorer, args.baseline])) or "model"
     skipped = "".join(f"\nleft out {scene}: {reason}" for scene, reason in left_out.items())

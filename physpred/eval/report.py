@@ -174,6 +174,7 @@ def plot_block(
     violations: Mapping[str, Sequence[int]],
     frame_step: int,
     future_frames: int,
+    stride: int = 1,
 ) -> None:
     """Per impossible event of a block: window energy of the impossible movie minus its matched
     possible movie's, aligned on the violation, mean and band across pairs.
@@ -193,7 +194,7 @@ def plot_block(
             )
             curves.setdefault(events.get(impossible, "violation"), []).append(curve)
     figure = violation_difference_curve(
-        curves, title=f"block {block}: impossible - matched possible, per window"
+        curves, stride, title=f"block {block}: impossible - matched possible, per window"
     )
     write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100))
 

@@ -125,7 +125,9 @@ def surprise_curve(
 
 
 def violation_difference_curve(
-    curves: Mapping[str, Sequence[tuple[ArrayLike, ArrayLike]]], title: str | None = None
+    curves: Mapping[str, Sequence[tuple[ArrayLike, ArrayLike]]],
+    bin_width: int = 1,
+    title: str | None = None,
 ) -> Figure:
     """Impossible minus matched possible window energy, aligned on the violation, per event.
 
@@ -133,6 +135,8 @@ def violation_difference_curve(
         curves: per event name, one (offsets (S,), differences (S,)) per pair; offsets count
             source frames from the violation's first frame to a window's last predicted frame
             (``physpred.eval.diagnostics.aligned_differences``).
+        bin_width: offsets are grouped in bins this wide (the window stride: pairs whose
+            violations start at different phases of the stride then share bins).
         title: figure title.
 
     Returns:
@@ -146,7 +150,8 @@ def violation_difference_curve(
         by_offset: dict[int, list[float]] = {}
         for offsets, differences in pairs:
             for offset, difference in zip(np.asarray(offsets), np.asarray(differences), strict=True):
-                by_offset.setdefault(int(offset), []).append(float(difference))
+                start = int(offset) // bin_width * bin_width
+                by_offset.setdefault(start, []).append(float(difference))
         times = np.array(sorted(by_offset))
         values = [np.array(by_offset[t]) for t in times]
         mean = np.array([v.mean() for v in values])
