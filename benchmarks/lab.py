@@ -22,7 +22,6 @@ import os
 import shlex
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.csv")
@@ -53,19 +52,24 @@ def _last_validation(metrics_csv: Path) -> dict[str, float]:
 
 
 def _probe(ckpt: Path, data: Path, out: Path, stride: int, extra: list[str]) -> dict:
-    _run(["physpred", "probe", "--ckpt", str(ckpt), "--data", str(data), "--out", str(out),
-          "--stride", str(stride), *extra])  # fmt: skip
-    return json.loads((out / "report.json").read_text())
+    """``physpred probe`` into ``out``, unless a report newer than the checkpoint is there."""
+    report = out / "report.json"
+    if not report.is_file() or report.stat().st_mtime < ckpt.stat().st_mtime:
+        _run(["physpred", "probe", "--ckpt", str(ckpt), "--data", str(data), "--out", str(out),
+              "--stride", str(stride), *extra])  # fmt: skip
+    return json.loads(report.read_text())
 
 
 def _cell(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _row(args: argparse.Namespace, fit: list[str], minutes: float, run: Path) -> dict[str, str]:
-    metrics_csv = next(run.glob("lab/version_*/metrics.csv"))
+def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
+    metrics_csv = max(run.glob("lab/version_*/metrics.csv"))
     val = _last_validation(metrics_csv)
     ckpt = run / "model.ckpt"
+    # the fit's wall time: from the saved config (written at the start) to the last checkpoint
+    minutes = (ckpt.stat().st_mtime - (metrics_csv.parent / "config.yaml").stat().st_mtime) / 60
     model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, [])
     untrained = _probe(ckpt, args.probes, run / "probe_untrained", args.stride, ["--baseline", "untrained"])
     copy_last = _probe(ckpt, args.probes, run / "probe_copy_last", args.stride, ["--baseline", "copy-last"])
@@ -130,18 +134,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--probes", type=Path, required=True, help="dev probes")
     parser.add_argument("--other-look", type=Path, help="the dev probes in a look never trained on")
     parser.add_argument("--stride", type=int, default=8, help="probe window stride (default 8)")
-    parser.add_argument("--skip-fit", action="store_true", help="probe an existing run again")
+    parser.add_argument(
+        "--skip-fit", action="store_true",
+        help="log the row of an existing run (probes newer than its checkpoint are reused)",
+    )  # fmt: skip
     args = parser.parse_args(argv[:split])
     run = Path("runs/lab") / args.name
     fit = [*argv[split + 1 :], "--data.root", str(args.data),
            "--trainer.default_root_dir", str(run),
            "--trainer.logger", "pytorch_lightning.loggers.CSVLogger",
            "--trainer.logger.save_dir", str(run), "--trainer.logger.name", "lab"]  # fmt: skip
-    start = time.monotonic()
     if not args.skip_fit:
         _run(["physpred", "fit", *fit])
-    minutes = (time.monotonic() - start) / 60
-    row = _row(args, fit, minutes, run)
+    row = _row(args, fit, run)
     _append(row)
     print(json.dumps(row, indent=1))
     print(f"{args.name}: pairwise_acc_mean {row['pair_all']}, O1 vanish expectation {row['expect_O1_vanish']}")
