@@ -100,6 +100,10 @@ def test_report_per_block_and_overall(tmp_path: Path) -> None:
     comparison = format_comparison({"model": loaded, "copy-last": loaded})
     assert comparison.splitlines()[1].split() == ["G1", "O1", "all"]
     assert comparison.splitlines()[2].split() == ["model", "1.000", "0.500", "0.667"]
+    with_expectation = {**loaded, "expectation": {"O1/vanish": {"expectation_rate": 0.25}}}
+    rows = format_comparison({"model": with_expectation, "copy-last": loaded}).splitlines()
+    assert ["O1/vanish", "0.250", "-"] in [row.split() for row in rows]
+    assert rows[-1] == "columns: 1 = model, 2 = copy-last"
 
 
 def test_report_splits_pairs_by_impossible_event() -> None:

@@ -259,7 +259,8 @@ def format_table(report: Mapping[str, Any]) -> str:
 def format_comparison(
     reports: Mapping[str, Mapping[str, Any]], metric: str = "pairwise_acc_mean"
 ) -> str:
-    """Plain-text table of one metric: a row per report (model), a column per block.
+    """Plain-text table of one metric: a row per report (model), a column per block; then,
+    where the reports have them, the expectation rate per impossible event and the latent gain.
 
     Args:
         reports: report.json contents by the name of the run.
@@ -272,6 +273,20 @@ def format_comparison(
         values = [report["blocks"].get(b, {}).get(metric) for b in blocks]
         values.append(report["overall"].get(metric))
         lines.append(f"{name:<{width}}" + "".join(f"{_cell(v):>8}" for v in values))
+    events = sorted({e for report in reports.values() for e in report.get("expectation") or {}})
+    if events:  # a row per event, a column per run: the runs' names are the long part
+        runs = list(reports)
+        lines.append("\nexpectation rate: share of pairs whose impossible movie costs more where it differs")
+        lines.append(f"{'':<24}" + "".join(f"{i + 1:>8}" for i in range(len(runs))))
+        for event in [*events, "latent gain"]:
+            values = [
+                (report.get("latent") or {}).get("gain")
+                if event == "latent gain"
+                else (report.get("expectation") or {}).get(event, {}).get("expectation_rate")
+                for report in reports.values()
+            ]
+            lines.append(f"{event:<24}" + "".join(f"{_cell(v):>8}" for v in values))
+        lines.append("columns: " + ", ".join(f"{i + 1} = {name}" for i, name in enumerate(runs)))
     return "\n".join(lines)
 
 
