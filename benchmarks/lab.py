@@ -71,8 +71,10 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
     # the fit's wall time: from the saved config (written at the start) to the last checkpoint
     minutes = (ckpt.stat().st_mtime - (metrics_csv.parent / "config.yaml").stat().st_mtime) / 60
     model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, [])
-    untrained = _probe(ckpt, args.probes, run / "probe_untrained", args.stride, ["--baseline", "untrained"])
-    copy_last = _probe(ckpt, args.probes, run / "probe_copy_last", args.stride, ["--baseline", "copy-last"])
+    # an identical configuration gives an identical untrained network (seed 0): its controls hold
+    controls = Path("runs/lab") / args.controls_from if args.controls_from else run
+    untrained = _probe(ckpt, args.probes, controls / "probe_untrained", args.stride, ["--baseline", "untrained"])
+    copy_last = _probe(ckpt, args.probes, controls / "probe_copy_last", args.stride, ["--baseline", "copy-last"])
     other = (
         _probe(ckpt, args.other_look, run / "probe_other_look", args.stride, [])
         if args.other_look else None
@@ -134,6 +136,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--probes", type=Path, required=True, help="dev probes")
     parser.add_argument("--other-look", type=Path, help="the dev probes in a look never trained on")
     parser.add_argument("--stride", type=int, default=8, help="probe window stride (default 8)")
+    parser.add_argument(
+        "--controls-from", help="reuse the controls of this run (same architecture and geometry)"
+    )
     parser.add_argument(
         "--skip-fit", action="store_true",
         help="log the row of an existing run (probes newer than its checkpoint are reused)",
