@@ -28,7 +28,7 @@ RESULTS = Path(__file__).with_name("results.csv")
 BLOCKS = ("O1", "O2", "O3", "G1", "S1", "I1")
 COLUMNS = (
     "name", "change", "steps", "minutes", "energy_vs_copy_last", "latent_gain_val",
-    "latent_gain_probe", "candidate_acc", "expect_O1_vanish", "expect_mean",
+    "latent_gain_probe", "candidate_acc", "expect_O1_vanish", "q_O1", "expect_mean",
     *(f"pair_{b}" for b in BLOCKS), "pair_all", *(f"quad_{b}" for b in ("O1", "O2", "O3")),
     "quad_all", "pair_other_look", "control_untrained", "control_copy_last", "worst_event",
     "command",
@@ -58,6 +58,17 @@ def _probe(ckpt: Path, data: Path, out: Path, stride: int, extra: list[str]) -> 
         _run(["physpred", "probe", "--ckpt", str(ckpt), "--data", str(data), "--out", str(out),
               "--stride", str(stride), *extra])  # fmt: skip
     return json.loads(report.read_text())
+
+
+def _expected_mass(expectation: dict) -> float | None:
+    """q = (1 + vanish / appear) / 2: how much of the hidden object the model expects back.
+
+    With a deterministic predictor the O1 "vanish" pair differs by about (2q - 1) P in the
+    violation windows and the "appear" pair by about P (P: the cost of an unexpected object);
+    q = 0: no memory of the hidden object, 0.5: the vanish pair ties, 1: full expectation.
+    """
+    vanish, appear = (expectation.get(f"O1/{e}", {}).get("delta_violation") for e in ("vanish", "appear"))
+    return None if vanish is None or not appear else (1 + vanish / appear) / 2
 
 
 def _cell(value: float | None) -> str:
@@ -100,6 +111,7 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
         "latent_gain_probe": _cell(model.get("latent", {}).get("gain")),
         "candidate_acc": _cell(val.get("val/candidate_acc")),
         "expect_O1_vanish": _cell(expectation.get("O1/vanish", {}).get("expectation_rate")),
+        "q_O1": _cell(_expected_mass(expectation)),
         "expect_mean": _cell(sum(rates) / len(rates)) if rates else "",
         **{f"pair_{b}": _cell(blocks.get(b, {}).get("pairwise_acc_mean")) for b in BLOCKS},
         "pair_all": _cell(model["overall"]["pairwise_acc_mean"]),
