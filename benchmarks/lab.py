@@ -31,7 +31,7 @@ COLUMNS = (
     "latent_gain_probe", "candidate_acc", "expect_O1_vanish", "q_O1", "expect_mean",
     *(f"pair_{b}" for b in BLOCKS), "pair_all", *(f"quad_{b}" for b in ("O1", "O2", "O3")),
     "quad_all", "pair_other_look", "control_untrained", "control_copy_last", "worst_event",
-    "command",
+    "commit", "command",
 )  # fmt: skip
 
 
@@ -121,6 +121,9 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
         "control_untrained": control(untrained),
         "control_copy_last": control(copy_last),
         "worst_event": f"{worst} {_cell(events[worst]['pairwise_acc_mean'])}" if worst else "",
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip(),
         "command": shlex.join(["physpred", "fit", *fit]),
     }
     return row
