@@ -250,8 +250,13 @@ def _probe(args: argparse.Namespace) -> int:
         raise ProbeError(
             f"{err}: restore its movies, or pass --skip-incomplete to leave such scenes out"
         ) from err
-    # With a live latent, every window is also scored at z = 0 to measure what z explains.
-    prior_too = args.latent == "infer" and getattr(getattr(scorer, "latent", None), "dim", 0) > 0
+    # A trained model with a latent also scores every window at z = 0, to measure what z
+    # explains (not the controls: an untrained latent is not worth a third pass per window).
+    prior_too = (
+        args.baseline is None
+        and args.latent == "infer"
+        and getattr(getattr(scorer, "latent", None), "dim", 0) > 0
+    )
     runner = SurpriseRunner(
         scorer, frame_step, stride, args.batch_size, args.latent, settings["context"], prior_too
     )
