@@ -35,7 +35,8 @@ def build(config: str, batch_size: int | None) -> tuple[torch.nn.Module, torch.T
     cli = PhysPredCLI(pl.LightningModule, VideoDataModule, subclass_mode_model=True, args=args, run=False,
                       auto_configure_optimizers=False)
     data, model = cli.datamodule, cli.model
-    shape = (data.batch_size, data.context_frames + data.future_frames, 3, data.frame_size, data.frame_size)
+    g = data.geometry
+    shape = (data.batch_size, g.clip_frames, 3, g.frame_size, g.frame_size)
     return model, torch.randint(0, 256, shape, dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
 
 

@@ -14,9 +14,45 @@ decoded frames as they come.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 from torch import Tensor
+
+
+@dataclass(frozen=True)
+class ClipGeometry:
+    """What a clip is: C context frames, then M future frames, ``frame_step`` source frames
+    apart, each ``frame_size`` pixels square.
+
+    Declared once by the data (``VideoDataModule.geometry``), linked to the model by the CLI,
+    saved in its checkpoint and read back by everything that scores or draws the model.
+
+    Attributes:
+        context_frames: C.
+        future_frames: M.
+        frame_step: source frames between consecutive frames of a clip.
+        frame_size: S, the side of the (square) frames.
+    """
+
+    context_frames: int
+    future_frames: int
+    frame_step: int
+    frame_size: int
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"clip geometry: {field.name} must be an integer >= 1, got {value!r}")
+
+    @property
+    def clip_frames(self) -> int:
+        """C + M, the frames of one training clip."""
+        return self.context_frames + self.future_frames
+
+    def as_dict(self) -> dict[str, int]:
+        """Plain ``{name: value}`` (what a checkpoint stores)."""
+        return asdict(self)
 
 
 @dataclass

@@ -21,35 +21,44 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from test_lit_module import CONTEXT, FUTURE, SIZE, DotData, LossRecorder, moving_dots  # noqa: E402
 
+from physpred import models  # noqa: E402
 from physpred.eval.surprise import window_surprise  # noqa: E402
 from physpred.lit import FuturePredictionModule  # noqa: E402
-from physpred.lit.candidates import candidate_futures  # noqa: E402
 from physpred.lit.schedule import WarmupCosine  # noqa: E402
-from physpred.models import ConvEncoder, ConvPredictor, LatentVariable, PixelHead  # noqa: E402
+from physpred.models.candidates import candidate_futures  # noqa: E402
+from physpred.types import ClipGeometry  # noqa: E402
 
 REFERENCE = Path(__file__).parent / "reference" / "behaviour.json"
 STEPS = 6
-CASES = {
-    "ema_contrast": dict(collapse="ema", distance="l2", contrast_weight=1.0),
-    "vicreg_l1": dict(collapse="vicreg", distance="l1", collapse_weight=0.5),
-    "sigreg": dict(collapse="sigreg", distance="l2", collapse_weight=0.3),
-    "pixel_refine": dict(space="pixel", collapse="none", distance="l2"),
+CASES = {  # the objective before the move: space, collapse, distance, contrast_weight, collapse_weight
+    "ema_contrast": ("representation", "ema", "l2", 1.0, None),
+    "vicreg_l1": ("representation", "vicreg", "l1", 0.0, 0.5),
+    "sigreg": ("representation", "sigreg", "l2", 0.0, 0.3),
+    "pixel_refine": ("pixel", "none", "l2", 0.0, None),  # with two refinement steps of z
 }
 
 
 def build(name: str) -> FuturePredictionModule:
-    """The module of one case, its parts created in a fixed order (the seed decides the weights)."""
-    kw = CASES[name]
-    pixel = kw.get("space") == "pixel"
+    """The module of one case, its parts created in the same order as before (the seed decides the weights)."""
+    space, collapse, distance, contrast, collapse_weight = CASES[name]
+    pixel = space == "pixel"
+    encoder = models.ConvEncoder(widths=(8, 16), dim=16, groups=4)
+    predictor = models.ConvPredictor(dim=16, context_frames=CONTEXT, future_frames=FUTURE, latent_dim=2, width=32, dilations=(1, 2), groups=4)
+    latent = models.LatentVariable(dim=2, context_dim=16, target_dim=48 if pixel else 16, hidden=16, weight=0.1, refine_steps=2 if pixel else 0)
+    target = models.PixelTarget(dim=16, patch_size=4) if pixel else models.EMATarget() if collapse == "ema" else models.OnlineTarget()
+    terms = [models.ContrastiveHinge(weight=contrast)] if contrast else []
+    if collapse in ("vicreg", "sigreg"):
+        terms.append((models.VICRegTerm if collapse == "vicreg" else models.SIGRegTerm)(weight=collapse_weight))
+    model = models.EnergyModel(
+        encoder=encoder, predictor=predictor, latent=latent, target=target,
+        distance=models.L1Distance() if distance == "l1" else models.L2Distance(),
+        geometry=ClipGeometry(context_frames=CONTEXT, future_frames=FUTURE, frame_step=1, frame_size=SIZE),
+    )
     return FuturePredictionModule(
-        encoder=ConvEncoder(widths=(8, 16), dim=16, groups=4),
-        predictor=ConvPredictor(dim=16, context_frames=CONTEXT, future_frames=FUTURE, latent_dim=2, width=32, dilations=(1, 2), groups=4),
-        latent=LatentVariable(dim=2, context_dim=16, target_dim=48 if pixel else 16, hidden=16, weight=0.1, refine_steps=2 if pixel else 0),
-        pixel_head=PixelHead(dim=16, patch_size=4) if pixel else None,
-        context_frames=CONTEXT, future_frames=FUTURE, frame_size=SIZE,
+        energy_model=model, terms=terms,
         optimizer=lambda p: torch.optim.AdamW(p, lr=3e-3),
         lr_scheduler=lambda o: WarmupCosine(o, warmup_steps=2, total_steps=STEPS),
-        stats_every=2, **kw,
+        stats_every=2,
     )  # fmt: skip
 
 
@@ -75,19 +84,20 @@ def run(name: str, root: Path) -> dict:
         callbacks=[losses], deterministic=True, enable_checkpointing=False,
     ).fit(module, DotData(n=48, batch_size=8))  # fmt: skip
     module.eval()
+    model = module.model
     validate = pl.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False, enable_model_summary=False)
     metrics = validate.validate(module, DotData(n=8, batch_size=8), verbose=False)[0]
     clips = moving_dots(6, 2)
     context, future = clips[:, :CONTEXT], clips[:, CONTEXT:]
     probe = {}
     for video, frames in probe_movies().items():
-        probe[video] = {z: window_surprise(module, frames, 1, 3, 16, z)[0].tolist() for z in ("infer", "prior")}
+        probe[video] = {z: window_surprise(model, frames, 1, 3, 16, z)[0].tolist() for z in ("infer", "prior")}
     return {
         "losses": losses.losses,
         "val": {k: float(v) for k, v in sorted(metrics.items())},
-        "free_energy_infer": module.free_energy(context, future).tolist(),
-        "free_energy_prior": module.free_energy(context, future, latent="prior").tolist(),
-        "candidates": module.score_candidates(context, candidate_futures(context, future)).tolist(),
+        "free_energy_infer": model.free_energy(context, future).tolist(),
+        "free_energy_prior": model.free_energy(context, future, z="prior").tolist(),
+        "candidates": model.score_candidates(context, candidate_futures(context, future)[0]).tolist(),
         "probe": probe,
     }
 

@@ -12,10 +12,10 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from torch.utils.data import DataLoader
 
 from physpred.lit import FuturePredictionModule
-from physpred.lit.candidates import candidate_futures
-from physpred.lit.schedule import WarmupCosine
-from physpred.models import ConvEncoder, ConvPredictor, LatentVariable
-from physpred.models.collapse import momentum_at
+from physpred.lit.schedule import WarmupCosine, momentum_at
+from physpred.models import ContrastiveHinge, ConvEncoder, ConvPredictor, EMATarget, EnergyModel, L2Distance, LatentVariable
+from physpred.models.candidates import candidate_futures
+from physpred.types import ClipGeometry
 
 CONTEXT, FUTURE, SIZE = 4, 2, 16
 
@@ -48,15 +48,27 @@ class DotData(pl.LightningDataModule):
         return DataLoader(self.val, batch_size=self.batch_size)
 
 
-def tiny_module(latent_dim: int = 2, total_steps: int = 60, momentum: tuple[float, float] = (0.99, 1.0)) -> FuturePredictionModule:
-    return FuturePredictionModule(
+GEOMETRY = ClipGeometry(context_frames=CONTEXT, future_frames=FUTURE, frame_step=1, frame_size=SIZE)
+
+
+def tiny_model(latent_dim: int = 2) -> EnergyModel:
+    return EnergyModel(
         encoder=ConvEncoder(widths=(8, 16), dim=16, groups=4),
         predictor=ConvPredictor(dim=16, context_frames=CONTEXT, future_frames=FUTURE, latent_dim=latent_dim, width=32, dilations=(1, 2), groups=4),
         latent=LatentVariable(dim=latent_dim, context_dim=16, target_dim=16, hidden=16, weight=0.1),
+        target=EMATarget(),
+        distance=L2Distance(),
+        geometry=GEOMETRY,
+    )
+
+
+def tiny_module(
+    latent_dim: int = 2, total_steps: int | None = 60, momentum: tuple[float, float] = (0.99, 1.0), terms: tuple = ()
+) -> FuturePredictionModule:
+    return FuturePredictionModule(
+        energy_model=tiny_model(latent_dim),
+        terms=terms,
         ema_momentum=momentum,
-        context_frames=CONTEXT,
-        future_frames=FUTURE,
-        frame_size=SIZE,
         optimizer=lambda params: torch.optim.AdamW(params, lr=3e-3),
         lr_scheduler=lambda opt: WarmupCosine(opt, warmup_steps=5, total_steps=total_steps),
         stats_every=10,
@@ -87,10 +99,12 @@ def test_training_lowers_loss_and_ranks_true_future_first(tmp_path: Path) -> Non
     assert np.mean(rec.losses[-8:]) < 0.2 * np.mean(rec.losses[:4])
     clips = moving_dots(32, 2)  # unseen clips
     context, future = clips[:, :CONTEXT], clips[:, CONTEXT:]
-    module.eval()
-    scores = module.score_candidates(context, candidate_futures(context, future))  # (B, 4)
+    model = module.model.eval()
+    candidates, labels = candidate_futures(context, future)
+    scores = model.score_candidates(context, candidates)  # (B, 4)
+    assert labels == ["true", "other clip", "reversed", "frozen"]
     assert (scores.argmin(dim=1) == 0).float().mean() >= 0.9
-    assert module.free_energy(context, future, latent="prior").shape == (32,)
+    assert model.free_energy(context, future, z="prior").shape == (32,)
 
 
 @pytest.mark.parametrize("latent_dim", [0, 2])
@@ -110,11 +124,11 @@ def test_ema_target_moves_as_scheduled(tmp_path: Path) -> None:
 
     class Spy(pl.Callback):
         def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:  # noqa: ANN001
-            before[:] = [p.clone() for p in pl_module.target_encoder.parameters()]
+            before[:] = [p.clone() for p in pl_module.model.target.encoder.parameters()]
 
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: ANN001
-            seen.append((int(pl_module.ema_step), list(before), [p.clone() for p in pl_module.target_encoder.parameters()],
-                         [p.clone() for p in pl_module.encoder.parameters()]))
+            seen.append((int(pl_module.ema_step), list(before), [p.clone() for p in pl_module.model.target.encoder.parameters()],
+                         [p.clone() for p in pl_module.model.encoder.parameters()]))
 
     trainer(tmp_path, 4, Spy()).fit(module, DotData())
     assert [step for step, *_ in seen] == [1, 2, 3, 4]
@@ -141,13 +155,19 @@ def test_resume_gives_the_same_next_loss(tmp_path: Path) -> None:
     assert resumed.losses == pytest.approx(full.losses[4:], rel=1e-5)
 
 
+def test_cosine_length_defaults_to_the_trainers_total_steps(tmp_path: Path) -> None:
+    pl.seed_everything(0)
+    module = tiny_module(total_steps=None)
+    trainer(tmp_path, 3).fit(module, DotData())
+    assert module.lr_schedulers().total_steps == 3
+
+
 def test_contrast_term_is_zero_without_motion_and_positive_for_a_copying_model() -> None:
-    model = tiny_module()
-    model.contrast_weight = 1.0
+    model = tiny_module(terms=(ContrastiveHinge(weight=1.0),))
     still = moving_dots(4, 2)[:, :1].expand(-1, CONTEXT + FUTURE, -1, -1, -1).contiguous()
     _, terms, _ = model._objective(still)  # every distractor equals the true future
     assert terms["contrast"].item() == 0.0
     _, terms, _ = model._objective(moving_dots(4, 3))  # untrained = copies the last step
     assert terms["contrast"].item() > 0.0
     terms["contrast"].backward()
-    assert model.predictor.head[-1].weight.grad.abs().sum() > 0
+    assert model.model.predictor.head[-1].weight.grad.abs().sum() > 0

@@ -1,4 +1,4 @@
-"""Model parts at tiny sizes: shapes, no leakage, latent, energies, collapse terms, schedule."""
+"""Model parts at tiny sizes: shapes, no leakage, latent, energies, targets, the energy model, schedules."""
 
 from __future__ import annotations
 
@@ -7,27 +7,27 @@ import math
 import pytest
 import torch
 
-from physpred.lit.candidates import candidate_futures
-from physpred.lit.schedule import warmup_cosine_factor
+from physpred.lit.schedule import momentum_at, warmup_cosine_factor
 from physpred.models import (
     ConvEncoder,
     ConvPredictor,
+    EMATarget,
+    EnergyModel,
+    L1Distance,
+    L2Distance,
     LatentVariable,
-    PixelHead,
+    MultiscaleL2Distance,
+    OnlineTarget,
+    PixelTarget,
     TransformerPredictor,
     UNetPredictor,
     VideoViTEncoder,
-    token_energy,
 )
-from physpred.models.collapse import (
-    effective_rank,
-    ema_update,
-    momentum_at,
-    representation_std,
-    sigreg,
-    vicreg_terms,
-)
-from physpred.models.energy import patchify
+from physpred.models.candidates import candidate_futures
+from physpred.models.collapse import effective_rank, representation_std, sigreg, vicreg_terms
+from physpred.models.targets import PixelHead
+from physpred.models.tokens import patchify
+from physpred.types import ClipGeometry
 
 
 def _frames(*shape: int, seed: int = 0) -> torch.Tensor:
@@ -105,8 +105,8 @@ def test_latent_bounded_regularised_and_refined() -> None:
 def test_energies_and_pixel_targets() -> None:
     a, b = torch.zeros(2, 1, 4, 3), torch.ones(2, 1, 4, 3)
     b[1] = 2
-    assert torch.equal(token_energy(a, b, "l2"), torch.tensor([1.0, 4.0]))
-    assert torch.equal(token_energy(a, b, "l1"), torch.tensor([1.0, 2.0]))
+    assert torch.equal(L2Distance()(a, b), torch.tensor([1.0, 4.0]))
+    assert torch.equal(L1Distance()(a, b), torch.tensor([1.0, 2.0]))
     frames = _frames(2, 3, 3, 8, 8)
     tokens = patchify(frames, 4)
     assert tokens.shape == (2, 3, 4, 48)
@@ -130,10 +130,14 @@ def test_ema_schedule_and_update() -> None:
     assert momentum_at(0, 100, 0.9, 1.0) == 0.9
     assert momentum_at(50, 100, 0.9, 1.0) == pytest.approx(0.95)
     assert momentum_at(500, 100, 0.9, 1.0) == 1.0
-    target, online = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
-    before = target.weight.clone()
-    ema_update(target, online, 0.75)
-    assert torch.allclose(target.weight, 0.75 * before + 0.25 * online.weight)
+    online, target = torch.nn.Linear(2, 2), EMATarget()
+    target.bind(online)
+    assert torch.equal(target.encoder.weight, online.weight) and not target.encoder.weight.requires_grad
+    before = target.encoder.weight.clone()
+    with torch.no_grad():
+        online.weight.add_(1.0)
+    target.update(online, 0.75)
+    assert torch.allclose(target.encoder.weight, 0.75 * before + 0.25 * online.weight)
 
 
 def test_warmup_cosine() -> None:
@@ -147,11 +151,49 @@ def test_warmup_cosine() -> None:
 def test_candidate_futures_order() -> None:
     ctx = torch.randint(0, 255, (3, 2, 3, 4, 4), dtype=torch.uint8)
     fut = torch.randint(0, 255, (3, 2, 3, 4, 4), dtype=torch.uint8)
-    cands = candidate_futures(ctx, fut)
-    assert cands.shape == (3, 4, 2, 3, 4, 4)
+    cands, labels = candidate_futures(ctx, fut)
+    assert cands.shape == (3, 4, 2, 3, 4, 4) and labels == ["true", "other clip", "reversed", "frozen"]
     assert torch.equal(cands[:, 0], fut) and torch.equal(cands[1, 1], fut[0])
     assert torch.equal(cands[:, 2], fut.flip(1)) and torch.equal(cands[:, 3, 1], ctx[:, -1])
-    assert candidate_futures(ctx[:1], fut[:1, :1]).shape[1] == 2
+    single, labels = candidate_futures(ctx[:1], fut[:1, :1])
+    assert single.shape[1] == 2 and labels == ["true", "frozen"]
+
+
+def _energy_model(target: torch.nn.Module, latent_target_dim: int = 16, context_dim: int = 16) -> EnergyModel:
+    return EnergyModel(
+        encoder=ConvEncoder(widths=(8, 8), dim=16, groups=4),
+        predictor=ConvPredictor(dim=16, context_frames=3, future_frames=2, latent_dim=2, width=16, dilations=(1,), groups=4),
+        latent=LatentVariable(dim=2, context_dim=context_dim, target_dim=latent_target_dim, hidden=8),
+        target=target,
+        distance=L2Distance(),
+        geometry=ClipGeometry(context_frames=3, future_frames=2, frame_step=1, frame_size=16),
+    )
+
+
+def test_energy_model_scores_with_given_prior_and_inferred_z() -> None:
+    torch.manual_seed(0)
+    model = _energy_model(OnlineTarget()).eval()
+    clip = torch.randint(0, 256, (2, 5, 3, 16, 16), dtype=torch.uint8)
+    context, future = model.split(clip)
+    prior = model.free_energy(context, future, z="prior")
+    assert torch.allclose(model.free_energy(context, future, z=torch.zeros(2, 2)), prior)
+    z = torch.full((2, 2), 0.5)
+    expected = model.distance(model.predict(context, z), model.target_representations(future)) + 0.1 * 0.25
+    assert torch.allclose(model.free_energy(context, future, z=z), expected)
+    assert model.free_energy(context, future).shape == (2,)
+    with pytest.raises(ValueError, match="clips have 4 frames but the model expects .* = 5"):
+        model.split(clip[:, :4])
+
+
+def test_parts_check_names_each_mismatch() -> None:
+    with pytest.raises(ValueError, match=r"latent.target_dim=16 != target width 48 \(fix"):
+        _energy_model(PixelTarget(dim=16, patch_size=4))
+    with pytest.raises(ValueError, match=r"latent.context_dim=8 != encoder.dim=16"):
+        _energy_model(EMATarget(), context_dim=8)
+    with pytest.raises(ValueError, match=r"target.patch_size=2 != encoder stride 4"):
+        _energy_model(PixelTarget(dim=16, patch_size=2), latent_target_dim=12)
+    with pytest.raises(ValueError, match=r"frame_size must be an integer >= 1, got 0"):
+        ClipGeometry(context_frames=3, future_frames=2, frame_step=1, frame_size=0)
 
 
 def test_warp_predictor_starts_near_copy_last_and_moves_content() -> None:
@@ -178,12 +220,12 @@ def test_multiscale_energy_shrinks_the_advantage_of_a_missing_object() -> None:
     smear[0, 0, 2:6, 2:6] = 1.0 / 16  # the object's mass spread over 4x4 tokens around it
     smear = smear.view(1, 1, 64, 1)
 
-    def ratio(distance: str) -> float:
+    def ratio(distance: torch.nn.Module) -> float:
         """What the object costs the smeared guess, over what its absence costs."""
-        return float(token_energy(smear, present, distance) / token_energy(smear, absent, distance))
+        return float(distance(smear, present) / distance(smear, absent))
 
-    assert ratio("l2") == pytest.approx(15.0)  # (15/16)^2 + 15 (1/16)^2 against 16 (1/16)^2
-    assert 1.0 < ratio("multiscale_l2") < ratio("l2") / 1.5
+    assert ratio(L2Distance()) == pytest.approx(15.0)  # (15/16)^2 + 15 (1/16)^2 against 16 (1/16)^2
+    assert 1.0 < ratio(MultiscaleL2Distance()) < ratio(L2Distance()) / 1.5
 
 
 def test_latent_position_code_lets_z_see_where_the_error_is() -> None:

@@ -14,27 +14,31 @@ from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger, WandbLogger
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
-from physpred.data.transforms import normalize_frames
-from physpred.lit.callbacks import PredictionMediaCallback, log_image, log_video
-from physpred.viz import candidate_energies, to_uint8_frames
+from physpred.data.transforms import normalize_frames, to_uint8_frames
+from physpred.types import ClipGeometry
+from physpred.viz import candidate_energies
+from physpred.viz.callback import PredictionMediaCallback, log_image, log_video
 
 
-class TinyPixelModule(pl.LightningModule):
+class TinyPixelModel(nn.Module):
     """A one-parameter pixel-space predictor: the last context frame, scaled."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.context_frames, self.future_frames, self.frame_size, self.frame_step = 2, 2, 8, 1
+        self.geometry = ClipGeometry(context_frames=2, future_frames=2, frame_step=1, frame_size=8)
         self.gain = nn.Parameter(torch.tensor(0.5))
+
+    def split(self, clip: Tensor) -> tuple[Tensor, Tensor]:
+        return clip[:, :2], clip[:, 2:]
 
     def _predict(self, context: Tensor) -> Tensor:
         last = normalize_frames(context[:, -1:]) * self.gain  # (B, 1, 3, H, W)
-        return last.expand(-1, self.future_frames, -1, -1, -1)
+        return last.expand(-1, self.geometry.future_frames, -1, -1, -1)
 
     def predict_frames(self, context: Tensor, z: Tensor | None = None) -> Tensor:
         return to_uint8_frames(self._predict(context))
 
-    def free_energy(self, context: Tensor, future: Tensor, latent: str = "infer") -> Tensor:
+    def free_energy(self, context: Tensor, future: Tensor, z: str = "infer") -> Tensor:
         return (normalize_frames(future) - self._predict(context)).pow(2).mean(dim=(1, 2, 3, 4))
 
     def score_candidates(self, context: Tensor, candidates: Tensor) -> Tensor:
@@ -42,11 +46,20 @@ class TinyPixelModule(pl.LightningModule):
         contexts = context.unsqueeze(1).expand(-1, k, -1, -1, -1, -1).flatten(0, 1)
         return self.free_energy(contexts, candidates.flatten(0, 1)).view(b, k)
 
+
+class TinyPixelModule(pl.LightningModule):
+    """Trains a :class:`TinyPixelModel`, exposed as ``model`` and ``geometry`` like the real module."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = TinyPixelModel()
+        self.geometry = self.model.geometry
+
     def training_step(self, batch: Tensor, batch_idx: int) -> Tensor:
-        return self.free_energy(batch[:, :2], batch[:, 2:]).mean()
+        return self.model.free_energy(*self.model.split(batch)).mean()
 
     def validation_step(self, batch: Tensor, batch_idx: int) -> None:
-        self.log("val/energy", self.free_energy(batch[:, :2], batch[:, 2:]).mean())
+        self.log("val/energy", self.model.free_energy(*self.model.split(batch)).mean())
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.SGD(self.parameters(), lr=0.1)

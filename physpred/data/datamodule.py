@@ -15,7 +15,7 @@ from physpred.data.datasets import OnError, ProbeDataset, VideoClipDataset
 from physpred.data.layouts import VideoEntry
 from physpred.data.readers import Backend, VideoReadError, read_video
 from physpred.data.transforms import VideoAugmentation
-from physpred.types import ProbeMovie
+from physpred.types import ClipGeometry, ProbeMovie
 
 E = TypeVar("E")
 logger = logging.getLogger(__name__)
@@ -77,7 +77,8 @@ class VideoDataModule(pl.LightningDataModule):
     """Training and validation clips from a folder of videos.
 
     Batches are uint8 (B, T, 3, S, S), T = context_frames + future_frames, S = frame_size. The
-    split is by video. Validation clips are the same every epoch; training clips change.
+    split is by video. Validation clips are the same every epoch; training clips change. The
+    four clip options make its ``geometry``, which the CLI links to the model.
 
     Args:
         root: folder with ``manifest.jsonl`` (``physpred world videos``) or any video files.
@@ -119,8 +120,7 @@ class VideoDataModule(pl.LightningDataModule):
         super().__init__()
         self.save_hyperparameters(ignore=["augmentation"])
         self.root, self.batch_size, self.num_workers = root, batch_size, num_workers
-        self.context_frames, self.future_frames = context_frames, future_frames
-        self.frame_step, self.frame_size = frame_step, frame_size
+        self.geometry = ClipGeometry(context_frames, future_frames, frame_step, frame_size)
         self.val_fraction, self.seed, self.on_error = val_fraction, seed, on_error
         self.augmentation = augmentation
         self.clips_per_video, self.backend = clips_per_video, backend
@@ -207,10 +207,10 @@ class VideoDataModule(pl.LightningDataModule):
     ) -> VideoClipDataset:
         return VideoClipDataset(
             self.root,
-            self.context_frames,
-            self.future_frames,
-            self.frame_step,
-            self.frame_size,
+            self.geometry.context_frames,
+            self.geometry.future_frames,
+            self.geometry.frame_step,
+            self.geometry.frame_size,
             clips_per_video=clips_per_video,
             seed=self.seed,
             on_error=self.on_error,

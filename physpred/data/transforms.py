@@ -21,6 +21,18 @@ def normalize_frames(frames: Tensor) -> Tensor:
     return frames.float().div_(127.5).sub_(1.0)
 
 
+def to_uint8_frames(frames: Tensor) -> Tensor:
+    """Map float frames in [-1, 1] (the inverse of ``normalize_frames``) back to uint8.
+
+    Args:
+        frames: float (..., C, H, W) in [-1, 1]; values outside are clipped.
+
+    Returns:
+        uint8 tensor of the same shape.
+    """
+    return ((frames.detach().float().clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch.uint8)
+
+
 def resize_center_crop(frames: Tensor, size: int) -> Tensor:
     """Resize so the shorter side is ``size`` (antialiased bilinear), then crop the centre square.
 

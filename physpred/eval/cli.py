@@ -21,7 +21,8 @@ from typing import Any
 
 from physpred.usage import debug_enabled, unwritable_reason
 
-COPY_LAST_GEOMETRY = {"context_frames": 8, "future_frames": 4}  # the data module's defaults
+# The clips of copy-last without a checkpoint: configs/demo.yaml's (a test keeps them equal).
+COPY_LAST_DEFAULTS = {"context_frames": 8, "future_frames": 2, "frame_step": 2, "frame_size": 64}
 # V-JEPA's intuitive-physics protocol: every 2nd frame, a window every 2 sampled frames.
 PROTOCOL = {"frame_step": 2, "stride_in_steps": 2, "context": [2, 4, 6, 8, 10]}
 
@@ -66,13 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--frame-step",
         type=int,
-        help="source frames between window frames (default: the checkpoint's)",
+        help="source frames between window frames (default: the checkpoint's; "
+        f"{COPY_LAST_DEFAULTS['frame_step']} for copy-last without --ckpt)",
     )
     parser.add_argument(
         "--context",
         type=int,
         nargs="+",
-        help="context length(s); several: minimum over them (default: the model's)",
+        help="context length(s); several: minimum over them (default: the model's; "
+        f"{COPY_LAST_DEFAULTS['context_frames']} for copy-last without --ckpt)",
     )
     parser.add_argument(
         "--stride", type=int, help="source frames between window starts (default: the frame step)"
@@ -89,8 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--frame-size",
         type=int,
-        default=64,
-        help="frame side for copy-last without --ckpt (default: 64)",
+        help=f"frame side for copy-last without --ckpt (default: {COPY_LAST_DEFAULTS['frame_size']})",
+    )
+    parser.add_argument(
+        "--future-frames",
+        type=int,
+        help=f"future frames M for copy-last without --ckpt (default: {COPY_LAST_DEFAULTS['future_frames']})",
     )
     parser.add_argument(
         "--seed",
@@ -138,15 +145,15 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _one_line(err: BaseException) -> str:
-    """The error's message on one line."""
-    lines = str(err).splitlines()
+    """The error's message on one line (its type's name when it has no message)."""
+    lines = str(err).strip().splitlines() or [type(err).__name__]
     return lines[0] + (
         " (" + "; ".join(line.strip() for line in lines[1:]) + ")" if len(lines) > 1 else ""
     )
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    for name in ("frame_step", "stride", "batch_size", "frame_size", "bootstrap"):
+    for name in ("frame_step", "stride", "batch_size", "frame_size", "future_frames", "bootstrap"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ProbeError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
@@ -156,9 +163,10 @@ def _check_args(args: argparse.Namespace) -> None:
         _check_scorer_args(args)
     elif args.ckpt is None and args.baseline != "copy-last":
         raise ProbeError("--ckpt is required (only --baseline copy-last runs without a checkpoint)")
-    if args.ckpt is not None and not args.ckpt.is_file():
+    if (args.ckpt is not None or args.scorer is not None) and (args.frame_size or args.future_frames):
         raise ProbeError(
-            f"checkpoint {args.ckpt} not found: train one with `physpred fit` or fix --ckpt"
+            "--frame-size and --future-frames apply only to copy-last without --ckpt or --scorer "
+            "(a model brings its own)"
         )
     if not args.data.exists():
         raise ProbeError(
@@ -203,33 +211,24 @@ def _load_scorer(args: argparse.Namespace) -> Any:
         return load_scorer(
             args.scorer, args.weights, untrained=args.baseline == "untrained", seed=args.seed
         )
-    from physpred.models.baselines import CopyLastPredictor, untrained_like
+    from physpred.models import CopyLastPredictor, load_model, untrained_like
+    from physpred.types import ClipGeometry
 
-    trained = _load_checkpoint(args.ckpt) if args.ckpt is not None else None
     if args.baseline == "untrained":
         return untrained_like(args.ckpt, seed=args.seed)
-    if args.baseline == "copy-last":
-        if trained is None:
-            context = max(args.context) if args.context else COPY_LAST_GEOMETRY["context_frames"]
-            return CopyLastPredictor(
-                context, COPY_LAST_GEOMETRY["future_frames"], args.frame_size, args.frame_step or 1
-            )
-        return CopyLastPredictor(
-            trained.context_frames, trained.future_frames, trained.frame_size, trained.frame_step
-        )
-    return trained
-
-
-def _load_checkpoint(path: Path) -> Any:
-    from physpred.lit import FuturePredictionModule
-
-    try:
-        return FuturePredictionModule.load_from_checkpoint(path, map_location="cpu").eval()
-    except Exception as err:  # torch/Lightning raise many types for a broken or foreign file
-        raise ProbeError(
-            f"cannot load checkpoint {path} ({type(err).__name__}: {_one_line(err)}): "
-            "pass a .ckpt written by `physpred fit`"
-        ) from err
+    trained = load_model(args.ckpt) if args.ckpt is not None else None
+    if args.baseline != "copy-last":
+        return trained
+    if trained is not None:
+        return CopyLastPredictor(geometry=trained.geometry)
+    given = {
+        "context_frames": max(args.context) if args.context else None,
+        "future_frames": args.future_frames,
+        "frame_step": args.frame_step,
+        "frame_size": args.frame_size,
+    }
+    chosen = {k: COPY_LAST_DEFAULTS[k] if v is None else v for k, v in given.items()}
+    return CopyLastPredictor(geometry=ClipGeometry(**chosen))
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -241,7 +240,7 @@ def _probe(args: argparse.Namespace) -> int:
     settings = _geometry(args, scorer)
     frame_step, stride = settings["frame_step"], settings["stride"]
     # a pretrained scorer resizes the stored frames itself, as the published code does
-    frame_size = scorer.frame_size if args.scorer is None else None
+    frame_size = settings["frame_size"] if args.scorer is None else None
     incomplete = "skip" if args.skip_incomplete else "raise"
     datamodule = ProbeDataModule(str(args.data), frame_size, args.num_workers, incomplete)
     try:
@@ -258,7 +257,13 @@ def _probe(args: argparse.Namespace) -> int:
         and getattr(getattr(scorer, "latent", None), "dim", 0) > 0
     )
     runner = SurpriseRunner(
-        scorer, frame_step, stride, args.batch_size, args.latent, settings["context"], prior_too
+        scorer=scorer,
+        frame_step=frame_step,
+        stride=stride,
+        batch_size=args.batch_size,
+        z=args.latent,
+        contexts=settings["context"],
+        prior_too=prior_too,
     )
     trainer = make_trainer(args.accelerator, args.devices)
     try:
@@ -285,13 +290,14 @@ def _probe(args: argparse.Namespace) -> int:
 def _geometry(args: argparse.Namespace, scorer: Any) -> dict[str, Any]:
     """Frame size, frame step, stride, context lengths and window of the run."""
     if args.scorer is None:
-        frame_step = args.frame_step or scorer.frame_step
+        geometry = scorer.geometry
+        frame_step = args.frame_step or geometry.frame_step
         return {
-            "frame_size": scorer.frame_size,
+            "frame_size": geometry.frame_size,
             "frame_step": frame_step,
             "stride": args.stride or frame_step,
-            "context": list(args.context or [scorer.context_frames]),
-            "future_frames": scorer.future_frames,
+            "context": list(args.context or [geometry.context_frames]),
+            "future_frames": geometry.future_frames,
         }
     from physpred.eval.windows import check_contexts
 

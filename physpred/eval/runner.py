@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch import nn
 
-from physpred.eval.surprise import Latent, window_surprise
+from physpred.eval.surprise import Scorer, window_surprise
 from physpred.eval.windows import WindowScorer, fixed_window_surprise
+from physpred.models.energy import ZChoice
 from physpred.types import ProbeMovie
 
 
@@ -54,23 +54,24 @@ class SurpriseRunner(pl.LightningModule):
     """Wraps a scorer so that ``Trainer.predict`` yields one :class:`MovieSurprise` per movie.
 
     Args:
-        scorer: model with ``free_energy``, ``context_frames``, ``future_frames``, or a
+        scorer: model with ``free_energy`` and ``geometry``, or a
             :class:`~physpred.eval.windows.WindowScorer` (scored with V-JEPA's window layout).
         frame_step: source frames between consecutive frames of a window.
         stride: source frames between consecutive window starts.
         batch_size: windows per ``free_energy`` call.
-        latent: ``"infer"`` or ``"prior"``.
+        z: ``"infer"`` or ``"prior"``.
         contexts: context lengths to minimise over; None for the scorer's own.
         prior_too: also score every window at z = 0 (``MovieSurprise.energies_prior``).
     """
 
     def __init__(
         self,
-        scorer: nn.Module,
+        *,
+        scorer: Scorer | WindowScorer,
         frame_step: int,
         stride: int,
         batch_size: int,
-        latent: Latent,
+        z: ZChoice,
         contexts: Sequence[int] | None,
         prior_too: bool = False,
     ) -> None:
@@ -79,13 +80,13 @@ class SurpriseRunner(pl.LightningModule):
         self.frame_step = frame_step
         self.stride = stride
         self.batch_size = batch_size
-        self.latent: Latent = latent
+        self.z: ZChoice = z
         self.contexts = contexts
         self.prior_too = prior_too
 
     def predict_step(self, movie: ProbeMovie, batch_idx: int) -> MovieSurprise:
         """Window energies of one movie (the predict dataloader yields single ProbeMovies)."""
-        def score(latent: Latent) -> tuple[np.ndarray, np.ndarray]:
+        def score(z: ZChoice) -> tuple[np.ndarray, np.ndarray]:
             if isinstance(self.scorer, WindowScorer):  # no latent: V-JEPA's fixed windows
                 energies, future_start = fixed_window_surprise(
                     self.scorer,
@@ -102,13 +103,13 @@ class SurpriseRunner(pl.LightningModule):
                     self.frame_step,
                     self.stride,
                     self.batch_size,
-                    latent,
+                    z,
                     self.contexts,
                 )
             return energies.numpy(), future_start.numpy()
 
         try:
-            energies, future_start = score(self.latent)
+            energies, future_start = score(self.z)
             prior = score("prior")[0] if self.prior_too else None
         except ValueError as err:
             raise ValueError(f"{movie.video}: {err}") from err

@@ -10,25 +10,23 @@ score is the mean or the max over its windows (:class:`physpred.eval.runner.Movi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Protocol
 
 import torch
 from torch import Tensor
 
 from physpred.data.clips import clip_span, sliding_windows
-
-Latent = Literal["infer", "prior"]
+from physpred.models.energy import ZChoice
+from physpred.types import ClipGeometry
 
 
 class Scorer(Protocol):
-    """What surprise needs from a model (FuturePredictionModule, CopyLastPredictor)."""
+    """What surprise needs from a model (``EnergyModel``, ``CopyLastPredictor``)."""
 
-    context_frames: int
-    future_frames: int
-    frame_size: int
+    geometry: ClipGeometry
 
-    def free_energy(self, context: Tensor, future: Tensor, latent: Latent = "infer") -> Tensor:
-        """(B, C, 3, H, W) and (B, M, 3, H, W) uint8 -> (B,) free energy."""
+    def free_energy(self, context: Tensor, future: Tensor, z: ZChoice = "infer") -> Tensor:
+        """(B, C, 3, H, W) and (B, M, 3, H, W) uint8 -> (B,) free energy (z passed by position)."""
         ...
 
 
@@ -38,18 +36,18 @@ def window_surprise(
     frame_step: int,
     stride: int,
     batch_size: int,
-    latent: Latent,
+    z: ZChoice,
     contexts: Sequence[int] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Free energy of every sliding window of one movie.
 
     Args:
-        scorer: model with ``free_energy``; its ``future_frames`` sets M.
+        scorer: model with ``free_energy``; its geometry's ``future_frames`` sets M.
         frames: (T, 3, H, W) uint8 movie, on the scorer's device, at its frame size.
         frame_step: source frames between consecutive frames of a window.
         stride: source frames between the starts of consecutive windows.
         batch_size: windows per ``free_energy`` call.
-        latent: ``"infer"`` (minimise over z) or ``"prior"``.
+        z: ``"infer"`` (minimise over z) or ``"prior"`` (z = 0).
         contexts: context lengths to take the minimum over; ``None`` uses the scorer's own.
 
     Returns:
@@ -60,8 +58,8 @@ def window_surprise(
         ValueError: the movie is shorter than one window, or the scorer rejects a context
             length it was not built for.
     """
-    lengths = list(contexts or [scorer.context_frames])
-    longest, future = max(lengths), scorer.future_frames
+    lengths = list(contexts or [scorer.geometry.context_frames])
+    longest, future = max(lengths), scorer.geometry.future_frames
     windows = torch.tensor(sliding_windows(len(frames), longest, future, frame_step, stride))
     if len(windows) == 0:
         span = clip_span(longest, future, frame_step)
@@ -71,29 +69,30 @@ def window_surprise(
             "lower --context or --frame-step"
         )
     energies = torch.stack(
-        [_energies(scorer, frames, windows, c, batch_size, latent) for c in lengths]
+        [_energies(scorer, frames, windows, c, batch_size, z) for c in lengths]
     )
     return energies.amin(dim=0), windows[:, longest].clone()
 
 
 def _energies(
-    scorer: Scorer, frames: Tensor, windows: Tensor, context: int, batch_size: int, latent: Latent
+    scorer: Scorer, frames: Tensor, windows: Tensor, context: int, batch_size: int, z: ZChoice
 ) -> Tensor:
     """(S,) free energies of the windows (S, C_max + M) using their last ``context`` context frames."""
-    longest = windows.shape[1] - scorer.future_frames
+    longest = windows.shape[1] - scorer.geometry.future_frames
+    own = scorer.geometry.context_frames
     out = []
     with torch.no_grad():
         for chunk in windows.split(batch_size):
             clips = frames[chunk.to(frames.device)]  # (B, C_max + M, 3, H, W)
             past, future = clips[:, longest - context : longest], clips[:, longest:]
             try:
-                out.append(scorer.free_energy(past, future, latent=latent).float().cpu())
+                out.append(scorer.free_energy(past, future, z).float().cpu())
             except (RuntimeError, ValueError) as err:
-                if context == scorer.context_frames:
+                if context == own:
                     raise
                 raise ValueError(
-                    f"the model was built for {scorer.context_frames} context frames and cannot "
-                    f"score {context}: use --context {scorer.context_frames} ({err})"
+                    f"the model was built for {own} context frames and cannot "
+                    f"score {context}: use --context {own} ({err})"
                 ) from err
     return torch.cat(out)
 

@@ -1,7 +1,8 @@
 """``physpred fit|validate|test|predict``: LightningCLI with data -> model argument links.
 
-Data options flow to the model: ``data.context_frames``, ``future_frames``, ``frame_step`` and
-``frame_size`` set ``model.init_args.*`` of the same name, and the predictor's clip lengths.
+The data declares the clip geometry (``data.context_frames``, ``future_frames``, ``frame_step``,
+``frame_size``); it is linked once, here, to the model's ``geometry`` (the energy model's, or a
+decoder's) and to the predictor's clip lengths.
 A ``RunCheckpoint`` is always added (``--checkpoint.*``): it writes
 ``<trainer.default_root_dir>/model.ckpt``.
 
@@ -27,8 +28,14 @@ from physpred.data.readers import VideoReadError
 from physpred.lit.checkpoint import RunCheckpoint
 from physpred.usage import debug_enabled, one_line, unwritable_reason
 
-LINKED = ("context_frames", "future_frames", "frame_step", "frame_size")
-PREDICTOR_LINKED = ("context_frames", "future_frames")
+GEOMETRY = ("context_frames", "future_frames", "frame_step", "frame_size")
+ENERGY_MODEL = "model.init_args.energy_model.init_args"
+# Targets missing from the chosen model class (a decoder has no energy model) are skipped.
+LINKS = [
+    *((f"data.{key}", f"{ENERGY_MODEL}.geometry.{key}") for key in GEOMETRY),
+    *((f"data.{key}", f"{ENERGY_MODEL}.predictor.init_args.{key}") for key in ("context_frames", "future_frames")),
+    *((f"data.{key}", f"model.init_args.geometry.{key}") for key in GEOMETRY),
+]
 SMALLEST = {
     "data.context_frames": 1,
     "data.future_frames": 1,
@@ -49,12 +56,10 @@ class PhysPredCLI(LightningCLI):
     """LightningCLI with physpred's argument links and fixed-path checkpoint."""
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        """Add ``--checkpoint.*`` and link clip geometry from data to model."""
+        """Add ``--checkpoint.*`` and link the clip geometry from data to model."""
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
-        for key in LINKED:
-            parser.link_arguments(f"data.{key}", f"model.init_args.{key}")
-        for key in PREDICTOR_LINKED:  # skipped silently for models without a predictor
-            parser.link_arguments(f"data.{key}", f"model.init_args.predictor.init_args.{key}")
+        for source, target in LINKS:
+            parser.link_arguments(source, target)
 
     def before_instantiate_classes(self) -> None:
         """Refuse out-of-range options before anything is built (torch would fail far away)."""

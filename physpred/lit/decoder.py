@@ -1,7 +1,7 @@
 """A pixel decoder for representation-space models, so their predictions can be seen.
 
 V-JEPA-style models predict representations, not frames. ``DecoderModule`` freezes a trained
-``FuturePredictionModule``, and learns a small convolutional decoder from its *target*
+``EnergyModel`` (``physpred.models.load_model``), and learns a small convolutional decoder from its *target*
 representations of real frames back to those frames. Applied to *predicted* representations
 it shows what the model expects to see. The decoder never changes the model it looks at.
 """
@@ -9,7 +9,6 @@ it shows what the model expects to see. The decoder never changes the model it l
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Literal
 
 import pytorch_lightning as pl
@@ -18,8 +17,9 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import Tensor, nn
 
-from physpred.data.transforms import normalize_frames
-from physpred.viz.frames import to_uint8_frames
+from physpred.data.transforms import normalize_frames, to_uint8_frames
+from physpred.models.checkpoint import load_model
+from physpred.types import ClipGeometry
 
 
 class ConvDecoder(nn.Module):
@@ -68,17 +68,14 @@ class DecoderModule(pl.LightningModule):
     """Learns to draw a frozen model's target representations as frames.
 
     Trained with ``physpred fit -c configs/decoder.yaml --model.init_args.checkpoint CKPT
-    --data.root DIR``; the clip settings come from the data (linked by the CLI) and must match
-    the checkpoint's.
+    --data.root DIR``; the clip geometry comes from the data (linked by the CLI) and must match
+    the checkpoint's (the frame step may differ).
 
     Args:
-        checkpoint: a ``FuturePredictionModule`` checkpoint (``physpred fit`` writes
-            ``<run>/model.ckpt``). Loading a decoder checkpoint reads it again: pass
-            ``checkpoint=NEW_PATH`` to ``load_from_checkpoint`` if it has moved.
-        context_frames: C of the data; must equal the model's.
-        future_frames: M of the data; must equal the model's.
-        frame_step: source frames between clip frames (informational).
-        frame_size: S of the data; must equal the model's.
+        checkpoint: a model checkpoint (``physpred fit`` writes ``<run>/model.ckpt``). Loading
+            a decoder checkpoint reads it again: pass ``checkpoint=NEW_PATH`` to
+            ``load_from_checkpoint`` if it has moved.
+        geometry: the data's clips (a dict when read back from a checkpoint).
         width: channels of the decoder.
         lr: AdamW learning rate.
         loss: pixel loss, ``"l1"`` (sharper) or ``"l2"``.
@@ -86,32 +83,28 @@ class DecoderModule(pl.LightningModule):
 
     def __init__(
         self,
+        *,
         checkpoint: str,
-        context_frames: int,
-        future_frames: int,
-        frame_step: int,
-        frame_size: int,
+        geometry: ClipGeometry | dict[str, int],
         width: int = 64,
         lr: float = 1e-3,
         loss: Literal["l1", "l2"] = "l1",
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
-        self.model = _load_frozen(checkpoint)
-        for name, ours in (
-            ("context_frames", context_frames),
-            ("future_frames", future_frames),
-            ("frame_size", frame_size),
-        ):
-            theirs = getattr(self.model, name)
+        geometry = ClipGeometry(**geometry) if isinstance(geometry, dict) else geometry
+        self.save_hyperparameters(ignore=["geometry"])
+        self.hparams["geometry"] = geometry.as_dict()  # plain values: the checkpoint loads safely
+        self.model = load_model(checkpoint).requires_grad_(False)
+        for name in ("context_frames", "future_frames", "frame_size"):
+            ours, theirs = getattr(geometry, name), getattr(self.model.geometry, name)
             if ours != theirs:
                 raise ValueError(
                     f"DecoderModule: data.{name}={ours} but {checkpoint} was trained with "
                     f"{name}={theirs}: pass --data.{name} {theirs}"
                 )
-        self.context_frames, self.future_frames = context_frames, future_frames
-        self.frame_step, self.frame_size = frame_step, frame_size
+        self.geometry = geometry
         self.lr, self.loss = lr, loss
+        future_frames, frame_size = geometry.future_frames, geometry.frame_size
         with torch.no_grad():
             probe = torch.zeros(1, future_frames, 3, frame_size, frame_size, dtype=torch.uint8)
             steps, tokens, dim = self.model.target_representations(probe).shape[1:]  # (M', N, D)
@@ -157,10 +150,10 @@ class DecoderModule(pl.LightningModule):
         Returns:
             (B, M, 3, S, S) uint8 frames.
         """
-        return self.decode(self.model.predict_representations(context, z))
+        return self.decode(self.model.predict(context, z))
 
     def _loss(self, clips: Tensor) -> Tensor:
-        future = clips[:, self.context_frames : self.context_frames + self.future_frames]
+        _, future = self.model.split(clips)
         with torch.no_grad():
             targets = self.model.target_representations(future)  # (B, M', N, D)
         error = self.decoder(targets) - normalize_frames(future)
@@ -179,15 +172,3 @@ class DecoderModule(pl.LightningModule):
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.AdamW(self.decoder.parameters(), lr=self.lr)
 
-
-def _load_frozen(checkpoint: str) -> pl.LightningModule:
-    """The trained model, in eval mode, with gradients off."""
-    from physpred.lit.module import FuturePredictionModule
-
-    if not Path(checkpoint).is_file():
-        raise FileNotFoundError(
-            f"DecoderModule: checkpoint {checkpoint} not found; train a model first "
-            "(`physpred fit -c configs/demo.yaml --data.root DIR` writes <run>/model.ckpt)"
-        )
-    model = FuturePredictionModule.load_from_checkpoint(checkpoint, map_location="cpu")
-    return model.eval().requires_grad_(False)

@@ -1,29 +1,20 @@
-"""Anti-collapse terms (EMA target, VICReg, SIGReg) and collapse diagnostics.
+"""Anti-collapse statistics (VICReg, SIGReg) and collapse diagnostics.
 
-All functions are pure: embeddings (n, D) in, scalars out.
+All functions are pure: embeddings (n, D) in, scalars out. The weighted objective terms
+built on them are in ``physpred.models.terms``.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
-from torch import Tensor, nn
-
-Collapse = Literal["ema", "vicreg", "sigreg", "none"]
-
-
-def momentum_at(step: int, total_steps: int, start: float, end: float) -> float:
-    """EMA momentum, linear from ``start`` at step 0 to ``end`` at ``total_steps``."""
-    frac = min(max(step / max(total_steps, 1), 0.0), 1.0)
-    return start + (end - start) * frac
+from einops import rearrange
+from torch import Tensor
 
 
-@torch.no_grad()
-def ema_update(target: nn.Module, online: nn.Module, momentum: float) -> None:
-    """target <- momentum * target + (1 - momentum) * online, parameter by parameter."""
-    for t, o in zip(target.parameters(), online.parameters(), strict=True):
-        t.lerp_(o.detach(), 1.0 - momentum)
+def sample_rows(tokens: Tensor, max_rows: int) -> Tensor:
+    """(B, T, N, D) -> at most ``max_rows`` evenly strided rows (n, D)."""
+    rows = rearrange(tokens, "b t n d -> (b t n) d")
+    return rows[:: max(rows.shape[0] // max_rows, 1)]
 
 
 def vicreg_terms(embeddings: Tensor, eps: float = 1e-4) -> tuple[Tensor, Tensor]:

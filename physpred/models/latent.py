@@ -3,7 +3,7 @@
 z (B, Z) is bounded to (-1, 1) by tanh. Inference follows Error-Encoding Networks: an encoder
 reads the last context step and what the deterministic prediction (z = 0) failed to predict,
 pooled over future steps and tokens. ``refine_steps`` gradient steps on E + weight * R(z) can
-follow. The prior is z = 0 (its mode); ``sample_prior`` draws uniform samples in the box.
+follow. The prior is z = 0 (its mode).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class LatentVariable(nn.Module):
     ) -> None:
         super().__init__()
         self.dim, self.weight = dim, weight
+        self.context_dim, self.target_dim = context_dim, target_dim
         self.refine_steps, self.refine_lr = refine_steps, refine_lr
         self.positions, self.noise = positions, noise
         inputs = context_dim + target_dim + positions
@@ -64,11 +65,6 @@ class LatentVariable(nn.Module):
     def zeros(self, batch: int, like: Tensor) -> Tensor:
         """The prior's mode: (B, Z) zeros with the dtype and device of ``like``."""
         return like.new_zeros(batch, self.dim)
-
-    def sample_prior(self, batch: int, like: Tensor, generator: torch.Generator | None = None) -> Tensor:
-        """Uniform samples in (-1, 1)^Z, (B, Z)."""
-        u = torch.rand(batch, self.dim, generator=generator, device=like.device)
-        return (2 * u - 1).to(like.dtype)
 
     def _preact(self, last_context: Tensor, residual: Tensor) -> Tensor:
         """Args: last_context (B, N, Dc); residual (B, M, N, Dt). Returns pre-tanh z (B, Z)."""

@@ -5,8 +5,9 @@ return matplotlib figures or files; they never train a model or read a dataset t
 (the helpers in ``predictions`` only run a given model forward to get frames to show).
 """
 
+from physpred.data.transforms import to_uint8_frames
 from physpred.viz.files import save_figure
-from physpred.viz.frames import figure_to_array, to_hwc, to_uint8_frames
+from physpred.viz.frames import figure_to_array, to_hwc
 from physpred.viz.plots import (
     candidate_energies,
     frame_grid,

@@ -7,7 +7,6 @@ physpred frames are uint8 laid out (..., C, H, W); matplotlib, PIL and video enc
 from __future__ import annotations
 
 import numpy as np
-import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from torch import Tensor
@@ -44,18 +43,6 @@ def to_hwc(frames: Frames, ndim: int = 4) -> np.ndarray:
     if array.shape[-3] == 1:
         array = np.repeat(array, 3, axis=-3)
     return np.ascontiguousarray(np.moveaxis(array, -3, -1))
-
-
-def to_uint8_frames(frames: Tensor) -> Tensor:
-    """Map float frames in [-1, 1] (physpred's normalisation) back to uint8.
-
-    Args:
-        frames: float (..., C, H, W) in [-1, 1]; values outside are clipped.
-
-    Returns:
-        uint8 tensor of the same shape.
-    """
-    return ((frames.detach().float().clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch.uint8)
 
 
 def figure_to_array(figure: Figure) -> np.ndarray:

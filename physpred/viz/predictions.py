@@ -13,7 +13,7 @@ import torch
 from einops import rearrange
 from torch import Tensor, nn
 
-from physpred.viz.frames import to_uint8_frames
+from physpred.data.transforms import to_uint8_frames
 
 
 @runtime_checkable
@@ -26,7 +26,7 @@ class FramePredictor(Protocol):
 
 
 def patches_to_frames(patches: Tensor, frame_size: int) -> Tensor:
-    """Reassemble pixel-space predictions into frames (the inverse of ``models.energy.patchify``).
+    """Reassemble pixel-space predictions into frames (the inverse of ``models.tokens.patchify``).
 
     Args:
         patches: (B, M, N, 3 p^2) pixel patches in [-1, 1], N = (S / p)^2.
@@ -51,7 +51,7 @@ def predict_frames(
     """What a model predicts after ``context``, as frames, when it can be shown.
 
     Args:
-        model: a ``FuturePredictionModule`` (or anything with ``predict_frames``).
+        model: an ``EnergyModel`` (or anything with ``predict_frames``).
         context: (B, C, 3, S, S) uint8.
         z: (B, Z) latent values, or None for the prior's mode.
         decoder: a ``DecoderModule`` trained on ``model``, for representation-space models.
@@ -63,8 +63,8 @@ def predict_frames(
         return decoder.predict_frames(context, z)
     if isinstance(model, FramePredictor):
         return model.predict_frames(context, z)
-    if getattr(model, "space", None) == "pixel":
-        return patches_to_frames(model.predict_representations(context, z), context.shape[-1])
+    if getattr(model, "predicts_pixels", False):
+        return patches_to_frames(model.predict(context, z), context.shape[-1])
     return None
 
 
@@ -94,7 +94,7 @@ def latent_rollouts(
     """Futures of one context under several latent values.
 
     Args:
-        model: a pixel-space ``FuturePredictionModule`` (or the model ``decoder`` was trained on).
+        model: a pixel-space ``EnergyModel`` (or the model ``decoder`` was trained on).
         context: (C, 3, S, S) uint8, one clip's context.
         z_values: (L, Z) latent values.
         decoder: a ``DecoderModule`` for representation-space models.

@@ -7,8 +7,8 @@ from einops import repeat
 from torch import Tensor
 
 
-def candidate_futures(context: Tensor, future: Tensor) -> Tensor:
-    """The true future first, then the distractors that apply to this batch.
+def candidate_futures(context: Tensor, future: Tensor) -> tuple[Tensor, list[str]]:
+    """The true future first, then the distractors that apply to this batch, with their names.
 
     Distractors: another clip's future (the batch rolled by one; needs B > 1), the
     time-reversed future (needs M > 1) and the last context frame frozen.
@@ -18,12 +18,16 @@ def candidate_futures(context: Tensor, future: Tensor) -> Tensor:
         future: (B, M, 3, H, W).
 
     Returns:
-        (B, K, M, 3, H, W), K = 2..4, candidate 0 the true future.
+        (B, K, M, 3, H, W), K = 2..4, candidate 0 the true future; and the K names in that
+        order (``"true"``, ``"other clip"``, ``"reversed"``, ``"frozen"``).
     """
-    candidates = [future]
+    candidates, labels = [future], ["true"]
     if future.shape[0] > 1:
         candidates.append(future.roll(1, dims=0))
-    return torch.cat([torch.stack(candidates, dim=1), motion_distractors(context, future)], dim=1)
+        labels.append("other clip")
+    motion = motion_distractors(context, future)
+    labels += ["reversed"] * (future.shape[1] > 1) + ["frozen"]
+    return torch.cat([torch.stack(candidates, dim=1), motion], dim=1), labels
 
 
 def motion_distractors(context: Tensor, future: Tensor) -> Tensor:

@@ -1,5 +1,8 @@
 """Training-time media: prediction strips, rollouts, candidate energies and probe surprise.
 
+A Lightning callback that lives in ``viz`` because it draws with ``viz`` and scores probes with
+``eval``; it reads the trained module's ``model`` (an ``EnergyModel``) and ``geometry``.
+
 TensorBoard gets images, wandb gets images and videos, and every other logger (CSV, none)
 gets PNG and GIF files under ``<log_dir>/media``, so a run always leaves something to look at.
 """
@@ -18,18 +21,14 @@ from torch import Tensor
 
 from physpred.data import ProbeDataset
 from physpred.eval.surprise import window_surprise
-from physpred.lit.candidates import candidate_futures
-from physpred.viz import (
-    candidate_energies,
-    divergence_frame,
-    figure_to_array,
-    prediction_strip,
-    save_figure,
-    save_rollout,
-    side_by_side,
-    surprise_curve,
-)
-from physpred.viz.predictions import predict_frames
+from physpred.models.candidates import candidate_futures
+from physpred.viz.files import save_figure
+from physpred.viz.frames import figure_to_array
+from physpred.viz.plots import candidate_energies, prediction_strip
+from physpred.viz.predictions import FramePredictor, predict_frames
+from physpred.viz.probes import divergence_frame
+from physpred.viz.rollout import save_rollout, side_by_side
+from physpred.viz.surprise import surprise_curve
 
 
 def _media_dir(trainer: pl.Trainer, logger: Logger | None) -> Path:
@@ -76,24 +75,14 @@ def log_video(trainer: pl.Trainer, tag: str, frames: Tensor | np.ndarray, fps: f
             logger.log_video(key=tag, videos=[str(path)], step=step)
 
 
-def candidate_labels(batch: int, future_frames: int) -> list[str]:
-    """Names of the candidates of ``physpred.lit.candidates.candidate_futures``, in its order."""
-    return [
-        "true",
-        *(["other clip"] if batch > 1 else []),
-        *(["reversed"] if future_frames > 1 else []),
-        "frozen",
-    ]
-
-
 class PredictionMediaCallback(pl.Callback):
     """Every ``every_n_epochs`` epochs, log what the model predicts and how surprised it is.
 
     For each of ``num_examples`` clips of the first validation batch (the first training batch
     when there is no validation): a strip of context, true future and, when the prediction can
     be drawn (pixel-space models, a ``DecoderModule``), the predicted future plus a GIF of true
-    beside predicted; and the free energies the model gives the true future and the distractors
-    of ``val/candidate_acc`` (``score_candidates``). With ``probe_root``, also the surprise over
+    beside predicted; and the free energies the model gives the true future and the
+    distractors of ``val/candidate_acc`` (``score_candidates``). With ``probe_root``, also the surprise over
     time of the first ``probe_pairs`` (possible, impossible) probe pairs, their divergence marked.
 
     Args:
@@ -107,6 +96,7 @@ class PredictionMediaCallback(pl.Callback):
 
     def __init__(
         self,
+        *,
         every_n_epochs: int = 1,
         num_examples: int = 2,
         fps: float = 4.0,
@@ -179,20 +169,18 @@ class PredictionMediaCallback(pl.Callback):
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, clips: Tensor
     ) -> None:
         """Log the strips, rollouts and candidate energies of ``clips`` (B, T, 3, H, W) uint8."""
-        num_context, num_future = pl_module.context_frames, pl_module.future_frames
-        context, future = clips[:, :num_context], clips[:, num_context : num_context + num_future]
-        predicted = predict_frames(pl_module, context)
-        energies = None
-        if hasattr(pl_module, "score_candidates"):  # a DecoderModule has none
-            energies = pl_module.score_candidates(context, candidate_futures(context, future))
-            labels = candidate_labels(*future.shape[:2])
+        model = pl_module.model  # the EnergyModel trained or drawn
+        context, future = model.split(clips)
+        drawer = pl_module if isinstance(pl_module, FramePredictor) else None  # a DecoderModule
+        predicted = predict_frames(model, context, decoder=drawer)
+        candidates, labels = candidate_futures(context, future)
+        energies = model.score_candidates(context, candidates)
         for i in range(len(clips)):
             guess = None if predicted is None else predicted[i]
             log_image(
                 trainer, f"media/prediction_{i}", prediction_strip(context[i], future[i], guess)
             )
-            if energies is not None:
-                log_image(trainer, f"media/candidates_{i}", candidate_energies(energies[i], labels))
+            log_image(trainer, f"media/candidates_{i}", candidate_energies(energies[i], labels))
             if guess is not None:
                 log_video(trainer, f"media/rollout_{i}", side_by_side([future[i], guess]), self.fps)
 
@@ -200,7 +188,7 @@ class PredictionMediaCallback(pl.Callback):
         """Log surprise over time of the first probe pairs, possible against impossible."""
         if self._probes is None:  # a plot: incomplete scenes are left out (logged), not fatal
             self._probes = ProbeDataset(
-                self.probe_root, frame_size=pl_module.frame_size, incomplete="skip"
+                self.probe_root, frame_size=pl_module.geometry.frame_size, incomplete="skip"
             )
         probes = self._probes
         index = {video: i for i, video in enumerate(probes.movies)}
@@ -208,12 +196,12 @@ class PredictionMediaCallback(pl.Callback):
             movies = [probes[index[video]] for video in (possible_id, impossible_id)]
             curves = [
                 window_surprise(
-                    pl_module,
+                    pl_module.model,
                     movie.frames.to(pl_module.device),
-                    pl_module.frame_step,
+                    pl_module.geometry.frame_step,
                     self.probe_stride,
                     batch_size=16,
-                    latent="infer",
+                    z="infer",
                 )
                 for movie in movies
             ]

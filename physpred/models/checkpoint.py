@@ -1,0 +1,163 @@
+"""The one way to open a model checkpoint: ``load_model(path)``, and ``untrained_like``.
+
+A checkpoint written by ``physpred fit`` holds, beside Lightning's own entries, a ``physpred``
+record: the model's configuration (``class_path`` / ``init_args``, as in the YAML), its clip
+geometry and where its weights sit in the state dict. Loading never unpickles arbitrary objects
+(``torch.load(weights_only=True)``) and only builds classes from ``physpred``. Every problem is a
+:class:`CheckpointError` whose message is one line naming the file and what to do.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pickle
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from physpred.types import ClipGeometry
+
+FORMAT = 2  # 1: before EnergyModel (the parts inside the Lightning module)
+RETRAIN = "retrain it with `physpred fit` (e.g. `physpred fit -c configs/demo.yaml --data.root DIR`)"
+CLASS_PATH = re.compile(r"physpred(\.[A-Za-z_]\w*)+")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be loaded; the message is one line naming the file."""
+
+
+def model_record(config: dict[str, Any] | None, geometry: ClipGeometry, state_prefix: str) -> dict[str, Any]:
+    """The ``physpred`` entry of a checkpoint.
+
+    Args:
+        config: the ``EnergyModel``'s ``{"class_path", "init_args"}``, or None when the model
+            was built in Python (such a checkpoint resumes training but does not load alone).
+        geometry: the model's clip geometry.
+        state_prefix: prefix of the model's keys in the checkpoint's ``state_dict``.
+    """
+    return {"format": FORMAT, "energy_model": config, "geometry": geometry.as_dict(), "state_prefix": state_prefix}
+
+
+def load_model(path: str | Path) -> nn.Module:
+    """The trained ``EnergyModel`` of a checkpoint, on the CPU, in eval mode.
+
+    Raises:
+        CheckpointError: missing, empty, unreadable, unsafe, foreign or outdated file.
+    """
+    path = Path(path)
+    saved = read_checkpoint(path)
+    model = _build(saved, path)
+    prefix = saved["physpred"]["state_prefix"]
+    state = {k[len(prefix) :]: v for k, v in saved.get("state_dict", {}).items() if k.startswith(prefix)}
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        raise CheckpointError(f"checkpoint {path} does not fit its own configuration ({_first_line(err)}): {RETRAIN}") from err
+    return model.eval()
+
+
+def untrained_like(path: str | Path, seed: int) -> nn.Module:
+    """A freshly initialised model of the configuration saved in a checkpoint (the control).
+
+    Args:
+        path: checkpoint written by ``physpred fit``.
+        seed: seed of the initialisation (the global random state is left untouched).
+
+    Returns:
+        the ``EnergyModel`` in eval mode, with the checkpoint's geometry and seeded weights.
+    """
+    path = Path(path)
+    saved = read_checkpoint(path)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return _build(saved, path).eval()
+
+
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """The checkpoint's contents, loaded safely, with a valid ``physpred`` record."""
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} not found: train one with `physpred fit` or fix the path")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"checkpoint {path} is empty (0 bytes; an interrupted copy?): {RETRAIN} or copy it again")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f"checkpoint {path} holds Python objects other than tensors and plain values; refused "
+            "(unpickling them could run code): pass a checkpoint written by `physpred fit`"
+        ) from err
+    except Exception as err:  # torch raises many types for truncated or foreign files
+        raise CheckpointError(f"cannot read checkpoint {path} ({type(err).__name__}: {_first_line(err)}): {RETRAIN}") from err
+    if not isinstance(saved, dict) or "state_dict" not in saved:
+        raise CheckpointError(f"{path} is not a Lightning checkpoint: pass the model.ckpt written by `physpred fit`")
+    record = saved.get("physpred")
+    if record is None:
+        if {"space", "collapse"} & set(saved.get("hyper_parameters") or {}):
+            raise CheckpointError(f"checkpoint {path} was written by an older physpred (before EnergyModel): {RETRAIN}")
+        raise CheckpointError(f"{path} is not a physpred model checkpoint (no model record): pass the model.ckpt written by `physpred fit`")
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {path} has model record format {record.get('format') if isinstance(record, dict) else '?'}, this physpred reads {FORMAT}: {RETRAIN}")
+    if record.get("energy_model") is None:
+        raise CheckpointError(
+            f"checkpoint {path} holds no model configuration (the model was built in Python, not by "
+            "`physpred fit`): rebuild the model in Python and load its state_dict, or train with `physpred fit`"
+        )
+    return saved
+
+
+def _build(saved: dict[str, Any], path: Path) -> nn.Module:
+    """Instantiate the saved configuration (physpred classes only), with the saved geometry."""
+    record = saved["physpred"]
+    try:
+        geometry = ClipGeometry(**record["geometry"])
+        config = record["energy_model"]
+        init_args = dict(config.get("init_args") or {})
+        init_args["geometry"] = geometry
+        predictor = init_args.get("predictor")
+        if isinstance(predictor, dict):  # its clip lengths are linked from the data, like the geometry
+            accepted = inspect.signature(_resolve(predictor["class_path"], path)).parameters
+            linked = {k: getattr(geometry, k) for k in ("context_frames", "future_frames") if k in accepted}
+            init_args["predictor"] = {**predictor, "init_args": {**(predictor.get("init_args") or {}), **linked}}
+        return _instantiate({**config, "init_args": init_args}, path)
+    except CheckpointError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as err:
+        raise CheckpointError(f"cannot rebuild the model saved in {path} ({type(err).__name__}: {_first_line(err)}): {RETRAIN}") from err
+
+
+def _instantiate(value: Any, path: Path) -> Any:
+    """Build ``{"class_path", "init_args"}`` dicts recursively; other values pass through."""
+    if isinstance(value, dict) and "class_path" in value:
+        cls = _resolve(value["class_path"], path)
+        kwargs = {k: _instantiate(v, path) for k, v in (value.get("init_args") or {}).items()}
+        return cls(**kwargs)
+    if isinstance(value, list):
+        return [_instantiate(item, path) for item in value]
+    return value
+
+
+def _resolve(class_path: object, path: Path) -> type:
+    """The physpred class named ``class_path``; anything else is refused."""
+    if not isinstance(class_path, str) or not CLASS_PATH.fullmatch(class_path):
+        raise CheckpointError(f"checkpoint {path} names class {class_path!r}, not a physpred class; refused")
+    module_name, _, name = class_path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as err:
+        raise CheckpointError(f"checkpoint {path} names {class_path}, which this physpred lacks: {RETRAIN}") from err
+    if not (inspect.isclass(cls) and issubclass(cls, nn.Module)):
+        raise CheckpointError(f"checkpoint {path} names {class_path}, not a model part; refused")
+    return cls
+
+
+def _first_line(err: BaseException) -> str:
+    """An error's first line, or its type when it has no message (``EOFError()``)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else "no message"
