@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -23,13 +24,13 @@ from torch.utils.flop_counter import FlopCounterMode
 from physpred.lit.cli import PhysPredCLI
 
 
-def build(config: str, batch_size: int | None) -> tuple[torch.nn.Module, torch.Tensor]:
-    """Model and one random uint8 batch (B, C + M, 3, S, S) from a training config."""
+def build(config: str, batch_size: int | None, overrides: Sequence[str] = ()) -> tuple[torch.nn.Module, torch.Tensor]:
+    """Model and one random uint8 batch (B, C + M, 3, S, S) from a training config (plus CLI overrides)."""
     import pytorch_lightning as pl
 
     from physpred.data import VideoDataModule
 
-    args = ["-c", config, "--data.root", "unused"]
+    args = ["-c", config, "--data.root", "unused", *overrides]
     if batch_size:
         args += ["--data.batch_size", str(batch_size)]
     cli = PhysPredCLI(pl.LightningModule, VideoDataModule, subclass_mode_model=True, args=args, run=False,

@@ -23,7 +23,11 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     ("argv", "expected"),
     [
         (["--ckpt", "{tmp}/missing.ckpt"], "checkpoint {tmp}/missing.ckpt not found"),
-        (["--ckpt", "{tmp}/broken.ckpt"], "cannot load checkpoint {tmp}/broken.ckpt"),
+        (["--ckpt", "{tmp}/broken.ckpt"], "cannot read checkpoint {tmp}/broken.ckpt"),
+        (["--ckpt", "{tmp}/zero.ckpt"], "checkpoint {tmp}/zero.ckpt is empty (0 bytes"),
+        (["--ckpt", "{tmp}/zero.ckpt", "--baseline", "untrained"], "checkpoint {tmp}/zero.ckpt is empty"),
+        (["--ckpt", "{tmp}/zero.ckpt", "--baseline", "copy-last"], "checkpoint {tmp}/zero.ckpt is empty"),
+        (["--ckpt", "{tmp}/broken.ckpt", "--frame-size", "32"], "--frame-size and --future-frames apply only"),
         (["--baseline", "untrained"], "--ckpt is required"),
         (["--baseline", "copy-last", "--stride", "0"], "--stride must be >= 1"),
         (["--baseline", "copy-last", "--data", "{tmp}/nowhere"], "probe data {tmp}/nowhere not found"),
@@ -34,6 +38,7 @@ def test_user_errors_are_one_line_naming_the_file(
     argv: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "broken.ckpt").write_bytes(b"not a checkpoint")
+    (tmp_path / "zero.ckpt").touch()
     (tmp_path / "empty").mkdir()
     full = ["--data", "{tmp}/empty", "--out", "{tmp}/out", *argv]
     status, out, err = run([a.format(tmp=tmp_path) for a in full], capsys)
@@ -41,6 +46,22 @@ def test_user_errors_are_one_line_naming_the_file(
     assert err.count("\n") == 1 and err.startswith("physpred probe: ")
     assert expected.format(tmp=tmp_path) in err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_error_without_a_message_still_gives_one_line() -> None:
+    from physpred.eval.cli import _one_line
+
+    assert _one_line(EOFError()) == "EOFError"
+    assert _one_line(ValueError("first\n  second")) == "first (second)"
+
+
+def test_copy_last_defaults_are_the_demo_recipes_clips() -> None:
+    import yaml
+
+    from physpred.eval.cli import COPY_LAST_DEFAULTS
+
+    data = yaml.safe_load((Path(__file__).parents[1] / "configs" / "demo.yaml").read_text())["data"]
+    assert COPY_LAST_DEFAULTS == {key: data[key] for key in COPY_LAST_DEFAULTS}
 
 
 def test_compare_needs_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

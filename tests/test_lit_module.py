@@ -13,7 +13,15 @@ from torch.utils.data import DataLoader
 
 from physpred.lit import FuturePredictionModule
 from physpred.lit.schedule import WarmupCosine, momentum_at
-from physpred.models import ContrastiveHinge, ConvEncoder, ConvPredictor, EMATarget, EnergyModel, L2Distance, LatentVariable
+from physpred.models import (
+    ContrastiveHinge,
+    ConvEncoder,
+    ConvPredictor,
+    EMATarget,
+    EnergyModel,
+    L2Distance,
+    LatentVariable,
+)
 from physpred.models.candidates import candidate_futures
 from physpred.types import ClipGeometry
 

@@ -89,6 +89,8 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             saved = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
+        if "global" not in str(err).lower():  # no object refused (torch names the GLOBAL it blocks): bytes that are no pickle
+            raise CheckpointError(f"cannot read checkpoint {path} (not a torch file, or truncated): {RETRAIN}") from err
         raise CheckpointError(
             f"checkpoint {path} holds Python objects other than tensors and plain values; refused "
             "(unpickling them could run code): pass a checkpoint written by `physpred fit`"

@@ -1,0 +1,154 @@
+"""``load_model`` and ``untrained_like``: the round trip, and one line for every bad file.
+
+No entry point may unpickle arbitrary objects: each is fed a checkpoint whose pickle would
+create a file, and the file must not appear.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from physpred.models import CheckpointError, load_model, untrained_like
+from physpred.models.checkpoint import model_record
+from physpred.types import ClipGeometry
+
+GEOMETRY = ClipGeometry(context_frames=3, future_frames=2, frame_step=2, frame_size=16)
+CONFIG = {
+    "class_path": "physpred.models.EnergyModel",
+    "init_args": {
+        "encoder": {"class_path": "physpred.models.ConvEncoder", "init_args": {"widths": [8, 8], "dim": 16, "groups": 4}},
+        "predictor": {
+            "class_path": "physpred.models.ConvPredictor",
+            "init_args": {"dim": 16, "latent_dim": 2, "width": 16, "dilations": [1], "groups": 4},
+        },
+        "latent": {"class_path": "physpred.models.LatentVariable", "init_args": {"dim": 2, "context_dim": 16, "target_dim": 16, "hidden": 8}},
+        "target": {"class_path": "physpred.models.EMATarget"},
+        "distance": {"class_path": "physpred.models.L2Distance"},
+    },
+}
+
+
+def write_checkpoint(path: Path, config: dict | None = CONFIG, **extra: object) -> Path:
+    """A checkpoint laid out as ``physpred fit`` writes it, with seeded random weights."""
+    from physpred.models.checkpoint import _build
+
+    torch.manual_seed(3)
+    saved = {"physpred": model_record(config, GEOMETRY, "model."), "state_dict": {}}
+    if config is CONFIG:
+        model = _build(saved, path)
+        saved["state_dict"] = {f"model.{k}": v for k, v in model.state_dict().items()} | {"ema_step": torch.tensor(4)}
+    torch.save({**saved, **extra}, path)
+    return path
+
+
+class Payload:
+    """Unpickling this creates ``marker``: what a crafted checkpoint could do instead."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.fixture
+def evil(tmp_path: Path) -> tuple[Path, Path]:
+    """A real-looking checkpoint with a code-executing object inside, and its marker file."""
+    marker = tmp_path / "ran"
+    path = write_checkpoint(tmp_path / "evil.ckpt", hyper_parameters={"x": Payload(marker)})
+    return path, marker
+
+
+def test_round_trip_keeps_weights_geometry_and_linked_lengths(tmp_path: Path) -> None:
+    path = write_checkpoint(tmp_path / "model.ckpt")
+    model = load_model(path)
+    state = torch.load(path, weights_only=True)["state_dict"]
+    assert not model.training and model.geometry == GEOMETRY
+    assert model.predictor.context_frames == 3 and model.predictor.future_frames == 2  # from the geometry
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, state[f"model.{name}"]), name
+    first, again, other = untrained_like(path, seed=1), untrained_like(path, seed=1), untrained_like(path, seed=2)
+    weight = "encoder.stem.0.weight" if "encoder.stem.0.weight" in state else next(iter(model.state_dict()))
+    assert torch.equal(first.state_dict()[weight], again.state_dict()[weight])
+    assert not torch.equal(first.state_dict()[weight], other.state_dict()[weight])
+    assert not torch.equal(first.state_dict()[weight], model.state_dict()[weight])
+    assert first.geometry == GEOMETRY
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: None, "checkpoint {p} not found"),
+        (lambda p: p.touch(), "checkpoint {p} is empty (0 bytes"),
+        (lambda p: p.write_bytes(b"\x80\x02garbage"), "cannot read checkpoint {p}"),
+        (lambda p: torch.save([1, 2], p), "{p} is not a Lightning checkpoint"),
+        (lambda p: torch.save({"state_dict": {}}, p), "{p} is not a physpred model checkpoint"),
+        (
+            lambda p: torch.save({"state_dict": {}, "hyper_parameters": {"space": "pixel", "collapse": "none"}}, p),
+            "checkpoint {p} was written by an older physpred (before EnergyModel): retrain it with `physpred fit`",
+        ),
+        (lambda p: write_checkpoint(p, config=None), "checkpoint {p} holds no model configuration"),
+        (
+            lambda p: write_checkpoint(p, config={"class_path": "os.system", "init_args": {"command": "true"}}),
+            "checkpoint {p} names class 'os.system', not a physpred class; refused",
+        ),
+        (
+            lambda p: write_checkpoint(p, config={**CONFIG, "class_path": "physpred.types.ClipGeometry"}),
+            "names physpred.types.ClipGeometry, not a model part; refused",
+        ),
+    ],
+)
+def test_bad_checkpoints_give_one_line_naming_the_file(make, expected: str, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "model.ckpt"
+    make(path)
+    for load in (load_model, lambda p: untrained_like(p, seed=0)):
+        with pytest.raises(CheckpointError) as error:
+            load(path)
+        message = str(error.value)
+        assert expected.format(p=path) in message and "\n" not in message
+
+
+def test_weights_that_do_not_fit_the_configuration(tmp_path: Path) -> None:
+    path = write_checkpoint(tmp_path / "model.ckpt")
+    saved = torch.load(path, weights_only=True)
+    saved["state_dict"].pop("model.latent.head.bias")
+    torch.save(saved, path)
+    with pytest.raises(CheckpointError, match="does not fit its own configuration .*retrain"):
+        load_model(path)
+
+
+def test_no_entry_point_runs_code_from_a_checkpoint(
+    evil: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, marker = evil
+    with pytest.raises(CheckpointError, match="refused"):
+        load_model(path)
+    with pytest.raises(CheckpointError, match="refused"):
+        untrained_like(path, seed=0)
+
+    from physpred.lit.decoder import DecoderModule
+
+    with pytest.raises(CheckpointError, match="refused"):
+        DecoderModule(checkpoint=str(path), geometry=GEOMETRY)
+
+    from physpred.cli import main
+
+    (tmp_path / "probes").mkdir()
+    for baseline in ([], ["--baseline", "untrained"], ["--baseline", "copy-last"]):
+        argv = ["probe", "--ckpt", str(path), "--data", str(tmp_path / "probes"), "--out", str(tmp_path / "out"), *baseline]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "refused" in err and str(path) in err
+    assert not marker.exists(), "a checkpoint ran code"
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_payload_does_run_when_unpickled_unsafely(evil: tuple[Path, Path]) -> None:
+    """The guard above tests something real: the same file run through plain pickle creates the marker."""
+    path, marker = evil
+    torch.load(path, weights_only=False)
+    assert marker.exists()
