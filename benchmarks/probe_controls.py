@@ -26,7 +26,8 @@ from physpred.data.pairs import match_pairs, thumbnails
 from physpred.data.transforms import resize_center_crop
 from physpred.eval.metrics import pairwise_accuracy
 from physpred.eval.surprise import window_surprise
-from physpred.models.baselines import CopyLastPredictor
+from physpred.models import CopyLastPredictor
+from physpred.types import ClipGeometry
 from physpred.world.generate import GRAVITY, derive_seed
 from physpred.world.probes import BLOCKS, Setting
 
@@ -77,7 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     setting = Setting(args.frames, args.size, 15, GRAVITY)
-    scorer = CopyLastPredictor(args.context, args.future, args.frame_size, args.frame_step)
+    scorer = CopyLastPredictor(geometry=ClipGeometry(args.context, args.future, args.frame_step, args.frame_size))
     worst = 0.0
     for block in args.blocks.split(","):
         key, prefix = block_accuracy(block, setting, scorer, args)

@@ -21,8 +21,8 @@ from PIL import Image
 from physpred import viz
 from physpred.data import ProbeDataset
 from physpred.eval.surprise import window_surprise
-from physpred.lit import FuturePredictionModule
 from physpred.lit.decoder import DecoderModule
+from physpred.models import EnergyModel, load_model
 from physpred.viz.files import atomic_path
 
 DPI = 90
@@ -77,7 +77,7 @@ def _matched_pairs(probes: ProbeDataset, args: argparse.Namespace) -> list[tuple
 
 
 def predictions_figure(
-    model: FuturePredictionModule, decoder: DecoderModule | None, args: argparse.Namespace
+    model: EnergyModel, decoder: DecoderModule | None, args: argparse.Namespace
 ) -> Path:
     """What the model predicts at the violation of the first matched pair.
 
@@ -85,12 +85,13 @@ def predictions_figure(
     movies share that context: the predicted future is the model's expectation, the true future
     row shows the possible movie.
     """
-    probes = ProbeDataset(args.probes, frame_size=model.frame_size)
+    probes = ProbeDataset(args.probes, frame_size=model.geometry.frame_size)
     possible_id, impossible_id = _matched_pairs(probes, args)[0]
     index = {video: i for i, video in enumerate(probes.movies)}
     possible, impossible = (probes[index[v]].frames for v in (possible_id, impossible_id))
     onset = viz.divergence_frame(possible, impossible)
-    step, c, m = model.frame_step, model.context_frames, model.future_frames
+    g = model.geometry
+    step, c, m = g.frame_step, g.context_frames, g.future_frames
     context_frames = [onset - step * (c - i) for i in range(c)]
     future_frames = [onset + step * i for i in range(m)]
     if context_frames[0] < 0 or future_frames[-1] >= len(possible):
@@ -109,19 +110,19 @@ def predictions_figure(
     return save_small_png(figure, args.out / "predictions.png")
 
 
-def surprise_figure(model: FuturePredictionModule, args: argparse.Namespace) -> Path:
+def surprise_figure(model: EnergyModel, args: argparse.Namespace) -> Path:
     """Surprise of the block's first ``--pairs`` matched (possible, impossible) pairs (of
     ``--event`` only, when given).
 
     Matched pairs, not whole blocks: averaged over a spliced quadruplet, possible and impossible
     curves coincide except around the violation (their frames are the same), which hides it.
     """
-    probes = ProbeDataset(args.probes, frame_size=model.frame_size)
+    probes = ProbeDataset(args.probes, frame_size=model.geometry.frame_size)
     pairs = _matched_pairs(probes, args)[: args.pairs]
     index = {video: i for i, video in enumerate(probes.movies)}
     movies = {video: probes[index[video]] for pair in pairs for video in pair}
     curves = {
-        video: window_surprise(model, movie.frames, model.frame_step, model.frame_step, 32, "infer")
+        video: window_surprise(model, movie.frames, model.geometry.frame_step, model.geometry.frame_step, 32, "infer")
         for video, movie in movies.items()
     }
     length = min(len(energies) for energies, _ in curves.values())
@@ -141,7 +142,7 @@ def surprise_figure(model: FuturePredictionModule, args: argparse.Namespace) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    model = FuturePredictionModule.load_from_checkpoint(args.ckpt, map_location="cpu").eval()
+    model = load_model(args.ckpt)
     decoder = (
         None
         if args.decoder is None

@@ -61,7 +61,7 @@ def test_copy_last_defaults_are_the_demo_recipes_clips() -> None:
     from physpred.eval.cli import COPY_LAST_DEFAULTS
 
     data = yaml.safe_load((Path(__file__).parents[1] / "configs" / "demo.yaml").read_text())["data"]
-    assert COPY_LAST_DEFAULTS == {key: data[key] for key in COPY_LAST_DEFAULTS}
+    assert {key: data[key] for key in COPY_LAST_DEFAULTS} == COPY_LAST_DEFAULTS
 
 
 def test_compare_needs_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from physpred.cli import main as physpred
-from physpred.lit import FuturePredictionModule
+from physpred.models import load_model, untrained_like
 
 pytestmark = pytest.mark.slow
 BLOCKS = "O1,G1"
@@ -88,10 +88,7 @@ def test_fixed_context_model_rejects_other_context(
 def test_untrained_is_seeded_and_keeps_the_configuration(world: dict[str, Path]) -> None:
     import torch
 
-    from physpred.lit import FuturePredictionModule
-    from physpred.models.baselines import untrained_like
-
-    trained = FuturePredictionModule.load_from_checkpoint(world["ckpt"], map_location="cpu")
+    trained = load_model(world["ckpt"])
     first, again = untrained_like(world["ckpt"], seed=1), untrained_like(world["ckpt"], seed=1)
     other = untrained_like(world["ckpt"], seed=2)
     weights = {name: dict(m.state_dict()) for name, m in [("trained", trained), ("first", first),
@@ -101,14 +98,14 @@ def test_untrained_is_seeded_and_keeps_the_configuration(world: dict[str, Path])
     assert torch.equal(weights["first"][name], weights["again"][name])
     assert not torch.equal(weights["first"][name], weights["other"][name])
     assert not torch.equal(weights["first"][name], weights["trained"][name])
-    assert first.frame_size == trained.frame_size and first.context_frames == trained.context_frames
+    assert first.geometry == trained.geometry
 
 
 def test_readme_surprise_figure_picks_pairs_by_event(world: dict[str, Path], tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("readme_figures", REPO / "scripts" / "readme_figures.py")
     figures = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(figures)
-    model = FuturePredictionModule.load_from_checkpoint(world["ckpt"], map_location="cpu").eval()
+    model = load_model(world["ckpt"])
     args = argparse.Namespace(probes=world["probes"], block="O1", pairs=1, event="vanish", out=tmp_path)
     assert figures.surprise_figure(model, args).read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(SystemExit, match="event floats"):  # a G1 event, not an O1 one

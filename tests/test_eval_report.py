@@ -21,8 +21,8 @@ from physpred.eval.report import (
     write_scores,
 )
 from physpred.eval.runner import MovieSurprise, SurpriseRunner, score_movies
-from physpred.models.baselines import CopyLastPredictor
-from physpred.types import ProbeMovie
+from physpred.models import CopyLastPredictor
+from physpred.types import ClipGeometry, ProbeMovie
 
 
 class MovieList(pl.LightningDataModule):
@@ -53,8 +53,8 @@ def surprise(video: str, is_possible: bool | None, energies: list[float]) -> Mov
 
 def test_runner_scores_every_movie_once_sorted() -> None:
     movies = [movie("O1/01/2", False, 3), movie("O1/01/1", True, 9)]
-    scorer = CopyLastPredictor(context_frames=1, future_frames=1, frame_size=4, frame_step=1)
-    runner = SurpriseRunner(scorer, frame_step=1, stride=2, batch_size=4, latent="infer", contexts=None)
+    scorer = CopyLastPredictor(geometry=ClipGeometry(context_frames=1, future_frames=1, frame_step=1, frame_size=4))
+    runner = SurpriseRunner(scorer=scorer, frame_step=1, stride=2, batch_size=4, z="infer", contexts=None)
     trainer = pl.Trainer(
         accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
         enable_model_summary=False, inference_mode=False,

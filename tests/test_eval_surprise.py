@@ -7,7 +7,8 @@ import torch
 from torch import Tensor, nn
 
 from physpred.eval.surprise import window_surprise
-from physpred.models.baselines import CopyLastPredictor
+from physpred.models import CopyLastPredictor
+from physpred.types import ClipGeometry
 
 
 class FakeScorer(nn.Module):
@@ -17,14 +18,14 @@ class FakeScorer(nn.Module):
         self, context_frames: int, future_frames: int, strict_context: bool = False
     ) -> None:
         super().__init__()
-        self.context_frames, self.future_frames, self.frame_size = context_frames, future_frames, 4
+        self.geometry = ClipGeometry(context_frames=context_frames, future_frames=future_frames, frame_step=1, frame_size=4)
         self.strict_context = strict_context
-        self.calls: list[tuple[int, int, str]] = []  # (batch, context length, latent)
+        self.calls: list[tuple[int, int, str]] = []  # (batch, context length, z)
 
-    def free_energy(self, context: Tensor, future: Tensor, latent: str = "infer") -> Tensor:
-        if self.strict_context and context.shape[1] != self.context_frames:
+    def free_energy(self, context: Tensor, future: Tensor, z: str = "infer") -> Tensor:
+        if self.strict_context and context.shape[1] != self.geometry.context_frames:
             raise RuntimeError("shape mismatch in the positional embedding")
-        self.calls.append((context.shape[0], context.shape[1], latent))
+        self.calls.append((context.shape[0], context.shape[1], z))
         return future[:, 0, 0, 0, 0].float() / context.shape[1]
 
 
@@ -68,7 +69,7 @@ def test_short_movie_and_fixed_context_models_fail_clearly() -> None:
 def test_copy_last_is_pixel_l2_against_the_last_context_frame() -> None:
     frames = torch.zeros(6, 3, 4, 4, dtype=torch.uint8)
     frames[4:] = 255  # a jump from -1 to +1 after normalisation: squared error 4
-    scorer = CopyLastPredictor(context_frames=2, future_frames=2, frame_size=4, frame_step=1)
+    scorer = CopyLastPredictor(geometry=ClipGeometry(context_frames=2, future_frames=2, frame_step=1, frame_size=4))
     energies, future_start = window_surprise(scorer, frames, 1, 1, 4, "infer")
     # windows [0,1 | 2,3] [1,2 | 3,4] [2,3 | 4,5]: futures differ from the last context frame
     # in 0, 1 and 2 of their 2 frames

@@ -10,7 +10,8 @@ import yaml
 
 from physpred.lit.cli import main as lightning_main
 from physpred.lit.decoder import DecoderModule
-from physpred.lit.module import FuturePredictionModule
+from physpred.models import CheckpointError, load_model
+from physpred.types import ClipGeometry
 from physpred.viz import latent_rollouts, predict_frames, save_rollout, traversal_latents
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,14 +25,21 @@ SMALL = [
 TINY_MODEL = {
     "class_path": "physpred.lit.FuturePredictionModule",
     "init_args": {
-        "encoder": {"class_path": "physpred.models.ConvEncoder", "init_args": {"widths": [8, 8], "dim": 16, "groups": 4}},
-        "predictor": {
-            "class_path": "physpred.models.ConvPredictor",
-            "init_args": {"dim": 16, "latent_dim": 2, "width": 16, "dilations": [1], "groups": 4},
-        },
-        "latent": {
-            "class_path": "physpred.models.LatentVariable",
-            "init_args": {"dim": 2, "context_dim": 16, "target_dim": 16, "hidden": 16},
+        "energy_model": {
+            "class_path": "physpred.models.EnergyModel",
+            "init_args": {
+                "encoder": {"class_path": "physpred.models.ConvEncoder", "init_args": {"widths": [8, 8], "dim": 16, "groups": 4}},
+                "predictor": {
+                    "class_path": "physpred.models.ConvPredictor",
+                    "init_args": {"dim": 16, "latent_dim": 2, "width": 16, "dilations": [1], "groups": 4},
+                },
+                "latent": {
+                    "class_path": "physpred.models.LatentVariable",
+                    "init_args": {"dim": 2, "context_dim": 16, "target_dim": 16, "hidden": 16},
+                },
+                "target": {"class_path": "physpred.models.EMATarget"},
+                "distance": {"class_path": "physpred.models.L2Distance"},
+            },
         },
     },
 }
@@ -67,7 +75,7 @@ def test_decoder_fits_from_config_and_leaves_the_model_frozen(trained: tuple[Pat
         ]
     )  # fmt: skip
     decoder = DecoderModule.load_from_checkpoint(run / "model.ckpt", map_location="cpu")
-    original = FuturePredictionModule.load_from_checkpoint(checkpoint, map_location="cpu")
+    original = load_model(checkpoint)
     for name, value in original.state_dict().items():
         torch.testing.assert_close(decoder.model.state_dict()[name], value, msg=name)
     assert list((run / "lightning_logs").rglob("media/*.gif"))  # the media callback drew predictions
@@ -83,6 +91,6 @@ def test_decoder_fits_from_config_and_leaves_the_model_frozen(trained: tuple[Pat
 def test_decoder_rejects_clip_settings_unlike_the_model(trained: tuple[Path, Path]) -> None:
     _, checkpoint = trained
     with pytest.raises(ValueError, match="data.frame_size=32 .* pass --data.frame_size 16"):
-        DecoderModule(str(checkpoint), context_frames=3, future_frames=2, frame_step=1, frame_size=32)
-    with pytest.raises(FileNotFoundError, match="missing.ckpt not found"):
-        DecoderModule("missing.ckpt", context_frames=3, future_frames=2, frame_step=1, frame_size=16)
+        DecoderModule(checkpoint=str(checkpoint), geometry=ClipGeometry(3, 2, 1, 32))
+    with pytest.raises(CheckpointError, match="missing.ckpt not found"):
+        DecoderModule(checkpoint="missing.ckpt", geometry=ClipGeometry(3, 2, 1, 16))

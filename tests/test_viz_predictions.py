@@ -6,26 +6,30 @@ import pytest
 import torch
 
 from physpred import viz
-from physpred.lit import FuturePredictionModule
-from physpred.models import ConvEncoder, ConvPredictor, LatentVariable, PixelHead
-from physpred.models.energy import patchify
+from physpred.models import (
+    ConvEncoder,
+    ConvPredictor,
+    EnergyModel,
+    L2Distance,
+    LatentVariable,
+    PixelTarget,
+)
+from physpred.models.tokens import patchify
+from physpred.types import ClipGeometry
 
 
-def pixel_module() -> FuturePredictionModule:
+def pixel_module() -> EnergyModel:
     """An untrained pixel-space model: its zero-initialised head copies the last context frame."""
     torch.manual_seed(0)
-    return FuturePredictionModule(
+    return EnergyModel(
         encoder=ConvEncoder(widths=(8, 8), dim=16, groups=4),
         predictor=ConvPredictor(
             dim=16, context_frames=3, future_frames=2, latent_dim=2, width=16, dilations=(1,), groups=4
         ),
         latent=LatentVariable(dim=2, context_dim=16, target_dim=3 * 4 * 4, hidden=16),
-        pixel_head=PixelHead(dim=16, patch_size=4),
-        space="pixel",
-        collapse="none",
-        context_frames=3,
-        future_frames=2,
-        frame_size=16,
+        target=PixelTarget(dim=16, patch_size=4),
+        distance=L2Distance(),
+        geometry=ClipGeometry(context_frames=3, future_frames=2, frame_step=1, frame_size=16),
     ).eval()
 
 
