@@ -61,16 +61,22 @@ def test_print_config_shows_the_model(capsys: pytest.CaptureFixture[str]) -> Non
     assert "physpred.lit.FuturePredictionModule" in out and "physpred.models.ConvEncoder" in out
 
 
-@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("config", [*CONFIGS, *(f"demo+{p.stem}" for p in sorted((REPO / "configs" / "collapse").glob("*.yaml")))])
 def test_every_recipe_parses_and_builds_its_model(config: str) -> None:
-    """Every YAML in configs/ names classes and keys that exist: its model is built and takes one
-    training objective on a random batch of its own clip geometry."""
+    """Every YAML in configs/ (and the demo with each configs/collapse/ overlay) names classes and
+    keys that exist: its model is built and takes one training objective on a random batch of
+    its own clip geometry."""
     from benchmarks.train_throughput import build
 
-    extra = TINY_VIT if config == "vit" else []
-    model, batch = build(str(REPO / "configs" / f"{config}.yaml"), 2, extra)
+    recipe, _, overlay = config.partition("+")
+    extra = [*TINY_VIT] if recipe == "vit" else []
+    if overlay:
+        extra += ["-c", str(REPO / "configs" / "collapse" / f"{overlay}.yaml")]
+    model, batch = build(str(REPO / "configs" / f"{recipe}.yaml"), 2, extra)
     loss, terms, _ = model._objective(batch)
     assert torch.isfinite(loss) and "energy" in terms
+    if overlay:
+        assert {"contrast", "vicreg_var" if overlay == "vicreg" else "sigreg"} <= set(terms)
 
 
 @pytest.mark.slow

@@ -55,7 +55,7 @@ def test_manifest_lists_every_video(tmp_path: Path) -> None:
             "gravity_px",
         } <= entry.keys()
         assert (entry["frames"], entry["fps"], entry["size"]) == (12, 15, 32)
-    assert not list(tmp_path.rglob(".*.tmp")), "temporary files left behind"
+    assert not list(tmp_path.rglob(".*.tmp*")), "temporary files left behind"
 
 
 def test_rerun_resumes(tmp_path: Path) -> None:

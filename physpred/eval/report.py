@@ -10,8 +10,7 @@ import csv
 import io
 import json
 import math
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +19,10 @@ import numpy as np
 from physpred.eval.diagnostics import aligned_differences, expectation_report, latent_gain
 from physpred.eval.metrics import pairwise_accuracy, probe_metrics
 from physpred.eval.runner import MovieSurprise
+from physpred.files import atomic_path
 
 TABLE_COLUMNS = ("pairwise_acc_mean", "pairwise_acc_max", "quad_acc", "auroc_max", "abs_acc_max")
 SCORE_COLUMNS = ("video", "block", "scene", "is_possible", "surprise_mean", "surprise_max")
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(temporary path)`` then rename the result to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def write_scores(path: Path, movies: Sequence[MovieSurprise]) -> None:
@@ -46,7 +35,8 @@ def write_scores(path: Path, movies: Sequence[MovieSurprise]) -> None:
         writer.writerow(
             [m.video, m.block, m.scene, label, f"{m.surprise_mean:.6g}", f"{m.surprise_max:.6g}"]
         )
-    write_atomic(path, lambda tmp: tmp.write_text(buffer.getvalue()))
+    with atomic_path(path) as temporary:
+        temporary.write_text(buffer.getvalue())
 
 
 def build_report(
@@ -162,7 +152,8 @@ def _json_ready(value: Any) -> Any:
 def write_report(path: Path, report: Mapping[str, Any]) -> None:
     """report.json, undefined metrics as ``null``."""
     text = json.dumps(_json_ready(report), indent=2) + "\n"
-    write_atomic(path, lambda tmp: tmp.write_text(text))
+    with atomic_path(path) as temporary:
+        temporary.write_text(text)
 
 
 def plot_block(
@@ -196,7 +187,8 @@ def plot_block(
     figure = violation_difference_curve(
         curves, stride, title=f"block {block}: impossible - matched possible, per window"
     )
-    write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100))
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=100)
 
 
 def _cell(value: float | None) -> str:

@@ -10,21 +10,17 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
+from physpred.files import atomic_path
+
 
 class AtomicCheckpointIO(TorchCheckpointIO):
-    """Writes ``NAME`` as ``.NAME.tmp`` and renames it, so an interrupted save leaves no
+    """Writes through ``physpred.files.atomic_path``, so an interrupted save leaves no
     half-written checkpoint where ``physpred probe`` or a resume would read it."""
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | os.PathLike, storage_options: Any | None = None) -> None:
         """Save to a temporary name beside ``path``, then rename it to ``path``."""
-        path = Path(path)
-        temporary = path.with_name(f".{path.name}.tmp")
-        try:
+        with atomic_path(path) as temporary:
             super().save_checkpoint(checkpoint, temporary, storage_options)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        os.replace(temporary, path)
 
 
 class RunCheckpoint(ModelCheckpoint):

@@ -75,7 +75,8 @@ class DecoderModule(pl.LightningModule):
         checkpoint: a model checkpoint (``physpred fit`` writes ``<run>/model.ckpt``). Loading
             a decoder checkpoint reads it again: pass ``checkpoint=NEW_PATH`` to
             ``load_from_checkpoint`` if it has moved.
-        geometry: the data's clips (a dict when read back from a checkpoint).
+        geometry: the data's clips (linked by the CLI; saved as a plain dict, which
+            ``load_from_checkpoint`` may hand back).
         width: channels of the decoder.
         lr: AdamW learning rate.
         loss: pixel loss, ``"l1"`` (sharper) or ``"l2"``.
@@ -85,7 +86,7 @@ class DecoderModule(pl.LightningModule):
         self,
         *,
         checkpoint: str,
-        geometry: ClipGeometry | dict[str, int],
+        geometry: ClipGeometry,
         width: int = 64,
         lr: float = 1e-3,
         loss: Literal["l1", "l2"] = "l1",

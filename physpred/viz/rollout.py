@@ -10,7 +10,7 @@ import av
 import numpy as np
 from PIL import Image
 
-from physpred.viz.files import atomic_path
+from physpred.files import atomic_path
 from physpred.viz.frames import Frames, to_hwc
 
 SUFFIXES = (".gif", ".mp4")

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from physpred.files import atomic_path
 from physpred.world.probes import BLOCKS, Clip, Setting
 from physpred.world.render import render_video
 from physpred.world.samplers import parse_kinds, training_scene
@@ -33,7 +34,6 @@ from physpred.world.simulate import simulate
 from physpred.world.splice import differing_frames
 from physpred.world.styles import STYLES, restyle
 from physpred.world.writers import (
-    fresh_folder,
     read_manifest,
     write_manifest,
     write_mp4,
@@ -323,11 +323,11 @@ def make_quadruplet(job: ProbeJob) -> str:
     rng = np.random.default_rng(seed)
     clips = BLOCKS[job.block](job.setting, rng)
     numbers = rng.permutation(len(clips)) + 1  # movie numbers never reveal the label
-    temporary = fresh_folder(job.folder)
     encoded: dict[bytes, bytes] = {}
-    for clip, header, number in zip(clips, _headers(clips, job, seed), numbers, strict=True):
-        write_png_movie(temporary / str(number), restyle(clip.frames, job.style), header, encoded)
-    os.replace(temporary, job.folder)
+    with atomic_path(job.folder) as temporary:
+        temporary.mkdir()
+        for clip, header, number in zip(clips, _headers(clips, job, seed), numbers, strict=True):
+            write_png_movie(temporary / str(number), restyle(clip.frames, job.style), header, encoded)
     return job.name
 
 

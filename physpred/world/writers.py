@@ -1,14 +1,13 @@
 """Files: H.264 mp4, manifest.jsonl and IntPhys-layout PNG movies, all written atomically.
 
-Every file is written under a temporary name in its final folder and then ``os.replace``d, so an
-interrupted run never leaves a half-written file under a final name.
+Every file is written through ``physpred.files.atomic_path`` (a temporary name in its final
+folder, then ``os.replace``), so an interrupted run never leaves a half-written file under a
+final name.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,17 +15,14 @@ import av
 import cv2
 import numpy as np
 
+from physpred.files import atomic_path
+
 CRF = 18
 """x264 constant rate factor: low, so compression artefacts stay below the render noise."""
 KEYFRAME_INTERVAL = 16
 """Frames between keyframes: short, so random access into a clip decodes few frames."""
 PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
 """Fast PNG encoding: render noise defeats PNG's filters, so trying them is wasted time."""
-
-
-def temporary_name(path: Path) -> Path:
-    """Hidden sibling of ``path`` to write first; a rerun overwrites what an interrupted run left."""
-    return path.with_name(f".{path.name}.tmp")
 
 
 def write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
@@ -37,8 +33,7 @@ def write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
         frames: (T, H, W, 3) uint8 RGB, H and W even.
         fps: frames per second.
     """
-    temporary = temporary_name(path)
-    with av.open(str(temporary), mode="w", format="mp4") as container:
+    with atomic_path(path) as temporary, av.open(str(temporary), mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height = frames.shape[2], frames.shape[1]
         stream.pix_fmt = "yuv420p"
@@ -57,14 +52,12 @@ def write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
             yuv = cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)  # (H * 3 / 2, W)
             container.mux(stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")))
         container.mux(stream.encode())
-    os.replace(temporary, path)
 
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
-    temporary = temporary_name(path)
-    temporary.write_text(text)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        temporary.write_text(text)
 
 
 def read_manifest(path: Path) -> list[dict]:
@@ -101,13 +94,3 @@ def write_png_movie(
             encoded[raw] = cv2.imencode(".png", image[..., ::-1], PNG_PARAMS)[1].tobytes()
         (scene / f"scene_{t:0{digits}d}.png").write_bytes(encoded[raw])
     (folder / "status.json").write_text(json.dumps({"header": header}, sort_keys=True))
-
-
-def fresh_folder(path: Path) -> Path:
-    """An empty temporary folder beside ``path`` (see :func:`temporary_name`) to fill and then
-    ``os.replace`` onto ``path``."""
-    temporary = temporary_name(path)
-    if temporary.exists():
-        shutil.rmtree(temporary)
-    temporary.mkdir(parents=True)
-    return temporary
