@@ -2,7 +2,7 @@
 
 A predictor that repeats the last context frame knows no physics; if it ranks the impossible
 movie of a pair above the possible one more (or less) often than chance, the probes leak their
-answer through the amount of motion (DESIGN.md, "Why surprise is hard to get right").
+answer through the amount of motion (README, "Read every result against the controls").
 
 Quadruplets are made in memory exactly as ``physpred world probes`` makes them (same seeds),
 rendered at ``--size`` and downscaled to ``--frame-size`` as the probe evaluator reads them. A

@@ -2,7 +2,7 @@
 ``physpred.models.untrained_like``).
 
 A control that scores well above chance on a probe set means the probes leak their answer
-(see DESIGN.md, "Why surprise is hard to get right").
+(README, "Read every result against the controls").
 """
 
 from __future__ import annotations
