@@ -112,6 +112,16 @@ def test_bad_checkpoints_give_one_line_naming_the_file(make, expected: str, tmp_
         assert expected.format(p=path) in message and "\n" not in message
 
 
+def test_resuming_an_old_checkpoint_says_to_retrain() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_lit_module import tiny_module
+
+    with pytest.raises(ValueError, match="older physpred .* retrain with `physpred fit`"):
+        tiny_module().on_load_checkpoint({"state_dict": {}, "hyper_parameters": {"space": "pixel"}})
+
+
 def test_weights_that_do_not_fit_the_configuration(tmp_path: Path) -> None:
     path = write_checkpoint(tmp_path / "model.ckpt")
     saved = torch.load(path, weights_only=True)
@@ -134,6 +144,8 @@ def test_no_entry_point_runs_code_from_a_checkpoint(
 
     with pytest.raises(CheckpointError, match="refused"):
         DecoderModule(checkpoint=str(path), geometry=GEOMETRY)
+    with pytest.raises(Exception, match="Weights only load failed"):  # Lightning's own loader is safe too
+        DecoderModule.load_from_checkpoint(path)
 
     from physpred.cli import main
 

@@ -141,6 +141,14 @@ class FuturePredictionModule(pl.LightningModule):
         config = self.hparams.get("energy_model")
         checkpoint["physpred"] = model_record(config if isinstance(config, dict) else None, self.geometry, "model.")
 
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuse, in one line, to resume from a checkpoint of the layout before ``EnergyModel``."""
+        if "physpred" not in checkpoint:
+            raise ValueError(
+                "this checkpoint was written by an older physpred (before EnergyModel) and cannot be "
+                "resumed: retrain with `physpred fit` without --ckpt_path"
+            )
+
     # ----------------------------------------------------------------- internals
     def _momentum(self, step: int) -> float:
         return momentum_at(step, int(self.trainer.estimated_stepping_batches), *self.ema_momentum)
