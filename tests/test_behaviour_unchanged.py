@@ -1,6 +1,6 @@
 """The move of the energy model out of the Lightning module changed no number.
 
-``reference/behaviour.json`` was recorded on commit 2ea3533 (before ``EnergyModel`` existed) by
+``reference/behaviour.json`` was recorded on main at 8ae3d8e (before ``EnergyModel`` existed) by
 these same runs: four objectives trained 6 steps from seed 0 on moving-dot clips, then their
 validation metrics, free energies, candidate scores and window surprise on a possible movie
 and its impossible twin. Rerun with ``python tests/test_behaviour_unchanged.py --record`` only
