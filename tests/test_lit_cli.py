@@ -131,3 +131,14 @@ def test_ddp_two_cpu_processes(world: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "gloo" in done.stderr + done.stdout or "distributed" in (done.stderr + done.stdout).lower()
     assert (tmp_path / "model.ckpt").is_file()
+
+
+def test_resuming_a_checkpoint_from_before_energy_model_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "old.ckpt"  # the layout of the first release: parts and string options in hparams
+    torch.save({"state_dict": {"encoder.proj.weight": torch.zeros(1)}, "hyper_parameters": {"space": "representation", "collapse": "ema"}}, old)
+    (tmp_path / "videos").mkdir()
+    argv = ["fit", "-c", str(REPO / "configs" / "demo.yaml"), "--data.root", str(tmp_path / "videos"), f"--ckpt_path={old}"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"--ckpt_path {old} was written by an older physpred" in err and "retrain" in err

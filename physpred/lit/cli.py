@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytorch_lightning as pl
+import torch
 import yaml
 from jsonargparse import ArgumentError, Namespace
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
 from physpred.data.readers import VideoReadError
 from physpred.lit.checkpoint import RunCheckpoint
+from physpred.models.checkpoint import is_outdated
 from physpred.usage import debug_enabled, one_line, unwritable_reason
 
 GEOMETRY = ("context_frames", "future_frames", "frame_step", "frame_size")
@@ -60,6 +62,23 @@ class PhysPredCLI(LightningCLI):
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
         for source, target in LINKS:
             parser.link_arguments(source, target)
+
+    def _parse_ckpt_path(self) -> None:
+        """Refuse in one line a ``--ckpt_path`` from before ``EnergyModel``: Lightning would merge
+        its old options into the config and fail with pages of parser errors."""
+        subcommand = self.config.get("subcommand")
+        path = self.config[subcommand].get("ckpt_path") if subcommand else None
+        if path and Path(path).is_file():
+            try:
+                saved = torch.load(path, map_location="cpu", weights_only=True)
+            except Exception as error:  # torch raises many types for foreign or unsafe files
+                raise UsageError(f"--ckpt_path {path}: cannot read it ({one_line(error)}); pass a model.ckpt of `physpred fit`") from error
+            if is_outdated(saved):
+                raise UsageError(
+                    f"--ckpt_path {path} was written by an older physpred (before EnergyModel) and "
+                    "cannot be resumed: retrain with `physpred fit` without --ckpt_path"
+                )
+        super()._parse_ckpt_path()
 
     def before_instantiate_classes(self) -> None:
         """Refuse out-of-range options before anything is built (torch would fail far away)."""

@@ -101,7 +101,7 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(f"{path} is not a Lightning checkpoint: pass the model.ckpt written by `physpred fit`")
     record = saved.get("physpred")
     if record is None:
-        if {"space", "collapse"} & set(saved.get("hyper_parameters") or {}):
+        if is_outdated(saved):
             raise CheckpointError(f"checkpoint {path} was written by an older physpred (before EnergyModel): {RETRAIN}")
         raise CheckpointError(f"{path} is not a physpred model checkpoint (no model record): pass the model.ckpt written by `physpred fit`")
     if not isinstance(record, dict) or record.get("format") != FORMAT:
@@ -112,6 +112,12 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
             "`physpred fit`): rebuild the model in Python and load its state_dict, or train with `physpred fit`"
         )
     return saved
+
+
+def is_outdated(saved: dict[str, Any]) -> bool:
+    """True for a checkpoint of the layout before ``EnergyModel`` (``space`` / ``collapse`` options)."""
+    hparams = saved.get("hyper_parameters")
+    return "physpred" not in saved and isinstance(hparams, dict) and bool({"space", "collapse"} & set(hparams))
 
 
 def _build(saved: dict[str, Any], path: Path) -> nn.Module:
