@@ -81,11 +81,18 @@ class PhysPredCLI(LightningCLI):
         super()._parse_ckpt_path()
 
     def before_instantiate_classes(self) -> None:
-        """Refuse out-of-range options before anything is built (torch would fail far away)."""
-        check_options(self.config[self.subcommand])
+        """Refuse out-of-range options before anything is built (torch would fail far away).
+
+        Without a sub-command (``run=False``: code that only wants the model and data module
+        built, as benchmarks/train_throughput.py) nothing is checked or read.
+        """
+        if self.subcommand is not None:
+            check_options(self.config[self.subcommand])
 
     def after_instantiate_classes(self) -> None:
         """Find and split the videos now, so that a data mistake stops before training."""
+        if self.subcommand is None:
+            return
         try:
             self.datamodule.setup(self.subcommand)
         except (FileNotFoundError, ValueError, VideoReadError) as error:
