@@ -73,7 +73,8 @@ def test_model_and_controls(world: dict[str, Path], capsys: pytest.CaptureFixtur
     assert physpred(["probe", "compare", *folders]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0] == "pairwise_acc_mean" and table[1].split() == ["G1", "O1", "all"]
-    assert len(table) == 5
+    blank = table.index("")  # header, columns, a row per run; then the expectation rates
+    assert blank == 5 and table[blank + 1].startswith("expectation rate")
 
 
 def test_fixed_context_model_rejects_other_context(
