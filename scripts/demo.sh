@@ -4,7 +4,7 @@
 # Environment: DEMO_DIR (default runs/demo), DEMO_DATA (default data/demo), and `physpred` on
 # PATH (the Makefile puts .venv/bin first). Generated data is reused when present (delete
 # $DEMO_DATA to regenerate); the model is always retrained.
-# Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last}/{scores.csv,report.json,*.png}.
+# Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{scores.csv,report.json,*.png}.
 set -euo pipefail
 
 DEMO_DIR=${DEMO_DIR:-runs/demo}
@@ -25,12 +25,16 @@ generate() {
   mv "$dir.partial" "$dir"
 }
 
+# The event-rich world of the lab notebook: about half the videos hide an object behind a
+# screen, the rest fall, bounce, roll and rest on supports; none shows a violation.
+KINDS=occlusion=4,gap=2,support=2,fall=1,bounce=1,mixed=1.5,reveal=1,roll=0.5,ramp=0.5
 step "training videos -> $DEMO_DATA/train"
-generate "$DEMO_DATA/train" physpred world videos --videos 1500 --frames 64 --size 64 --seed 0
+generate "$DEMO_DATA/train" physpred world videos --videos 4000 --frames 80 --size 64 --seed 10 --kinds "$KINDS"
 
-step "probes -> $DEMO_DATA/probes_dev (seed 1), $DEMO_DATA/probes_test (seed 2)"
+step "probes -> $DEMO_DATA/probes_dev (seed 1), $DEMO_DATA/probes_test (seed 2, also in a look never trained on)"
 generate "$DEMO_DATA/probes_dev" physpred world probes --scenes 10 --size 128 --frames 100 --seed 1
 generate "$DEMO_DATA/probes_test" physpred world probes --scenes 10 --size 128 --frames 100 --seed 2
+generate "$DEMO_DATA/probes_test_swapped" physpred world probes --scenes 10 --size 128 --frames 100 --seed 2 --style swapped
 
 step "train -> $DEMO_DIR/model.ckpt"
 physpred fit -c configs/demo.yaml --data.root "$DEMO_DATA/train" --trainer.default_root_dir "$DEMO_DIR"
@@ -41,6 +45,8 @@ probe() { physpred probe --ckpt "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes
 probe --out "$DEMO_DIR/probe"
 probe --out "$DEMO_DIR/probe_untrained" --baseline untrained
 probe --out "$DEMO_DIR/probe_copy_last" --baseline copy-last
+step "probe the model on the test probes in another look (negative colours, red and blue swapped)"
+physpred probe --ckpt "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test_swapped" --stride 8 --out "$DEMO_DIR/probe_other_look"
 
 step "comparison (chance is 0.5; the controls must stay near it)"
-physpred probe compare "$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last"
+physpred probe compare "$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last" "$DEMO_DIR/probe_other_look"

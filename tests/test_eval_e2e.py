@@ -26,7 +26,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     probes, videos, run = root / "probes", root / "videos", root / "run"
     assert physpred(["world", "probes", "--out", str(probes), "--scenes", "1", "--blocks", BLOCKS,
                      "--size", "64", "--frames", "48", "--workers", "1"]) == 0
-    assert physpred(["world", "videos", "--out", str(videos), "--videos", "6", "--frames", "24",
+    assert physpred(["world", "videos", "--out", str(videos), "--videos", "6", "--frames", "40",
                      "--size", "32", "--workers", "1"]) == 0
     assert physpred([
         "fit", "-c", str(DEMO_CONFIG), "--data.root", str(videos),
@@ -56,7 +56,7 @@ def test_model_and_controls(world: dict[str, Path], capsys: pytest.CaptureFixtur
     model = probe(world, "model")
     assert model["ckpt"] == str(world["ckpt"]) and model["baseline"] is None
     assert model["settings"]["frame_size"] == 32 and model["settings"]["context"] == [8]
-    assert model["settings"]["frame_step"] == 2 and model["settings"]["stride"] == 4
+    assert model["settings"]["frame_step"] == 4 and model["settings"]["stride"] == 4
     for block in ("O1", "G1"):
         metrics = model["blocks"][block]
         assert (metrics["n_movies"], metrics["n_pairs"], metrics["n_quads"]) == (4, 2, 1)

@@ -61,9 +61,9 @@ def test_print_config_shows_the_model(capsys: pytest.CaptureFixture[str]) -> Non
     assert "physpred.lit.FuturePredictionModule" in out and "physpred.models.ConvEncoder" in out
 
 
-@pytest.mark.parametrize("config", [*CONFIGS, *(f"demo+{p.stem}" for p in sorted((REPO / "configs" / "collapse").glob("*.yaml")))])
+@pytest.mark.parametrize("config", [*CONFIGS, *(f"demo_repr+{p.stem}" for p in sorted((REPO / "configs" / "collapse").glob("*.yaml")))])
 def test_every_recipe_parses_and_builds_its_model(config: str) -> None:
-    """Every YAML in configs/ (and the demo with each configs/collapse/ overlay) names classes and
+    """Every YAML in configs/ (and the representation-space demo with each configs/collapse/ overlay) names classes and
     keys that exist: its model is built and takes one training objective on a random batch of
     its own clip geometry."""
     from benchmarks.train_throughput import build
@@ -81,7 +81,8 @@ def test_every_recipe_parses_and_builds_its_model(config: str) -> None:
 
 @pytest.mark.slow
 def test_demo_fit_leaves_a_checkpoint_that_loads_alone(world: Path, tmp_path: Path) -> None:
-    args = ["fit", "-c", str(REPO / "configs" / "demo.yaml"), *small(world, tmp_path), "--trainer.max_steps=3"]
+    # the representation-space recipe: its checkpoint also holds the EMA target encoder
+    args = ["fit", "-c", str(REPO / "configs" / "demo_repr.yaml"), *small(world, tmp_path), "--trainer.max_steps=3"]
     assert main(args) == 0
     path = tmp_path / "model.ckpt"
     assert path.is_file() and (tmp_path / "lightning_logs").is_dir()
@@ -94,7 +95,7 @@ def test_demo_fit_leaves_a_checkpoint_that_loads_alone(world: Path, tmp_path: Pa
     clip = torch.randint(0, 256, (2, 6, 3, 32, 32), dtype=torch.uint8)
     assert model.free_energy(clip[:, :4], clip[:, 4:]).shape == (2,)
 
-    evaluate = ["-c", str(REPO / "configs" / "demo.yaml"), *small(world, tmp_path), f"--ckpt_path={path}"]
+    evaluate = ["-c", str(REPO / "configs" / "demo_repr.yaml"), *small(world, tmp_path), f"--ckpt_path={path}"]
     assert main(["test", *evaluate]) == 0  # the held-out split, logged under test/
     assert main(["predict", *evaluate]) == 0
 

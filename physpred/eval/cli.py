@@ -22,7 +22,7 @@ from typing import Any
 from physpred.usage import debug_enabled, unwritable_reason
 
 # The clips of copy-last without a checkpoint: configs/demo.yaml's (a test keeps them equal).
-COPY_LAST_DEFAULTS = {"context_frames": 8, "future_frames": 2, "frame_step": 2, "frame_size": 64}
+COPY_LAST_DEFAULTS = {"context_frames": 8, "future_frames": 2, "frame_step": 4, "frame_size": 64}
 # V-JEPA's intuitive-physics protocol: every 2nd frame, a window every 2 sampled frames.
 PROTOCOL = {"frame_step": 2, "stride_in_steps": 2, "context": [2, 4, 6, 8, 10]}
 
