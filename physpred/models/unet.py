@@ -65,10 +65,18 @@ class UNetPredictor(nn.Module):
         self.merges = nn.ModuleList(nn.Conv2d(2 * w, w, 1) for w in widths[:-1])
         self.up_blocks = nn.ModuleList(block(w) for w in widths[:-1])
         self.head = nn.Sequential(
-            nn.GroupNorm(groups, widths[0]), nn.GELU(), nn.Conv2d(widths[0], future_frames * dim, 1)
+            nn.GroupNorm(groups, widths[0]), nn.GELU(), nn.Conv2d(widths[0], self.head_channels(), 1)
         )
-        nn.init.zeros_(self.head[-1].weight)
-        nn.init.zeros_(self.head[-1].bias)
+        self.init_head(self.head[-1])
+
+    def head_channels(self) -> int:
+        """Output channels of the head: the change of every future step's tokens, M D."""
+        return self.future_frames * self.dim
+
+    def init_head(self, out: nn.Conv2d) -> None:
+        """Zero the head's last layer: the untrained predictor copies the last context step."""
+        nn.init.zeros_(out.weight)
+        nn.init.zeros_(out.bias)
 
     def forward(self, context: Tensor, z: Tensor) -> Tensor:
         """Args: context (B, C, N, D) tokens on a square grid; z (B, Z). Returns (B, M, N, D)."""

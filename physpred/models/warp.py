@@ -49,37 +49,19 @@ def displace(grids: Tensor, flow: Tensor) -> Tensor:
 class WarpPredictor(UNetPredictor):
     """U-Net backbone whose head moves context content: flow + context-step weights + correction.
 
-    Args: as :class:`physpred.models.unet.UNetPredictor`.
+    Args: as :class:`physpred.models.unet.UNetPredictor` (only the head differs).
     """
 
-    def __init__(
-        self,
-        *,
-        dim: int = 32,
-        context_frames: int = 8,
-        future_frames: int = 4,
-        latent_dim: int = 4,
-        widths: tuple[int, ...] = (32, 64, 128),
-        groups: int = 8,
-    ) -> None:
-        super().__init__(
-            dim=dim,
-            context_frames=context_frames,
-            future_frames=future_frames,
-            latent_dim=latent_dim,
-            widths=widths,
-            groups=groups,
-        )
-        c, m = context_frames, future_frames
-        self.head = nn.Sequential(
-            nn.GroupNorm(groups, widths[0]), nn.GELU(), nn.Conv2d(widths[0], m * (3 * c + dim), 1)
-        )
-        out = self.head[-1]
-        nn.init.zeros_(out.weight)
-        nn.init.zeros_(out.bias)
-        with torch.no_grad():  # weight logits: the last context step first
-            logits = out.bias[: m * 3 * c].view(m, c, 3)[..., 2]
-            logits[:, -1] = LAST_FRAME_BIAS
+    def head_channels(self) -> int:
+        """Per future step, (flow x, flow y, weight logit) per context step, then a correction."""
+        return self.future_frames * (3 * self.context_frames + self.dim)
+
+    def init_head(self, out: nn.Conv2d) -> None:
+        """Zero flow and correction; the weight logits favour the last context step."""
+        super().init_head(out)
+        c, m = self.context_frames, self.future_frames
+        with torch.no_grad():
+            out.bias[: m * 3 * c].view(m, c, 3)[:, -1, 2] = LAST_FRAME_BIAS
 
     def forward(self, context: Tensor, z: Tensor) -> Tensor:
         """Args: context (B, C, N, D) tokens on a square grid; z (B, Z). Returns (B, M, N, D)."""
