@@ -9,7 +9,7 @@ lawful error" (DESIGN.md, "Why surprise is hard").
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -70,6 +70,19 @@ def pair_split(
     }
 
 
+def violation_pairs(
+    movies: Sequence[MovieSurprise],
+    pairs: Sequence[tuple[str, str]],
+    violations: Mapping[str, Sequence[int]],
+) -> Iterator[tuple[MovieSurprise, MovieSurprise, Sequence[int]]]:
+    """The (possible, impossible, violation frames) of each pair scored here whose impossible
+    movie has violation frames."""
+    by_id = {m.video: m for m in movies}
+    for possible, impossible in pairs:
+        if possible in by_id and impossible in by_id and violations.get(impossible):
+            yield by_id[possible], by_id[impossible], violations[impossible]
+
+
 def expectation_report(
     movies: Sequence[MovieSurprise],
     pairs: Sequence[tuple[str, str]],
@@ -97,16 +110,12 @@ def expectation_report(
         "delta_after"}}`` sorted by name; pairs without an event name or violation frames are
         left out.
     """
-    by_id = {m.video: m for m in movies}
     groups: dict[str, list[dict[str, float | int]]] = {}
-    for possible, impossible in pairs:
-        frames = violations.get(impossible, ())
-        if possible not in by_id or impossible not in by_id or not frames:
-            continue
-        split = pair_split(by_id[possible], by_id[impossible], frames, frame_step, future_frames)
+    for possible, impossible, frames in violation_pairs(movies, pairs, violations):
+        split = pair_split(possible, impossible, frames, frame_step, future_frames)
         if split["n_violation"] == 0:
             continue  # the windows skipped the violation (stride too coarse): nothing to read
-        name = f"{by_id[impossible].block}/{events.get(impossible, 'violation')}"
+        name = f"{impossible.block}/{events.get(impossible.video, 'violation')}"
         groups.setdefault(name, []).append(split)
     return {
         name: {

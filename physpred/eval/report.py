@@ -16,7 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from physpred.eval.diagnostics import aligned_differences, expectation_report, latent_gain
+from physpred.eval.diagnostics import (
+    aligned_differences,
+    expectation_report,
+    latent_gain,
+    violation_pairs,
+)
 from physpred.eval.metrics import pairwise_accuracy, probe_metrics
 from physpred.eval.runner import MovieSurprise
 from physpred.files import atomic_path
@@ -176,14 +181,10 @@ def plot_block(
     """
     from physpred.viz import violation_difference_curve
 
-    by_id = {m.video: m for m in movies}
     curves: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-    for possible, impossible in pairs:
-        if possible in by_id and impossible in by_id and violations.get(impossible):
-            curve = aligned_differences(
-                by_id[possible], by_id[impossible], violations[impossible], frame_step, future_frames
-            )
-            curves.setdefault(events.get(impossible, "violation"), []).append(curve)
+    for possible, impossible, frames in violation_pairs(movies, pairs, violations):
+        curve = aligned_differences(possible, impossible, frames, frame_step, future_frames)
+        curves.setdefault(events.get(impossible.video, "violation"), []).append(curve)
     figure = violation_difference_curve(
         curves, stride, title=f"block {block}: impossible - matched possible, per window"
     )
