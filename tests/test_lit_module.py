@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader
 from physpred.lit import FuturePredictionModule
 from physpred.lit.schedule import WarmupCosine, momentum_at
 from physpred.models import (
+    ChangeFocusTerm,
     ContrastiveHinge,
     ConvEncoder,
     ConvPredictor,
@@ -23,6 +24,7 @@ from physpred.models import (
     LatentVariable,
 )
 from physpred.models.candidates import candidate_futures
+from physpred.models.terms import changed_tokens
 from physpred.types import ClipGeometry
 
 CONTEXT, FUTURE, SIZE = 4, 2, 16
@@ -178,4 +180,27 @@ def test_contrast_term_is_zero_without_motion_and_positive_for_a_copying_model()
     _, terms, _ = model._objective(moving_dots(4, 3))  # untrained = copies the last step
     assert terms["contrast"].item() > 0.0
     terms["contrast"].backward()
+    assert model.model.predictor.head[-1].weight.grad.abs().sum() > 0
+
+
+def test_changed_tokens_marks_the_patches_where_the_future_left_the_last_frame() -> None:
+    last = torch.full((1, 3, 8, 8), 40, dtype=torch.uint8)
+    future = last[:, None].repeat(1, 2, 1, 1, 1)
+    future[0, 0, 1, 5, 6] = 40 + 21  # one pixel, one channel, above the threshold: token (1, 3)
+    future[0, 1, :, 0, 0] = 40 + 19  # below it
+    mask = changed_tokens(last, future, patch=2, tubelet=1, threshold=20.0)
+    assert mask.shape == (1, 2, 16)
+    assert mask[0, 0].nonzero().flatten().tolist() == [2 * 4 + 3]
+    assert mask[0, 1].sum() == 0
+
+
+def test_change_focus_is_zero_on_still_clips_and_reads_only_changed_tokens() -> None:
+    model = tiny_module(terms=(ChangeFocusTerm(weight=1.0),))
+    still = moving_dots(4, 2)[:, :1].expand(-1, CONTEXT + FUTURE, -1, -1, -1).contiguous()
+    _, terms, _ = model._objective(still)  # nothing changes: no token to average over
+    assert terms["change_focus"].item() == 0.0
+    _, terms, _ = model._objective(moving_dots(4, 3))
+    # a few changed tokens among many static ones: their mean error exceeds the mean over all
+    assert terms["change_focus"].item() > terms["energy"].item() > 0.0
+    terms["change_focus"].backward()
     assert model.model.predictor.head[-1].weight.grad.abs().sum() > 0

@@ -11,12 +11,13 @@ from physpred.models.energy import EnergyModel
 from physpred.models.latent import LatentVariable
 from physpred.models.predictor import ConvPredictor, TransformerPredictor
 from physpred.models.targets import EMATarget, OnlineTarget, PixelTarget
-from physpred.models.terms import ContrastiveHinge, SIGRegTerm, VICRegTerm
+from physpred.models.terms import ChangeFocusTerm, ContrastiveHinge, SIGRegTerm, VICRegTerm
 from physpred.models.unet import UNetPredictor
 from physpred.models.warp import WarpPredictor
 
 __all__ = [
     "CheckpointError",
+    "ChangeFocusTerm",
     "ContrastiveHinge",
     "ConvEncoder",
     "ConvPredictor",

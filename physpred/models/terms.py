@@ -143,3 +143,43 @@ class ContrastiveHinge(ObjectiveTerm):
         e_true = repeat(model.distance(pred, target), "b -> (b k)", k=k)
         e_negative = model.distance(repeat(pred, "b m n d -> (b k) m n d", k=k), negative)
         return {"contrast": torch.relu(e_true - e_negative + self.margin * gap).mean()}
+
+
+class ChangeFocusTerm(ObjectiveTerm):
+    """Mean squared error over the target tokens whose pixels changed since the last context frame.
+
+    Most tokens of a clip are static sky and ground, so the mean energy weighs an object coming
+    out from behind a screen, or a falling load, by a few tokens in hundreds; a predictor can
+    lower the mean a long way while painting none of them. This term averages the error over the
+    changed tokens only (a training signal; the energy that scores futures is unchanged).
+
+    Args:
+        weight: its weight in the loss.
+        threshold: grey levels (0-255, largest channel) a pixel must change by to count.
+    """
+
+    def __init__(self, *, weight: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__(weight=weight)
+        self.threshold = threshold
+
+    def forward(self, step: TrainingStep, model: EnergyModel) -> dict[str, Tensor]:
+        """``change_focus`` (0 when nothing changed)."""
+        mask = changed_tokens(
+            step.context[:, -1], step.future, model.encoder.stride,
+            getattr(model.encoder, "tubelet_size", 1), self.threshold,
+        )  # fmt: skip
+        error = (step.prediction - step.target).pow(2).mean(dim=-1)  # (B, M', N)
+        return {"change_focus": (error * mask).sum() / mask.sum().clamp(min=1)}
+
+
+def changed_tokens(last: Tensor, future: Tensor, patch: int, tubelet: int, threshold: float) -> Tensor:
+    """Tokens (B, M', N) of the future holding a pixel that differs from ``last`` by > threshold.
+
+    Args:
+        last: uint8 (B, 3, H, W), the last context frame.
+        future: uint8 (B, M, 3, H, W).
+        patch: token side in pixels; tubelet: frames per token.
+    """
+    change = (future.float() - last[:, None].float()).abs().amax(dim=2) > threshold  # (B, M, H, W)
+    tokens = rearrange(change, "b (m t) (h p) (w q) -> b m (h w) (t p q)", t=tubelet, p=patch, q=patch)
+    return tokens.any(dim=-1).float()
