@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= runs/demo
 DEMO_DATA ?= data/demo
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo long test lint clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,11 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	DEMO_DIR=$(DEMO_DIR) DEMO_DATA=$(DEMO_DATA) PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+# The longer CPU recipe (about 80 min on 2 cores) through the same steps, on the demo's data.
+long: $(STAMP)
+	DEMO_DIR=runs/long_cpu DEMO_DATA=$(DEMO_DATA) RECIPE="configs/demo.yaml configs/long_cpu.yaml" \
+		PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check physpred tests benchmarks

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # `make demo`: generate a small world, train the demo model, probe it against two controls.
 #
-# Environment: DEMO_DIR (default runs/demo), DEMO_DATA (default data/demo), and `physpred` on
-# PATH (the Makefile puts .venv/bin first). Generated data is reused when present (delete
+# Environment: DEMO_DIR (default runs/demo), DEMO_DATA (default data/demo), RECIPE (the configs
+# given to `physpred fit -c`, in order; default configs/demo.yaml; `make long` passes the longer
+# CPU recipe), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is reused when present (delete
 # $DEMO_DATA to regenerate); the model is always retrained.
 # Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{scores.csv,report.json,*.png}.
 set -euo pipefail
 
 DEMO_DIR=${DEMO_DIR:-runs/demo}
 DEMO_DATA=${DEMO_DATA:-data/demo}
+read -ra RECIPE <<<"${RECIPE:-configs/demo.yaml}"
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -37,7 +39,7 @@ generate "$DEMO_DATA/probes_test" physpred world probes --scenes 10 --size 128 -
 generate "$DEMO_DATA/probes_test_swapped" physpred world probes --scenes 10 --size 128 --frames 100 --seed 2 --style swapped
 
 step "train -> $DEMO_DIR/model.ckpt"
-physpred fit -c configs/demo.yaml --data.root "$DEMO_DATA/train" --trainer.default_root_dir "$DEMO_DIR"
+physpred fit "${RECIPE[@]/#/--config=}" --data.root "$DEMO_DATA/train" --trainer.default_root_dir "$DEMO_DIR"
 
 # A window every 8 source frames (windows still overlap): scoring is the slow part on a CPU.
 step "probe the model and the two controls on the test probes"
