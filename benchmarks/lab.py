@@ -51,10 +51,11 @@ def _last_validation(metrics_csv: Path) -> dict[str, float]:
     return out
 
 
-def _probe(ckpt: Path, data: Path, out: Path, stride: int, extra: list[str]) -> dict:
-    """``physpred probe`` into ``out``, unless a report newer than the checkpoint is there."""
+def _probe(ckpt: Path, data: Path, out: Path, stride: int, extra: list[str], reuse: bool = False) -> dict:
+    """``physpred probe`` into ``out``, unless a report newer than the checkpoint is there
+    (or any report, with ``reuse``: another run's controls)."""
     report = out / "report.json"
-    if not report.is_file() or report.stat().st_mtime < ckpt.stat().st_mtime:
+    if not report.is_file() or (not reuse and report.stat().st_mtime < ckpt.stat().st_mtime):
         _run(["physpred", "probe", "--ckpt", str(ckpt), "--data", str(data), "--out", str(out),
               "--stride", str(stride), *extra])  # fmt: skip
     return json.loads(report.read_text())
@@ -84,8 +85,9 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
     model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, [])
     # an identical configuration gives an identical untrained network (seed 0): its controls hold
     controls = Path("runs/lab") / args.controls_from if args.controls_from else run
-    untrained = _probe(ckpt, args.probes, controls / "probe_untrained", args.stride, ["--baseline", "untrained"])
-    copy_last = _probe(ckpt, args.probes, controls / "probe_copy_last", args.stride, ["--baseline", "copy-last"])
+    reuse = bool(args.controls_from)
+    untrained = _probe(ckpt, args.probes, controls / "probe_untrained", args.stride, ["--baseline", "untrained"], reuse)
+    copy_last = _probe(ckpt, args.probes, controls / "probe_copy_last", args.stride, ["--baseline", "copy-last"], reuse)
     other = (
         _probe(ckpt, args.other_look, run / "probe_other_look", args.stride, [])
         if args.other_look else None
