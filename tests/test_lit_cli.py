@@ -23,7 +23,16 @@ TINY_VIT = [
     f"{PARTS}.predictor.init_args.heads=2", f"{PARTS}.latent.init_args.context_dim=32",
     f"{PARTS}.latent.init_args.target_dim=32",
 ]
-CONFIGS = sorted(p.stem for p in (REPO / "configs").glob("*.yaml") if p.stem != "decoder")
+# Overlays compose after a recipe (-c RECIPE -c OVERLAY): each with the terms it adds to the objective.
+OVERLAYS = {
+    "demo_repr+collapse/vicreg": {"contrast", "vicreg_var"},
+    "demo_repr+collapse/sigreg": {"contrast", "sigreg"},
+    "demo+change_focus": {"change_focus"},
+    "demo+long_cpu": set(),
+}
+CONFIGS = sorted(
+    p.stem for p in (REPO / "configs").glob("*.yaml") if p.stem != "decoder" and not any(o.endswith(f"+{p.stem}") for o in OVERLAYS)
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,22 +70,26 @@ def test_print_config_shows_the_model(capsys: pytest.CaptureFixture[str]) -> Non
     assert "physpred.lit.FuturePredictionModule" in out and "physpred.models.ConvEncoder" in out
 
 
-@pytest.mark.parametrize("config", [*CONFIGS, *(f"demo_repr+{p.stem}" for p in sorted((REPO / "configs" / "collapse").glob("*.yaml")))])
+def test_every_overlay_is_listed() -> None:
+    overlays = {p.relative_to(REPO / "configs").with_suffix("").as_posix() for p in (REPO / "configs" / "collapse").glob("*.yaml")}
+    assert overlays <= {o.partition("+")[2] for o in OVERLAYS}
+
+
+@pytest.mark.parametrize("config", [*CONFIGS, *OVERLAYS])
 def test_every_recipe_parses_and_builds_its_model(config: str) -> None:
-    """Every YAML in configs/ (and the representation-space demo with each configs/collapse/ overlay) names classes and
-    keys that exist: its model is built and takes one training objective on a random batch of
-    its own clip geometry."""
+    """Every YAML in configs/ (overlays after their recipe) names classes and keys that exist:
+    its model is built and takes one training objective on a random batch of its own clip
+    geometry, with the terms the overlay adds."""
     from benchmarks.train_throughput import build
 
     recipe, _, overlay = config.partition("+")
     extra = [*TINY_VIT] if recipe == "vit" else []
     if overlay:
-        extra += ["-c", str(REPO / "configs" / "collapse" / f"{overlay}.yaml")]
+        extra += ["-c", str(REPO / "configs" / f"{overlay}.yaml")]
     model, batch = build(str(REPO / "configs" / f"{recipe}.yaml"), 2, extra)
     loss, terms, _ = model._objective(batch)
     assert torch.isfinite(loss) and "energy" in terms
-    if overlay:
-        assert {"contrast", "vicreg_var" if overlay == "vicreg" else "sigreg"} <= set(terms)
+    assert OVERLAYS.get(config, set()) <= set(terms)
 
 
 @pytest.mark.slow
