@@ -85,7 +85,7 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
     model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, [])
     # an identical configuration gives an identical untrained network (seed 0): its controls hold
     controls = Path("runs/lab") / args.controls_from if args.controls_from else run
-    reuse = bool(args.controls_from)
+    reuse = controls != run
     untrained = _probe(ckpt, args.probes, controls / "probe_untrained", args.stride, ["--baseline", "untrained"], reuse)
     copy_last = _probe(ckpt, args.probes, controls / "probe_copy_last", args.stride, ["--baseline", "copy-last"], reuse)
     other = (

@@ -3,8 +3,8 @@
 #
 # Environment: DEMO_DIR (default runs/demo), DEMO_DATA (default data/demo), RECIPE (the configs
 # given to `physpred fit -c`, in order; default configs/demo.yaml; `make long` passes the longer
-# CPU recipe), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is reused when present (delete
-# $DEMO_DATA to regenerate); the model is always retrained.
+# CPU recipe), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is
+# reused when present (delete $DEMO_DATA to regenerate); the model is always retrained.
 # Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{scores.csv,report.json,*.png}.
 set -euo pipefail
 
