@@ -30,7 +30,7 @@ COLUMNS = (
     "name", "change", "steps", "minutes", "energy_vs_copy_last", "latent_gain_val",
     "latent_gain_probe", "candidate_acc", "expect_O1_vanish", "q_O1", "expect_mean",
     *(f"pair_{b}" for b in BLOCKS), "pair_all", *(f"quad_{b}" for b in ("O1", "O2", "O3")),
-    "quad_all", "pair_other_look", "control_untrained", "control_copy_last", "worst_event",
+    "quad_all", "pair_other_look", "other_look", "control_untrained", "control_copy_last", "worst_event",
     "commit", "command",
 )  # fmt: skip
 
@@ -120,6 +120,7 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
         **{f"quad_{b}": _cell(blocks.get(b, {}).get("quad_acc")) for b in ("O1", "O2", "O3")},
         "quad_all": _cell(model["overall"]["quad_acc"]),
         "pair_other_look": _cell(other["overall"]["pairwise_acc_mean"]) if other else "",
+        "other_look": str(args.other_look or ""),
         "control_untrained": control(untrained),
         "control_copy_last": control(copy_last),
         "worst_event": f"{worst} {_cell(events[worst]['pairwise_acc_mean'])}" if worst else "",
@@ -151,7 +152,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--change", default="", help="the one change this row measures")
     parser.add_argument("--data", type=Path, required=True, help="training videos (cached)")
     parser.add_argument("--probes", type=Path, required=True, help="dev probes")
-    parser.add_argument("--other-look", type=Path, help="the dev probes in a look never trained on")
+    parser.add_argument(
+        "--other-look", type=Path, help="the dev probes in a look never trained on (logged as other_look)"
+    )
     parser.add_argument("--stride", type=int, default=8, help="probe window stride (default 8)")
     parser.add_argument(
         "--controls-from", help="reuse the controls of this run (same architecture and geometry)"

@@ -169,6 +169,24 @@ def test_augmentation_same_on_every_frame_and_only_in_training(world_folder: Pat
     assert torch.equal(module.on_after_batch_transfer(clips, 0), clips.flip(-1))
 
 
+def test_look_breadth_inverts_and_permutes_channels_per_clip() -> None:
+    torch.manual_seed(0)
+    frame = torch.randint(0, 256, (1, 1, 3, 8, 8), dtype=torch.uint8)
+    clips = frame.expand(48, 4, 3, 8, 8).contiguous()
+    colour_only = {"hflip": False, "crop_scale": (1.0, 1.0), "color_jitter": 0.0}
+    assert torch.equal(VideoAugmentation(**colour_only, invert=1.0)(clips), 255 - clips)
+    shuffled = VideoAugmentation(**colour_only, channel_shuffle=1.0)(clips)
+    orders = [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
+    found = [[o for o in orders if torch.equal(out, clip[:, list(o)])] for clip, out in zip(clips, shuffled, strict=True)]
+    assert all(found)  # every clip is some channel order of its input...
+    assert len({o[0] for o in found}) > 3  # ...and the orders vary from clip to clip
+    any_hue = VideoAugmentation(**{**colour_only, "color_jitter": 0.2}, hue=0.5, p=1.0)(clips)
+    assert (any_hue == any_hue[:, :1]).all() and not (any_hue == any_hue[:1]).all()
+    for bad in ({"hue": 0.6}, {"invert": 1.5}, {"channel_shuffle": -0.1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            VideoAugmentation(**bad)
+
+
 class TinyModel(pl.LightningModule):
     """One parameter, a loss over the batch: just enough to run the fit loop."""
 

@@ -29,6 +29,7 @@ OVERLAYS = {
     "demo_repr+collapse/sigreg": {"contrast", "sigreg"},
     "demo+change_focus": {"change_focus"},
     "demo+long_cpu": set(),
+    "demo+look_breadth": set(),
 }
 OVERLAY_FILES = {o.partition("+")[2] for o in OVERLAYS}  # paths under configs/, without .yaml
 CONFIGS = sorted(p.stem for p in (REPO / "configs").glob("*.yaml") if p.stem not in {"decoder", *OVERLAY_FILES})

@@ -14,13 +14,17 @@ from physpred.world.samplers import parse_kinds, training_scene
 from physpred.world.styles import restyle
 
 
-def test_styles_are_pixelwise_bijections() -> None:
+def test_styles_are_pixelwise_maps() -> None:
     frames = np.random.default_rng(0).integers(0, 256, (3, 4, 4, 3), dtype=np.uint8)
     assert restyle(frames, "standard") is frames
     assert np.array_equal(restyle(frames, "negative"), 255 - frames)
     swapped = restyle(frames, "swapped")
     assert np.array_equal(swapped[..., 0], 255 - frames[..., 2])
     assert np.array_equal(255 - swapped[..., ::-1], frames)  # invertible: shared frames stay shared
+    pixels = np.array([[[[255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30]]]], np.uint8)
+    grey = restyle(pixels, "grey")
+    assert grey.dtype == np.uint8 and np.array_equal(grey[..., 0], [[[76, 150, 29, 18]]])  # BT.601
+    assert (grey == grey[..., :1]).all()
     with pytest.raises(ValueError, match="--style"):
         restyle(frames, "sepia")
 

@@ -57,18 +57,25 @@ def resize_center_crop(frames: Tensor, size: int) -> Tensor:
 
 
 class VideoAugmentation(nn.Module):
-    """Random flips, crops and colour jitter drawn once per clip and applied to all its frames.
+    """Random flips, crops and colour changes drawn once per clip and applied to all its frames.
 
     There is no vertical flip: it would make things fall upwards. Crops keep the aspect ratio
-    (round things stay round) and are resized back to the input size.
+    (round things stay round) and are resized back to the input size. The colour changes are
+    the look's breadth (domain randomisation): with ``hue`` 0.5, ``channel_shuffle`` 1 and
+    ``invert`` 0.5 a clip can come in any hue, channel order and either lightness order (dark
+    things on a light sky or light things on a dark one), so the palette carries no physics.
 
     Args:
         hflip: mirror left-right with probability ``p``.
         crop_scale: (min, max) area fraction of a random square crop, applied with probability
             ``p``; (1.0, 1.0) disables it.
-        color_jitter: strength of brightness/contrast/saturation jitter (hue gets a quarter of
-            it), applied with probability ``p``; 0 disables it.
-        p: probability of each augmentation per clip.
+        color_jitter: strength of brightness/contrast/saturation jitter, applied with
+            probability ``p``; 0 disables it (and the hue shift with it).
+        hue: largest hue shift of the jitter, as a fraction of the colour circle (0.5: any hue);
+            None for a quarter of ``color_jitter``.
+        channel_shuffle: probability of a random permutation of the RGB channels.
+        invert: probability of the negative (255 - colour).
+        p: probability of the flip, the crop and the jitter per clip.
     """
 
     def __init__(
@@ -76,12 +83,22 @@ class VideoAugmentation(nn.Module):
         hflip: bool = True,
         crop_scale: tuple[float, float] = (0.85, 1.0),
         color_jitter: float = 0.1,
+        hue: float | None = None,
+        channel_shuffle: float = 0.0,
+        invert: float = 0.0,
         p: float = 0.5,
     ) -> None:
         super().__init__()
         if not 0 < crop_scale[0] <= crop_scale[1] <= 1:
             raise ValueError(f"crop_scale must satisfy 0 < min <= max <= 1, got {crop_scale}")
+        if hue is not None and not 0 <= hue <= 0.5:
+            raise ValueError(f"hue is a fraction of the colour circle: in [0, 0.5], got {hue}")
+        for name, value in (("channel_shuffle", channel_shuffle), ("invert", invert), ("p", p)):
+            if not 0 <= value <= 1:
+                raise ValueError(f"{name} is a probability: it must be in [0, 1], got {value}")
         self.hflip, self.crop_scale, self.color_jitter, self.p = hflip, crop_scale, color_jitter, p
+        self.hue = min(color_jitter / 4, 0.5) if hue is None else hue
+        self.channel_shuffle, self.invert = channel_shuffle, invert
         self._pipelines: dict[tuple[int, int], nn.Module | None] = {}
 
     def forward(self, clips: Tensor) -> Tensor:
@@ -115,7 +132,11 @@ class VideoAugmentation(nn.Module):
                 )
             if self.color_jitter > 0:
                 j = self.color_jitter
-                ops.append(K.ColorJitter(j, j, j, min(j / 4, 0.5), p=self.p))
+                ops.append(K.ColorJitter(j, j, j, self.hue, p=self.p))
+            if self.channel_shuffle > 0:
+                ops.append(K.RandomChannelShuffle(p=self.channel_shuffle))
+            if self.invert > 0:
+                ops.append(K.RandomInvert(p=self.invert))
             self._pipelines[size] = (
                 K.VideoSequential(*ops, data_format="BTCHW", same_on_frame=True) if ops else None
             )
