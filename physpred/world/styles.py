@@ -16,7 +16,7 @@ STYLES = ("standard", "negative", "swapped", "grey")
 """``standard``: as rendered (the training look); ``negative``: 255 - colour (dark skies, which
 the training world never draws); ``swapped``: the negative with red and blue exchanged (other
 hues as well as dark skies); ``grey``: BT.601 luma in all three channels (no hue at all: a look
-that even colour augmentation of hue, channel order and inversion never shows)."""
+that colour augmentation by channel order, inversion and jitter never shows)."""
 
 
 def restyle(frames: np.ndarray, style: str) -> np.ndarray:
