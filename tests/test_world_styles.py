@@ -11,7 +11,7 @@ import pytest
 
 from physpred.world.cli import main
 from physpred.world.samplers import parse_kinds, training_scene
-from physpred.world.styles import restyle
+from physpred.world.styles import DAPPLE_RANGE, restyle
 
 
 def test_styles_are_pixelwise_maps() -> None:
@@ -25,6 +25,11 @@ def test_styles_are_pixelwise_maps() -> None:
     grey = restyle(pixels, "grey")
     assert grey.dtype == np.uint8 and np.array_equal(grey[..., 0], [[[76, 150, 29, 18]]])  # BT.601
     assert (grey == grey[..., :1]).all()
+    flat = np.full((2, 40, 40, 3), 200, np.uint8)
+    dappled = restyle(flat, "dappled")
+    assert np.array_equal(dappled[0], dappled[1]) and (dappled == dappled[..., :1]).all()
+    assert dappled.min() == round(200 * DAPPLE_RANGE[0]) and dappled.max() == 250  # 200 x 1.25
+    assert np.array_equal(restyle(flat, "dappled"), dappled)  # the same pattern in every movie
     with pytest.raises(ValueError, match="--style"):
         restyle(frames, "sepia")
 
