@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Both set up .venv first.
+# `make docs` builds the docs site into site/ (`make test` does too, --strict: a broken link fails).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= runs/demo
 DEMO_DATA ?= data/demo
 
-.PHONY: setup demo long test lint clean
+.PHONY: setup demo long test docs lint clean
 
 setup: $(STAMP)
 
@@ -22,6 +23,7 @@ test: $(STAMP)
 	$(BIN)/ruff check physpred tests benchmarks
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/python -m pytest -q --nbmake notebooks
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 demo: $(STAMP)
 	DEMO_DIR=$(DEMO_DIR) DEMO_DATA=$(DEMO_DATA) PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
@@ -31,8 +33,11 @@ long: $(STAMP)
 	DEMO_DIR=runs/long_cpu DEMO_DATA=$(DEMO_DATA) RECIPE="configs/demo.yaml configs/long_cpu.yaml" \
 		PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 lint: $(STAMP)
 	$(BIN)/ruff check physpred tests benchmarks
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs site .cache .pytest_cache
