@@ -56,7 +56,7 @@ def _probe(ckpt: Path, data: Path, out: Path, stride: int, extra: list[str], reu
     (or any report, with ``reuse``: another run's controls)."""
     report = out / "report.json"
     if not report.is_file() or (not reuse and report.stat().st_mtime < ckpt.stat().st_mtime):
-        _run(["physpred", "probe", "--ckpt", str(ckpt), "--data", str(data), "--out", str(out),
+        _run(["physpred", "probe", "--ckpt_path", str(ckpt), "--data", str(data), "--out", str(out),
               "--stride", str(stride), *extra])  # fmt: skip
     return json.loads(report.read_text())
 

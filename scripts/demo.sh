@@ -31,24 +31,24 @@ generate() {
 # screen, the rest fall, bounce, roll and rest on supports; none shows a violation.
 KINDS=occlusion=4,gap=2,support=2,fall=1,bounce=1,mixed=1.5,reveal=1,roll=0.5,ramp=0.5
 step "training videos -> $DEMO_DATA/train"
-generate "$DEMO_DATA/train" physpred world videos --videos 4000 --frames 80 --size 64 --seed 10 --kinds "$KINDS"
+generate "$DEMO_DATA/train" physpred world videos --videos 4000 --frames 80 --frame_size 64 --seed 10 --kinds "$KINDS"
 
 step "probes -> $DEMO_DATA/probes_dev (seed 1), $DEMO_DATA/probes_test (seed 2, also in a look never trained on)"
-generate "$DEMO_DATA/probes_dev" physpred world probes --scenes 10 --size 128 --frames 100 --seed 1
-generate "$DEMO_DATA/probes_test" physpred world probes --scenes 10 --size 128 --frames 100 --seed 2
-generate "$DEMO_DATA/probes_test_swapped" physpred world probes --scenes 10 --size 128 --frames 100 --seed 2 --style swapped
+generate "$DEMO_DATA/probes_dev" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 1
+generate "$DEMO_DATA/probes_test" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 2
+generate "$DEMO_DATA/probes_test_swapped" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 2 --style swapped
 
 step "train -> $DEMO_DIR/model.ckpt"
 physpred fit "${RECIPE[@]/#/--config=}" --data.root "$DEMO_DATA/train" --trainer.default_root_dir "$DEMO_DIR"
 
 # A window every 8 source frames (windows still overlap): scoring is the slow part on a CPU.
 step "probe the model and the two controls on the test probes"
-probe() { physpred probe --ckpt "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test" --stride 8 "$@"; }
+probe() { physpred probe --ckpt_path "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test" --stride 8 "$@"; }
 probe --out "$DEMO_DIR/probe"
 probe --out "$DEMO_DIR/probe_untrained" --baseline untrained
 probe --out "$DEMO_DIR/probe_copy_last" --baseline copy-last
 step "probe the model on the test probes in another look (negative colours, red and blue swapped)"
-physpred probe --ckpt "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test_swapped" --stride 8 --out "$DEMO_DIR/probe_other_look"
+physpred probe --ckpt_path "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test_swapped" --stride 8 --out "$DEMO_DIR/probe_other_look"
 
 step "comparison (chance is 0.5; the controls must stay near it)"
 physpred probe compare "$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last" "$DEMO_DIR/probe_other_look"

@@ -22,14 +22,14 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["--ckpt", "{tmp}/missing.ckpt"], "checkpoint {tmp}/missing.ckpt not found"),
-        (["--ckpt", "{tmp}/broken.ckpt"], "cannot read checkpoint {tmp}/broken.ckpt"),
-        (["--ckpt", "{tmp}/zero.ckpt"], "checkpoint {tmp}/zero.ckpt is empty (0 bytes"),
-        (["--ckpt", "{tmp}/zero.ckpt", "--baseline", "untrained"], "checkpoint {tmp}/zero.ckpt is empty"),
-        (["--ckpt", "{tmp}/zero.ckpt", "--baseline", "copy-last"], "checkpoint {tmp}/zero.ckpt is empty"),
-        (["--ckpt", "{tmp}/broken.ckpt", "--frame-size", "32"], "--frame-size and --future-frames apply only"),
-        (["--baseline", "untrained"], "--ckpt is required"),
-        (["--baseline", "copy-last", "--stride", "0"], "--stride must be >= 1"),
+        (["--ckpt_path", "{tmp}/missing.ckpt"], "checkpoint {tmp}/missing.ckpt not found"),
+        (["--ckpt_path", "{tmp}/broken.ckpt"], "cannot read checkpoint {tmp}/broken.ckpt"),
+        (["--ckpt_path", "{tmp}/zero.ckpt"], "checkpoint {tmp}/zero.ckpt is empty (0 bytes"),
+        (["--ckpt_path", "{tmp}/zero.ckpt", "--baseline", "untrained"], "checkpoint {tmp}/zero.ckpt is empty"),
+        (["--ckpt_path", "{tmp}/zero.ckpt", "--baseline", "copy-last"], "checkpoint {tmp}/zero.ckpt is empty"),
+        (["--ckpt_path", "{tmp}/broken.ckpt", "--frame_size", "32"], "--frame_size and --future_frames apply only"),
+        (["--baseline", "untrained"], "--ckpt_path is required"),
+        (["--baseline", "copy-last", "--stride", "0"], "--stride: must be a positive whole number, got 0"),
         (["--baseline", "copy-last", "--data", "{tmp}/nowhere"], "probe data {tmp}/nowhere not found"),
         (["--baseline", "copy-last", "--data", "{tmp}/empty"], "{tmp}/empty: no probe movies found"),
     ],
@@ -74,7 +74,7 @@ def test_copy_last_on_the_real_intphys_example(
 ) -> None:
     out = tmp_path / "probe"
     argv = ["--baseline", "copy-last", "--data", str(shared_data / "intphys_example")]
-    argv += ["--out", str(out), "--frame-size", "32", "--stride", "3", "--bootstrap", "20"]
+    argv += ["--out", str(out), "--frame_size", "32", "--stride", "3", "--bootstrap", "20"]
     status, printed, _ = run(argv, capsys)
     assert status == 0
     assert sorted(p.name for p in out.iterdir()) == ["report.json", "scores.csv", "surprise_O1.png"]
@@ -101,7 +101,7 @@ def test_unlabelled_movies_are_scored_with_null_metrics(
         (tmp_path / "data" / "O1" / "01" / movie).mkdir(parents=True)
         (tmp_path / "data" / "O1" / "01" / movie / "scene").symlink_to(source / movie / "scene")
     argv = ["--baseline", "copy-last", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out")]
-    status, printed, _ = run([*argv, "--frame-size", "16", "--stride", "10", "--bootstrap", "5"], capsys)
+    status, printed, _ = run([*argv, "--frame_size", "16", "--stride", "10", "--bootstrap", "5"], capsys)
     assert status == 0
     rows = list(csv.DictReader((tmp_path / "out" / "scores.csv").open()))
     assert [r["is_possible"] for r in rows] == ["", ""]
@@ -129,13 +129,13 @@ def test_a_scene_missing_a_movie_stops_the_run_or_is_left_out(
     scene = sorted((data / "G1" / "02").iterdir())
     possible = [m for m in scene if '"is_possible": true' in (m / "status.json").read_text()]
     shutil.rmtree(possible[0])  # its impossible partner would be paired across draws
-    argv = ["--baseline", "copy-last", "--frame-size", "32", "--context", "8", "--bootstrap", "5"]
+    argv = ["--baseline", "copy-last", "--frame_size", "32", "--context_frames", "8", "--bootstrap", "5"]
     argv += ["--data", str(data), "--out", str(tmp_path / "out")]
     status, _, err = run(argv, capsys)
     assert status == 2 and err.count("\n") == 1
-    assert f"{data}: scene G1/02 is incomplete (" in err and "--skip-incomplete" in err
+    assert f"{data}: scene G1/02 is incomplete (" in err and "--skip_incomplete" in err
     assert not (tmp_path / "out").exists()
-    status, printed, _ = run([*argv, "--skip-incomplete"], capsys)
+    status, printed, _ = run([*argv, "--skip_incomplete"], capsys)
     assert status == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     reason = "1 possible and 2 impossible movies; a quadruplet has 2 and 2"
@@ -179,3 +179,42 @@ def test_an_out_in_a_read_only_folder_is_refused(
     locked.chmod(0o700)
     assert status == 2 and f"cannot write in {locked}" in err
     assert list(locked.iterdir()) == []
+
+
+def test_compare_help_metric_and_formats(
+    probes: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, printed, _ = run(["compare", "--help"], capsys)
+    assert status == 0 and "--metric" in printed and "--format" in printed
+    out = tmp_path / "copy_last"
+    argv = ["--baseline", "copy-last", "--data", str(probes), "--out", str(out)]
+    assert run([*argv, "--frame_size", "32", "--bootstrap", "20"], capsys)[0] == 0
+    status, printed, _ = run(["compare", str(out), "--metric", "quad_acc", "--format", "csv"], capsys)
+    rows = list(csv.DictReader(printed.splitlines()))
+    assert status == 0 and [r["block"] for r in rows] == ["G1", "O1", "all"]
+    overall = json.loads((out / "report.json").read_text())["overall"]
+    assert {r["metric"] for r in rows} == {"quad_acc"}
+    assert float(rows[2]["value"]) == overall["quad_acc"]
+    assert [float(rows[2]["ci_low"]), float(rows[2]["ci_high"])] == overall["quad_acc_ci"]
+    status, printed, _ = run(["compare", str(out), "--format", "md"], capsys)
+    lines = printed.splitlines()
+    assert status == 0 and lines[0] == "| run (pairwise_acc_mean, 95% interval) | G1 | O1 | all |"
+    assert lines[2].startswith(f"| {out} | 0.500 [")
+    status, _, err = run(["compare", str(out), "--metric", "pairwise_acc_mena"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "known: " in err and "quad_acc" in err
+
+
+def test_a_probe_run_saved_as_yaml_replays_and_old_spellings_are_noted(
+    probes: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--baseline", "copy-last", "--data", str(probes), "--out", str(tmp_path / "a")]
+    old = ["--frame-size", "32", "--context", "8", "--batch-size", "4", "--bootstrap", "5"]
+    status, printed, err = run([*argv, *old, "--print_config"], capsys)
+    assert status == 0 and err.count("note:") == 3 and "--context is now --context_frames" in err
+    config = tmp_path / "probe.yaml"
+    config.write_text(printed)
+    assert "frame_size: 32" in printed and "batch_size: 4" in printed
+    assert run(["-c", str(config)], capsys)[0] == 0
+    assert run(["-c", str(config), "--out", str(tmp_path / "b")], capsys)[0] == 0
+    first, second = (json.loads((tmp_path / n / "report.json").read_text()) for n in "ab")
+    assert first["settings"] == second["settings"] and first["blocks"] == second["blocks"]

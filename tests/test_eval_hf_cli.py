@@ -75,9 +75,9 @@ def test_scorer_options_are_checked_in_one_line(
     cases = {
         "needs --weights DIR": ["--scorer", "vjepa2"],
         "--weights needs --scorer": weights,
-        "exclude each other": ["--scorer", "vjepa2", *weights, "--ckpt", "x.ckpt"],
+        "exclude each other": ["--scorer", "vjepa2", *weights, "--ckpt_path", "x.ckpt"],
         "copy-last does not take --scorer": ["--scorer", "vjepa2", *weights, "--baseline", "copy-last"],
-        "--context 3": ["--scorer", "vjepa2", *weights, "--context", "3"],
+        "--context_frames 3": ["--scorer", "vjepa2", *weights, "--context_frames", "3"],
         "'vjepa2' model, not 'videomae'": ["--scorer", "videomae", *weights],
     }
     for message, extra in cases.items():

@@ -24,9 +24,9 @@ def test_videos_command_writes_a_manifest(tmp_path: Path) -> None:
         "2",
         "--frames",
         "6",
-        "--size",
+        "--frame_size",
         "32",
-        "--workers",
+        "--num_workers",
         "1",
     ]
     assert main(argv) == 0
@@ -38,14 +38,14 @@ def test_videos_command_writes_a_manifest(tmp_path: Path) -> None:
     [
         (["videos", "--out", "{tmp}", "--videos", "-3"], "--videos"),
         (["videos", "--out", "{tmp}", "--videos", "0"], "--videos"),
-        (["videos", "--out", "{tmp}", "--videos", "2", "--workers", "0"], "--workers"),
-        (["probes", "--out", "{tmp}", "--scenes", "-1"], "--scenes"),
-        (["probes", "--out", "{tmp}", "--scenes", "1", "--blocks", "O1,X9"], "X9"),
+        (["videos", "--out", "{tmp}", "--videos", "2", "--num_workers", "0"], "--num_workers"),
+        (["probes", "--out", "{tmp}", "--scenes_per_block", "-1"], "--scenes_per_block"),
+        (["probes", "--out", "{tmp}", "--scenes_per_block", "1", "--blocks", "O1,X9"], "X9"),
         (["videos", "--out", "{tmp}/file/sub", "--videos", "1"], "--out"),
-        (["probes", "--out", "{tmp}/file", "--scenes", "1"], "--out"),
+        (["probes", "--out", "{tmp}/file", "--scenes_per_block", "1"], "--out"),
         (["videos", "--out", "{tmp}", "--videos", "many"], "--videos"),
-        (["videos", "--out", "{tmp}", "--videos", "1", "--size", "33"], "--size"),
-        (["probes", "--out", "{tmp}", "--scenes", "1", "--frames", "20"], "--frames"),
+        (["videos", "--out", "{tmp}", "--videos", "1", "--frame_size", "33"], "--frame_size"),
+        (["probes", "--out", "{tmp}", "--scenes_per_block", "1", "--frames", "20"], "--frames"),
     ],
 )
 def test_user_errors_name_the_option(tmp_path: Path, capsys, argv: list[str], option: str) -> None:
@@ -57,7 +57,7 @@ def test_user_errors_name_the_option(tmp_path: Path, capsys, argv: list[str], op
 
 
 def test_unknown_block_lists_the_known_ones(tmp_path: Path, capsys) -> None:
-    main(["probes", "--out", str(tmp_path), "--scenes", "1", "--blocks", "Q7"])
+    main(["probes", "--out", str(tmp_path), "--scenes_per_block", "1", "--blocks", "Q7"])
     assert "O1,O2,O3,G1,S1,I1" in capsys.readouterr().err
 
 
@@ -69,8 +69,8 @@ def listed_paths(root: Path) -> list[str]:
     return [json.loads(line)["path"] for line in (root / "manifest.jsonl").read_text().splitlines()]
 
 
-VIDEOS = ["videos", "--videos", "2", "--frames", "6", "--size", "32", "--workers", "1"]
-PROBES = ["probes", "--scenes", "1", "--blocks", "O1", "--frames", "48", "--size", "32", "--workers", "1"]
+VIDEOS = ["videos", "--videos", "2", "--frames", "6", "--frame_size", "32", "--num_workers", "1"]
+PROBES = ["probes", "--scenes_per_block", "1", "--blocks", "O1", "--frames", "48", "--frame_size", "32", "--num_workers", "1"]
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ PROBES = ["probes", "--scenes", "1", "--blocks", "O1", "--frames", "48", "--size
         (VIDEOS, ["--fps", "10"], "already holds videos made with --fps 15"),
         (PROBES, ["--seed", "7"], "already holds probes made with another --seed"),
         (PROBES, ["--gravity", "150"], "already holds probes made with --gravity 200"),
-        (PROBES, ["--size", "64"], "already holds probes made with --size 32"),
+        (PROBES, ["--frame_size", "64"], "already holds probes made with --frame_size 32"),
         (PROBES, ["--frames", "50"], "already holds probes made with --frames 48"),
         (PROBES, ["--style", "{other_style}"], "already holds probes made with --style standard"),
         (VIDEOS, ["--kinds", "occlusion=3,gap=2"], "already holds videos made with --kinds the standard mix"),
@@ -161,7 +161,7 @@ def test_ctrl_c_during_probes_removes_the_unfinished_quadruplet(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(generate, "make_quadruplet", interrupted_on_the_second)
-    argv = ["probes", "--out", str(tmp_path), *PROBES[1:], "--scenes", "2"]
+    argv = ["probes", "--out", str(tmp_path), *PROBES[1:], "--scenes_per_block", "2"]
     try:
         status = main(argv)
     except KeyboardInterrupt:  # would end the whole pytest session
@@ -175,7 +175,7 @@ def test_ctrl_c_during_probes_removes_the_unfinished_quadruplet(
 @pytest.mark.timeout(120)
 def test_a_real_sigint_stops_the_workers_and_cleans_up(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "physpred.cli", "world", "videos", "--out", str(tmp_path)]
-    command += ["--videos", "2000", "--frames", "30", "--size", "32", "--workers", "2"]
+    command += ["--videos", "2000", "--frames", "30", "--frame_size", "32", "--num_workers", "2"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
     while len(list((tmp_path / "videos").glob("*.mp4"))) < 4 and time.monotonic() < deadline:
@@ -187,3 +187,34 @@ def test_a_real_sigint_stops_the_workers_and_cleans_up(tmp_path: Path) -> None:
     assert "Traceback" not in stderr and not list(tmp_path.rglob(".*.tmp*"))
     listed = listed_paths(tmp_path)  # a video renamed into place just before Ctrl-C may be unlisted
     assert len(listed) < 2000 and all((tmp_path / path).is_file() for path in listed)
+
+
+def test_old_spellings_still_work_with_a_note(tmp_path: Path, capsys) -> None:
+    argv = ["probes", "--out", str(tmp_path), "--scenes", "1", "--blocks", "O1"]
+    assert main([*argv, "--frames", "48", "--size=32", "--workers", "1"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
+    assert notes == [
+        f"physpred world probes: note: {old} is now {new}; the old spelling goes in the next release"
+        for old, new in [("--scenes", "--scenes_per_block"), ("--size", "--frame_size"), ("--workers", "--num_workers")]
+    ]
+    header = json.loads(next(tmp_path.rglob("status.json")).read_text())["header"]
+    assert header["size"] == 32
+
+
+def test_a_run_saved_as_yaml_replays_the_same(tmp_path: Path, capsys) -> None:
+    argv = ["videos", "--out", str(tmp_path / "a"), *VIDEOS[1:], "--kinds", "fall=1"]
+    assert main([*argv, "--print_config"]) == 0
+    config = tmp_path / "videos.yaml"
+    config.write_text(capsys.readouterr().out)
+    assert "frame_size: 32" in config.read_text() and "kinds: fall=1" in config.read_text()
+    assert main(argv) == 0
+    assert main(["videos", "-c", str(config), "--out", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "a" / "manifest.jsonl").read_text() == (tmp_path / "b" / "manifest.jsonl").read_text()
+
+
+def test_a_config_with_an_unknown_key_is_one_line(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("videos: 2\nsize_typo: 3\n")
+    assert main(["videos", "-c", str(config), "--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "size_typo" in error, error

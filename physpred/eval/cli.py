@@ -1,9 +1,10 @@
 """``physpred probe``: score a model's surprise on violation-of-expectation probes.
 
-    physpred probe --ckpt runs/demo/model.ckpt --data data/demo/probes_test --out runs/demo/probe
+    physpred probe --ckpt_path runs/demo/model.ckpt --data data/demo/probes_test --out runs/demo/probe
     physpred probe --baseline copy-last --data DIR --out OUT
     physpred probe --scorer vjepa2 --weights DIR --data DIR --out OUT   # a pretrained model
-    physpred probe compare OUT [OUT ...]   # one table of several runs' report.json
+    physpred probe compare OUT [OUT ...] [--metric M] [--format text|md|csv]
+    physpred probe -c probe.yaml           # options from YAML; --print_config writes one
 
 torch and Lightning are imported only after the arguments are parsed, so that ``--help`` and
 argument errors answer at once. Errors a user can cause print one line naming the file and
@@ -12,13 +13,16 @@ exit with status 2.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from jsonargparse import ArgumentParser, Namespace
+from jsonargparse.typing import NonNegativeInt, PositiveInt
+
+from physpred.options import UsageError, new_parser, parse
 from physpred.usage import debug_enabled, unwritable_reason
 
 # The clips of copy-last without a checkpoint: configs/demo.yaml's (a test keeps them equal).
@@ -31,16 +35,21 @@ class ProbeError(Exception):
     """A problem the user can fix; its message names the file or option."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``physpred probe`` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="physpred probe",
-        description="Score surprise on probe movies (IntPhys layout) and report how often the "
+# The old spellings, kept for one release (physpred.options rewrites them with a note;
+# kebab-case spellings of the options below are rewritten too).
+RENAMED = {"--ckpt": "--ckpt_path", "--context": "--context_frames"}
+
+
+def build_parser() -> ArgumentParser:
+    """The ``physpred probe`` argument parser (``-c FILE``, ``--print_config``)."""
+    parser = new_parser(
+        "physpred probe",
+        "Score surprise on probe movies (IntPhys layout) and report how often the "
         "impossible movie is the more surprising one. "
         "`physpred probe compare OUT...` prints one table of several runs.",
     )
     parser.add_argument(
-        "--ckpt",
+        "--ckpt_path",
         type=Path,
         help="checkpoint from `physpred fit` (optional with --baseline copy-last)",
     )
@@ -52,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--scorer",
         choices=["vjepa2", "videomae"],
         help="score a pretrained transformers model from --weights with V-JEPA's protocol "
-        "(defaults --frame-step 2 --stride 4 --context 2 4 6 8 10) instead of a checkpoint",
+        "(defaults --frame_step 2 --stride 4 --context_frames 2 4 6 8 10) instead of a checkpoint",
     )
     parser.add_argument(
         "--weights",
@@ -65,65 +74,77 @@ def build_parser() -> argparse.ArgumentParser:
         help="score a control instead of the trained model",
     )
     parser.add_argument(
-        "--frame-step",
-        type=int,
+        "--frame_step",
+        type=PositiveInt,
         help="source frames between window frames (default: the checkpoint's; "
-        f"{COPY_LAST_DEFAULTS['frame_step']} for copy-last without --ckpt)",
+        f"{COPY_LAST_DEFAULTS['frame_step']} for copy-last without --ckpt_path)",
     )
     parser.add_argument(
-        "--context",
-        type=int,
+        "--context_frames",
+        type=PositiveInt,
         nargs="+",
-        help="context length(s); several: minimum over them (default: the model's; "
-        f"{COPY_LAST_DEFAULTS['context_frames']} for copy-last without --ckpt)",
+        help="context length(s) C; several: minimum over them (default: the model's; "
+        f"{COPY_LAST_DEFAULTS['context_frames']} for copy-last without --ckpt_path)",
     )
     parser.add_argument(
-        "--stride", type=int, help="source frames between window starts (default: the frame step)"
+        "--stride",
+        type=PositiveInt,
+        help="source frames between window starts (default: the frame step)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=32, help="windows per forward pass (default: 32)"
+        "--batch_size", type=PositiveInt, default=32, help="windows per forward pass"
     )
     parser.add_argument(
-        "--latent",
-        choices=["infer", "prior"],
-        default="infer",
-        help="infer z or use the prior (default: infer)",
+        "--latent", choices=["infer", "prior"], default="infer", help="infer z or use the prior"
     )
     parser.add_argument(
-        "--frame-size",
-        type=int,
-        help=f"frame side for copy-last without --ckpt (default: {COPY_LAST_DEFAULTS['frame_size']})",
+        "--frame_size",
+        type=PositiveInt,
+        help="frame side for copy-last without --ckpt_path "
+        f"(default: {COPY_LAST_DEFAULTS['frame_size']})",
     )
     parser.add_argument(
-        "--future-frames",
-        type=int,
-        help=f"future frames M for copy-last without --ckpt (default: {COPY_LAST_DEFAULTS['future_frames']})",
+        "--future_frames",
+        type=PositiveInt,
+        help="future frames M for copy-last without --ckpt_path "
+        f"(default: {COPY_LAST_DEFAULTS['future_frames']})",
     )
     parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the untrained network and the bootstrap (default: 0)",
+        "--seed", type=int, default=0, help="seed of the untrained network and the bootstrap"
     )
     parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=1000,
-        help="bootstrap resamples per interval (default: 1000)",
+        "--bootstrap", type=PositiveInt, default=1000, help="bootstrap resamples per interval"
     )
     parser.add_argument(
-        "--num-workers", type=int, default=0, help="data loader workers (default: 0)"
+        "--num_workers", type=NonNegativeInt, default=0, help="data loader workers"
     )
+    parser.add_argument("--accelerator", default="auto", help="Lightning accelerator")
+    parser.add_argument("--devices", default="auto", help="Lightning devices")
     parser.add_argument(
-        "--accelerator", default="auto", help="Lightning accelerator (default: auto)"
-    )
-    parser.add_argument("--devices", default="auto", help="Lightning devices (default: auto)")
-    parser.add_argument(
-        "--skip-incomplete",
+        "--skip_incomplete",
         action="store_true",
         help="leave out scenes that are not full quadruplets (2 possible, 2 impossible movies, "
         "all with frames) and list them in the table and report.json; without it they stop "
         "the run",
+    )
+    return parser
+
+
+def compare_parser() -> ArgumentParser:
+    """The ``physpred probe compare`` argument parser."""
+    parser = new_parser(
+        "physpred probe compare",
+        "One table of several `physpred probe` runs: a metric per block, a row per run.",
+    )
+    parser.add_argument("runs", type=Path, nargs="+", help="output folders of `physpred probe`")
+    parser.add_argument(
+        "--metric", default="pairwise_acc_mean", help="a per-block metric of report.json"
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "md", "csv"],
+        default="text",
+        help="text (with the per-event expectation rates), md or csv (the metric table alone)",
     )
     return parser
 
@@ -133,10 +154,15 @@ def main(argv: Sequence[str]) -> int:
     argv = list(argv)
     try:
         if argv[:1] == ["compare"]:
-            return _compare(argv[1:])
-        args = build_parser().parse_args(argv)
+            return _compare(parse(compare_parser(), argv[1:]))
+        args = parse(build_parser(), argv, RENAMED)
         _check_args(args)
         return _probe(args)
+    except SystemExit as exit_:  # --help, --print_config
+        return int(exit_.code or 0)
+    except UsageError as err:
+        print(_one_line(err), file=sys.stderr)
+        return 2
     except (ProbeError, FileNotFoundError, ValueError) as err:
         if debug_enabled():
             raise
@@ -152,21 +178,19 @@ def _one_line(err: BaseException) -> str:
     )
 
 
-def _check_args(args: argparse.Namespace) -> None:
-    for name in ("frame_step", "stride", "batch_size", "frame_size", "future_frames", "bootstrap"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise ProbeError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
-    if args.context and min(args.context) < 1:
-        raise ProbeError(f"--context lengths must be >= 1, got {args.context}")
+def _check_args(args: Namespace) -> None:
     if args.scorer is not None or args.weights is not None:
         _check_scorer_args(args)
-    elif args.ckpt is None and args.baseline != "copy-last":
-        raise ProbeError("--ckpt is required (only --baseline copy-last runs without a checkpoint)")
-    if (args.ckpt is not None or args.scorer is not None) and (args.frame_size or args.future_frames):
+    elif args.ckpt_path is None and args.baseline != "copy-last":
         raise ProbeError(
-            "--frame-size and --future-frames apply only to copy-last without --ckpt or --scorer "
-            "(a model brings its own)"
+            "--ckpt_path is required (only --baseline copy-last runs without a checkpoint)"
+        )
+    if (args.ckpt_path is not None or args.scorer is not None) and (
+        args.frame_size or args.future_frames
+    ):
+        raise ProbeError(
+            "--frame_size and --future_frames apply only to copy-last without --ckpt_path or "
+            "--scorer (a model brings its own)"
         )
     if not args.data.exists():
         raise ProbeError(
@@ -177,11 +201,11 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ProbeError(f"--out {args.out}: {reason}; choose a folder you can write to")
 
 
-def _check_scorer_args(args: argparse.Namespace) -> None:
+def _check_scorer_args(args: Namespace) -> None:
     if args.scorer is None:
         raise ProbeError("--weights needs --scorer vjepa2 or --scorer videomae")
-    if args.ckpt is not None:
-        raise ProbeError("--ckpt and --scorer exclude each other: pass one model")
+    if args.ckpt_path is not None:
+        raise ProbeError("--ckpt_path and --scorer exclude each other: pass one model")
     if args.baseline == "copy-last":
         raise ProbeError(
             "--baseline copy-last does not take --scorer: run it without --scorer and --weights"
@@ -193,17 +217,20 @@ def _check_scorer_args(args: argparse.Namespace) -> None:
         )
 
 
-def _compare(folders: Sequence[str]) -> int:
+def _compare(args: Namespace) -> int:
+    from physpred.eval.compare import metric_rows, metric_table
     from physpred.eval.report import format_comparison, load_report
 
-    if not folders:
-        raise ProbeError("compare needs one or more output folders of `physpred probe`")
-    reports = {folder: load_report(Path(folder)) for folder in folders}
-    print(format_comparison(reports))
+    reports = {str(folder): load_report(folder) for folder in args.runs}
+    metric_rows(reports, args.metric)  # an unknown metric stops here, naming the known ones
+    if args.format == "text":
+        print(format_comparison(reports, args.metric))
+    else:
+        print(metric_table(reports, args.metric, args.format))
     return 0
 
 
-def _load_scorer(args: argparse.Namespace) -> Any:
+def _load_scorer(args: Namespace) -> Any:
     """The trained model, an untrained copy of its configuration, or copy-last."""
     if args.scorer is not None:
         from physpred.eval.hf import load_scorer
@@ -215,14 +242,14 @@ def _load_scorer(args: argparse.Namespace) -> Any:
     from physpred.types import ClipGeometry
 
     if args.baseline == "untrained":
-        return untrained_like(args.ckpt, seed=args.seed)
-    trained = load_model(args.ckpt) if args.ckpt is not None else None
+        return untrained_like(args.ckpt_path, seed=args.seed)
+    trained = load_model(args.ckpt_path) if args.ckpt_path is not None else None
     if args.baseline != "copy-last":
         return trained
     if trained is not None:
         return CopyLastPredictor(geometry=trained.geometry)
     given = {
-        "context_frames": max(args.context) if args.context else None,
+        "context_frames": max(args.context_frames) if args.context_frames else None,
         "future_frames": args.future_frames,
         "frame_step": args.frame_step,
         "frame_size": args.frame_size,
@@ -231,7 +258,7 @@ def _load_scorer(args: argparse.Namespace) -> Any:
     return CopyLastPredictor(geometry=ClipGeometry(**chosen))
 
 
-def _probe(args: argparse.Namespace) -> int:
+def _probe(args: Namespace) -> int:
     from physpred.data import IncompleteSceneError, ProbeDataModule, VideoReadError
     from physpred.eval.runner import SurpriseRunner, make_trainer, score_movies
 
@@ -247,7 +274,7 @@ def _probe(args: argparse.Namespace) -> int:
         num_movies = len(datamodule.dataset)  # finds the movies: a wrong layout fails here
     except IncompleteSceneError as err:
         raise ProbeError(
-            f"{err}: restore its movies, or pass --skip-incomplete to leave such scenes out"
+            f"{err}: restore its movies, or pass --skip_incomplete to leave such scenes out"
         ) from err
     # A trained model with a latent also scores every window at z = 0, to measure what z
     # explains (not the controls: an untrained latent is not worth a third pass per window).
@@ -287,7 +314,7 @@ def _probe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _geometry(args: argparse.Namespace, scorer: Any) -> dict[str, Any]:
+def _geometry(args: Namespace, scorer: Any) -> dict[str, Any]:
     """Frame size, frame step, stride, context lengths and window of the run."""
     if args.scorer is None:
         geometry = scorer.geometry
@@ -296,13 +323,13 @@ def _geometry(args: argparse.Namespace, scorer: Any) -> dict[str, Any]:
             "frame_size": geometry.frame_size,
             "frame_step": frame_step,
             "stride": args.stride or frame_step,
-            "context": list(args.context or [geometry.context_frames]),
+            "context": list(args.context_frames or [geometry.context_frames]),
             "future_frames": geometry.future_frames,
         }
     from physpred.eval.windows import check_contexts
 
     frame_step = args.frame_step or PROTOCOL["frame_step"]
-    context = list(args.context or PROTOCOL["context"])
+    context = list(args.context_frames or PROTOCOL["context"])
     check_contexts(context, scorer.window_frames, scorer.tubelet_size)
     return {
         "frame_size": scorer.input_size,
@@ -316,7 +343,7 @@ def _geometry(args: argparse.Namespace, scorer: Any) -> dict[str, Any]:
 
 
 def _write_outputs(
-    args: argparse.Namespace,
+    args: Namespace,
     settings: dict[str, Any],
     movies: Sequence[Any],
     pairs: Sequence[tuple[str, str]],
@@ -333,7 +360,7 @@ def _write_outputs(
     )
 
     report = {
-        "ckpt": None if args.ckpt is None else str(args.ckpt),
+        "ckpt": None if args.ckpt_path is None else str(args.ckpt_path),
         "baseline": args.baseline,
         "scorer": args.scorer,
         "weights": None if args.weights is None else str(args.weights),

@@ -59,13 +59,13 @@ def protocol_windows(
 
 
 def check_contexts(contexts: Sequence[int], window_frames: int, tubelet_size: int) -> None:
-    """Raise ValueError naming ``--context`` unless every length fits the window's tokens."""
+    """Raise ValueError naming ``--context_frames`` unless every length fits the window's tokens."""
     if not contexts:
-        raise ValueError("--context needs at least one length")
+        raise ValueError("--context_frames needs at least one length")
     bad = [c for c in contexts if c % tubelet_size or not 0 < c < window_frames]
     if bad:
         raise ValueError(
-            f"--context {' '.join(map(str, bad))}: a context must be a multiple of the model's "
+            f"--context_frames {' '.join(map(str, bad))}: a context must be a multiple of the model's "
             f"tubelet size {tubelet_size} and shorter than its {window_frames}-frame window"
         )
 

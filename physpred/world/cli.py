@@ -1,67 +1,64 @@
-"""``physpred world videos|probes``: argparse front-end over :mod:`physpred.world.generate`.
+"""``physpred world videos|probes``: jsonargparse front-end over :mod:`physpred.world.generate`.
 
+Options follow the vocabulary of :mod:`physpred.options` (``-c FILE``, ``--print_config``).
 Errors a user can cause print one line that names the option and exit with status 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from physpred.usage import debug_enabled
+from jsonargparse import ArgumentParser
+from jsonargparse.typing import PositiveInt
+
+from physpred.options import UsageError, new_parser, parse
+from physpred.usage import debug_enabled, one_line
 from physpred.world.generate import GRAVITY, WorldError, generate_probes, generate_videos
 from physpred.world.probes import BLOCKS, ProbeFailure
 from physpred.world.styles import STYLES
 
-
-class _UsageError(Exception):
-    """argparse's complaint, raised instead of printing the usage and exiting."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(f"{self.prog}: error: {message}")
+# The old spellings, kept for one release (physpred.options rewrites them with a note).
+RENAMED = {"--size": "--frame_size", "--workers": "--num_workers", "--scenes": "--scenes_per_block"}
 
 
-def _add_common(command: argparse.ArgumentParser, *, frames: int, size: int, seed: int) -> None:
+def _add_common(command: ArgumentParser, *, frames: int, size: int, seed: int) -> None:
     """Options both commands share, with each command's defaults."""
     command.add_argument("--out", required=True, help="output folder")
+    command.add_argument("--frames", type=PositiveInt, default=frames, help="frames per movie")
     command.add_argument(
-        "--frames", type=int, default=frames, help=f"frames per movie (default {frames})"
+        "--frame_size", type=PositiveInt, default=size, help="frame size in pixels, even"
     )
     command.add_argument(
-        "--size", type=int, default=size, help=f"frame size in pixels, even (default {size})"
+        "--fps", type=PositiveInt, default=15, help="frames per second of simulated time"
     )
-    command.add_argument(
-        "--fps", type=int, default=15, help="frames per second of simulated time (default 15)"
-    )
-    command.add_argument("--seed", type=int, default=seed, help=f"root seed (default {seed})")
-    command.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    command.add_argument(
-        "--gravity", type=float, default=GRAVITY, help=f"world units/s² (default {GRAVITY:g})"
-    )
+    command.add_argument("--seed", type=int, default=seed, help="root seed")
+    command.add_argument("--num_workers", type=PositiveInt, default=2, help="worker processes")
+    command.add_argument("--gravity", type=float, default=GRAVITY, help="world units/s²")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="physpred world", description="Procedural 2-D physics world.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    videos = commands.add_parser(
-        "videos", help="training videos: DIR/videos/*.mp4 + DIR/manifest.jsonl"
+def _videos_parser() -> ArgumentParser:
+    videos = new_parser(
+        "physpred world videos", "Training videos: OUT/videos/*.mp4 + OUT/manifest.jsonl."
     )
-    videos.add_argument("--videos", type=int, required=True, help="number of videos")
+    videos.add_argument("--videos", type=PositiveInt, required=True, help="number of videos")
     videos.add_argument(
         "--kinds",
+        type=str | None,
         help="shares of scene kinds, e.g. occlusion=3,gap=2,support=1 (default: the standard mix)",
     )
     _add_common(videos, frames=64, size=64, seed=0)
+    return videos
 
-    probes = commands.add_parser("probes", help="probe quadruplets in the IntPhys dev layout")
-    probes.add_argument("--scenes", type=int, required=True, help="quadruplets per block")
-    probes.add_argument(
-        "--blocks", default=",".join(BLOCKS), help=f"comma-separated (default {','.join(BLOCKS)})"
+
+def _probes_parser() -> ArgumentParser:
+    probes = new_parser(
+        "physpred world probes", "Probe quadruplets (possible / impossible) in the IntPhys layout."
     )
+    probes.add_argument(
+        "--scenes_per_block", type=PositiveInt, required=True, help="quadruplets per block"
+    )
+    probes.add_argument("--blocks", default=",".join(BLOCKS), help="comma-separated blocks")
     probes.add_argument(
         "--style",
         choices=STYLES,
@@ -69,22 +66,39 @@ def _parser() -> argparse.ArgumentParser:
         help="look of the frames; not standard = a look the training videos never show",
     )
     _add_common(probes, frames=100, size=128, seed=1)
-    return parser
+    return probes
+
+
+PARSERS = {"videos": _videos_parser, "probes": _probes_parser}
+USAGE = """usage: physpred world {videos,probes} [-c FILE] [options]
+
+  videos   training videos: OUT/videos/*.mp4 + OUT/manifest.jsonl
+  probes   probe quadruplets in the IntPhys dev layout
+
+`physpred world videos --help` lists the options; `--print_config` prints them as YAML."""
 
 
 def main(argv: Sequence[str]) -> int:
     """Run ``physpred world``; returns the exit status (2 for a usage error)."""
     try:
-        args = _parser().parse_args(list(argv))
-        if args.command == "videos":
+        if not argv or argv[0] not in PARSERS:
+            if argv and argv[0] in ("-h", "--help"):
+                print(USAGE)
+                return 0
+            raise UsageError(
+                "physpred world: error: choose a command, videos or probes (see physpred world --help)"
+            )
+        command = argv[0]
+        args = parse(PARSERS[command](), argv[1:], RENAMED)
+        if command == "videos":
             manifest = generate_videos(
                 args.out,
                 args.videos,
                 args.frames,
-                args.size,
+                args.frame_size,
                 args.fps,
                 args.seed,
-                args.workers,
+                args.num_workers,
                 args.gravity,
                 kinds=args.kinds,
             )
@@ -92,19 +106,19 @@ def main(argv: Sequence[str]) -> int:
         else:
             made = generate_probes(
                 args.out,
-                args.scenes,
+                args.scenes_per_block,
                 args.blocks,
-                args.size,
+                args.frame_size,
                 args.frames,
                 args.seed,
                 args.fps,
-                args.workers,
+                args.num_workers,
                 args.gravity,
                 style=args.style,
             )
             print(f"wrote {len(made)} quadruplets under {args.out}")
-    except _UsageError as error:
-        print(error, file=sys.stderr)
+    except UsageError as error:
+        print(one_line(error), file=sys.stderr)
         return 2
     except (WorldError, ProbeFailure) as error:
         if debug_enabled():

@@ -231,14 +231,14 @@ def generate_videos(
         {
             "videos": videos,
             "frames": frames,
-            "size": size,
+            "frame_size": size,
             "fps": fps,
-            "workers": workers,
+            "num_workers": workers,
             "gravity": gravity,
         }
     )
     if size % 2:
-        raise WorldError(f"--size must be even (H.264 yuv420p), got {size}")
+        raise WorldError(f"--frame_size must be even (H.264 yuv420p), got {size}")
     try:
         shares = tuple(parse_kinds(kinds).items()) if kinds else None
     except ValueError as error:
@@ -248,10 +248,10 @@ def generate_videos(
     (out / "videos").mkdir(exist_ok=True)
     manifest = out / "manifest.jsonl"
     done = {e["path"]: e for e in read_manifest(manifest) if (out / e["path"]).exists()}
-    asked: dict[str, object] = {"--frames": frames, "--size": size, "--fps": fps}
+    asked: dict[str, object] = {"--frames": frames, "--frame_size": size, "--fps": fps}
     asked |= {"--gravity": gravity, "--kinds": kind_shares(shares)}
     for entry in done.values():
-        made = {"--frames": entry["frames"], "--size": entry["size"], "--fps": entry["fps"]}
+        made = {"--frames": entry["frames"], "--frame_size": entry["size"], "--fps": entry["fps"]}
         # older folders recorded neither: those two options are not checked there
         made["--gravity"] = entry.get("gravity", gravity)
         made["--kinds"] = entry.get("kinds", asked["--kinds"])
@@ -379,11 +379,11 @@ def generate_probes(
     """
     _check_positive(
         {
-            "scenes": scenes,
-            "size": size,
+            "scenes_per_block": scenes,
+            "frame_size": size,
             "frames": frames,
             "fps": fps,
-            "workers": workers,
+            "num_workers": workers,
             "gravity": gravity,
         }
     )
@@ -393,7 +393,7 @@ def generate_probes(
         )
     if size < 32:
         raise WorldError(
-            f"--size must be at least 32 for probes (objects must hide fully), got {size}"
+            f"--frame_size must be at least 32 for probes (objects must hide fully), got {size}"
         )
     if style not in STYLES:
         raise WorldError(f"--style: unknown style {style!r}; known styles: {','.join(STYLES)}")
@@ -423,7 +423,7 @@ def _check_same_probes(out: Path, folder: Path, setting: Setting, style: str, se
     """:func:`_check_same_options` for a finished quadruplet, from its movies' status.json."""
     asked = {
         "--frames": setting.frames,
-        "--size": setting.size,
+        "--frame_size": setting.size,
         "--fps": setting.fps,
         "--gravity": setting.gravity,
         "--style": style,
@@ -432,7 +432,7 @@ def _check_same_probes(out: Path, folder: Path, setting: Setting, style: str, se
         header = json.loads(status.read_text())["header"]
         made = {
             "--frames": header["frames"],
-            "--size": header["size"],
+            "--frame_size": header["size"],
             "--fps": header["fps"],
             "--gravity": header.get("gravity", setting.gravity),  # older folders lack it
             "--style": header.get("style", "standard"),  # the only style before there were more
