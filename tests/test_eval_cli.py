@@ -188,7 +188,8 @@ def test_compare_help_metric_and_formats(
     assert status == 0 and "--metric" in printed and "--format" in printed
     out = tmp_path / "copy_last"
     argv = ["--baseline", "copy-last", "--data", str(probes), "--out", str(out)]
-    assert run([*argv, "--frame_size", "32", "--bootstrap", "20"], capsys)[0] == 0
+    status, _, err = run([*argv, "--frame_size", "32", "--bootstrap", "20"], capsys)
+    assert status == 0 and "probe: 16/16 movies (100%), " in err  # off a terminal: log lines
     status, printed, _ = run(["compare", str(out), "--metric", "quad_acc", "--format", "csv"], capsys)
     rows = list(csv.DictReader(printed.splitlines()))
     assert status == 0 and [r["block"] for r in rows] == ["G1", "O1", "all"]

@@ -12,6 +12,7 @@ import torch
 
 from physpred.eval.surprise import Scorer, window_surprise
 from physpred.eval.windows import WindowScorer, fixed_window_surprise
+from physpred.lit.progress import ProgressLog
 from physpred.models.energy import ZChoice
 from physpred.types import ProbeMovie
 
@@ -125,16 +126,27 @@ class SurpriseRunner(pl.LightningModule):
 
 
 def make_trainer(accelerator: str, devices: str | int) -> pl.Trainer:
-    """A quiet predict-only Trainer; grad stays available (latent refinement may need it)."""
+    """A quiet predict-only Trainer; grad stays available (latent refinement may need it).
+
+    On a terminal it shows Lightning's bar; elsewhere (nohup, SLURM, a notebook) it logs the
+    movies and windows done, with an ETA, every 30 seconds.
+    """
+    terminal = sys.stderr.isatty()
     return pl.Trainer(
         accelerator=accelerator,
         devices=devices,
         logger=False,
         enable_checkpointing=False,
         enable_model_summary=False,
-        enable_progress_bar=sys.stderr.isatty(),
+        enable_progress_bar=terminal,
+        callbacks=[] if terminal else [ProgressLog(extra=("windows", _window_count))],
         inference_mode=False,
     )
+
+
+def _window_count(movie: MovieSurprise) -> int:
+    """Windows scored in one movie (the predict step's output)."""
+    return len(movie.energies)
 
 
 def score_movies(

@@ -27,6 +27,7 @@ from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
 from physpred.data.readers import VideoReadError
 from physpred.lit.checkpoint import RunCheckpoint
+from physpred.lit.progress import progress_callbacks
 from physpred.models.checkpoint import is_outdated
 from physpred.usage import debug_enabled, one_line, unwritable_reason
 
@@ -79,6 +80,17 @@ class PhysPredCLI(LightningCLI):
                     "cannot be resumed: retrain with `physpred fit` without --ckpt_path"
                 )
         super()._parse_ckpt_path()
+
+    def _instantiate_trainer(self, config: dict, callbacks: list[pl.Callback]) -> pl.Trainer:
+        """Add the progress of the whole run: a bar on a terminal, log lines elsewhere."""
+        given = config.get("callbacks") or []
+        added, enable = progress_callbacks(
+            config.get("enable_progress_bar"),
+            [*callbacks, *(given if isinstance(given, list) else [given])],
+            sys.stderr.isatty(),
+        )
+        config["enable_progress_bar"] = enable
+        return super()._instantiate_trainer(config, [*callbacks, *added])
 
     def before_instantiate_classes(self) -> None:
         """Refuse out-of-range options before anything is built (torch would fail far away).
