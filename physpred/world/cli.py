@@ -22,7 +22,9 @@ from physpred.world.styles import STYLES
 RENAMED = {"--size": "--frame_size", "--workers": "--num_workers", "--scenes": "--scenes_per_block"}
 
 
-def _add_common(command: ArgumentParser, *, frames: int, size: int, seed: int) -> None:
+def _add_common(
+    command: ArgumentParser, *, frames: int, size: int, seed: int, masks_help: str
+) -> None:
     """Options both commands share, with each command's defaults."""
     command.add_argument("--out", required=True, help="output folder")
     command.add_argument("--frames", type=PositiveInt, default=frames, help="frames per movie")
@@ -35,6 +37,7 @@ def _add_common(command: ArgumentParser, *, frames: int, size: int, seed: int) -
     command.add_argument("--seed", type=int, default=seed, help="root seed")
     command.add_argument("--num_workers", type=PositiveInt, default=2, help="worker processes")
     command.add_argument("--gravity", type=float, default=GRAVITY, help="world units/s²")
+    command.add_argument("--masks", action="store_true", help=masks_help)
 
 
 def _videos_parser() -> ArgumentParser:
@@ -47,7 +50,13 @@ def _videos_parser() -> ArgumentParser:
         type=str | None,
         help="shares of scene kinds, e.g. occlusion=3,gap=2,support=1 (default: the standard mix)",
     )
-    _add_common(videos, frames=64, size=64, seed=0)
+    _add_common(
+        videos,
+        frames=64,
+        size=64,
+        seed=0,
+        masks_help="also write instance masks, OUT/videos/NNNNNN.masks.npz beside each video",
+    )
     return videos
 
 
@@ -65,7 +74,13 @@ def _probes_parser() -> ArgumentParser:
         default="standard",
         help="look of the frames; not standard = a look the training videos never show",
     )
-    _add_common(probes, frames=100, size=128, seed=1)
+    _add_common(
+        probes,
+        frames=100,
+        size=128,
+        seed=1,
+        masks_help="also write instance masks, <movie>/masks/masks_NNN.png, ids in status.json",
+    )
     return probes
 
 
@@ -101,6 +116,7 @@ def main(argv: Sequence[str]) -> int:
                 args.num_workers,
                 args.gravity,
                 kinds=args.kinds,
+                masks=args.masks,
             )
             print(f"wrote {manifest}")
         else:
@@ -115,6 +131,7 @@ def main(argv: Sequence[str]) -> int:
                 args.num_workers,
                 args.gravity,
                 style=args.style,
+                masks=args.masks,
             )
             print(f"wrote {len(made)} quadruplets under {args.out}")
     except UsageError as error:

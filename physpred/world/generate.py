@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from physpred.files import atomic_path
 from physpred.world.probes import BLOCKS, Clip, Setting
-from physpred.world.render import render_video
+from physpred.world.render import mask_names, render_masks, render_video
 from physpred.world.samplers import parse_kinds, training_scene
 from physpred.world.scenes import pixels_per_unit
 from physpred.world.simulate import simulate
@@ -36,6 +36,7 @@ from physpred.world.styles import STYLES, restyle
 from physpred.world.writers import (
     read_manifest,
     write_manifest,
+    write_masks,
     write_mp4,
     write_png_movie,
 )
@@ -68,6 +69,7 @@ class VideoJob:
     seed: int
     gravity: float
     kinds: tuple[tuple[str, float], ...] | None = None
+    masks: bool = False
 
 
 def kind_shares(kinds: Sequence[tuple[str, float]] | None) -> dict[str, float] | None:
@@ -84,14 +86,27 @@ def video_path(index: int) -> str:
     return f"videos/{index:06d}.mp4"
 
 
+def masks_path(index: int) -> str:
+    """Path of training video ``index``'s masks relative to the output folder."""
+    return f"videos/{index:06d}.masks.npz"
+
+
 def make_video(job: VideoJob) -> dict:
-    """Simulate, render and write one training video; returns its manifest entry."""
+    """Simulate, render and write one training video (and its masks when asked); returns its
+    manifest entry."""
     seed = derive_seed(job.seed, "train", job.index)
     kinds = dict(job.kinds) if job.kinds else None
     scene = training_scene(np.random.default_rng(seed), job.frames, job.fps, job.gravity, kinds)
-    frames = render_video(scene, simulate(scene, job.frames, job.fps), job.size, job.fps)
+    trajectory = simulate(scene, job.frames, job.fps)
+    frames = render_video(scene, trajectory, job.size, job.fps)
+    masks = {}
+    if job.masks:
+        # Written before the video: an entry whose video exists then always has its masks.
+        ids = render_masks(scene, trajectory, job.size, job.fps)
+        write_masks(job.out / masks_path(job.index), ids, mask_names(scene))
+        masks = {"masks": masks_path(job.index)}
     write_mp4(job.out / video_path(job.index), frames, job.fps)
-    return {
+    return masks | {
         "path": video_path(job.index),
         "frames": job.frames,
         "fps": job.fps,
@@ -169,7 +184,7 @@ def _check_same_options(
 ) -> None:
     """Raise :class:`WorldError` unless files already in ``out`` were made with the options
     asked for now (option -> value), so that a rerun resumes and never mixes two worlds."""
-    differ = [f"{name} {_shown(made[name])}" for name in asked if made[name] != asked[name]]
+    differ = [_shown(name, made[name]) for name in asked if made[name] != asked[name]]
     if not same_seed:
         differ.append("another --seed")
     if differ:
@@ -179,12 +194,19 @@ def _check_same_options(
         )
 
 
-def _shown(value: object) -> str:
-    """An option's value as it would be typed: ``200`` not ``200.0``, ``a=0.6,b=0.4``."""
+def _shown(name: str, value: object) -> str:
+    """An option as it would be typed: ``--gravity 200`` not ``200.0``, ``--kinds a=0.6,b=0.4``,
+    ``--masks`` or ``no --masks`` for a switch."""
+    if isinstance(value, bool):
+        return name if value else f"no {name}"
+    return f"{name} {_value(value)}"
+
+
+def _value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, dict):
-        return ",".join(f"{name}={_shown(share)}" for name, share in value.items())
+        return ",".join(f"{name}={_value(share)}" for name, share in value.items())
     return "the standard mix" if value is None else str(value)
 
 
@@ -206,10 +228,12 @@ def generate_videos(
     gravity: float = GRAVITY,
     progress: bool = True,
     kinds: str | None = None,
+    masks: bool = False,
 ) -> Path:
     """Write ``videos`` training videos to ``out/videos`` and list them in ``out/manifest.jsonl``.
 
-    Videos already listed in the manifest and present on disk are kept (resume).
+    Videos already listed in the manifest and present on disk (with their masks, when they were
+    made with masks) are kept (resume).
 
     Args:
         out: output folder.
@@ -223,6 +247,8 @@ def generate_videos(
         progress: show a progress bar.
         kinds: shares of scene kinds, ``"occlusion=3,gap=2"`` (default: the standard mix of
             :data:`physpred.world.samplers.TRAINING_KINDS`).
+        masks: also write each video's instance masks, ``videos/NNNNNN.masks.npz``
+            (:func:`physpred.world.writers.write_masks`), listed as the entry's ``masks``.
 
     Returns:
         The manifest's path.
@@ -247,19 +273,20 @@ def generate_videos(
     check_writable(out)
     (out / "videos").mkdir(exist_ok=True)
     manifest = out / "manifest.jsonl"
-    done = {e["path"]: e for e in read_manifest(manifest) if (out / e["path"]).exists()}
+    done = {e["path"]: e for e in read_manifest(manifest) if _finished(out, e)}
     asked: dict[str, object] = {"--frames": frames, "--frame_size": size, "--fps": fps}
-    asked |= {"--gravity": gravity, "--kinds": kind_shares(shares)}
+    asked |= {"--gravity": gravity, "--kinds": kind_shares(shares), "--masks": masks}
     for entry in done.values():
         made = {"--frames": entry["frames"], "--frame_size": entry["size"], "--fps": entry["fps"]}
         # older folders recorded neither: those two options are not checked there
         made["--gravity"] = entry.get("gravity", gravity)
         made["--kinds"] = entry.get("kinds", asked["--kinds"])
+        made["--masks"] = "masks" in entry
         index = re.fullmatch(r"videos/(\d+)\.mp4", entry["path"])
         same_seed = index is None or entry["seed"] == derive_seed(seed, "train", int(index[1]))
         _check_same_options(out, "videos", asked, made, same_seed)
     jobs = [
-        VideoJob(out, i, frames, size, fps, seed, gravity, shares)
+        VideoJob(out, i, frames, size, fps, seed, gravity, shares, masks)
         for i in range(videos)
         if video_path(i) not in done
     ]
@@ -276,6 +303,11 @@ def generate_videos(
     finally:
         write_manifest(manifest, done.values())
     return manifest
+
+
+def _finished(out: Path, entry: dict) -> bool:
+    """Whether a manifest entry's files are all on disk."""
+    return all((out / entry[key]).exists() for key in ("path", "masks") if key in entry)
 
 
 @dataclass(frozen=True)
@@ -312,6 +344,7 @@ def _headers(clips: list[Clip], job: ProbeJob, seed: int) -> list[dict]:
             "gravity_px": round(c.gravity_px, 6),
             "style": job.style,
         }
+        | ({} if c.mask_names is None else {"masks": c.mask_names})
         for c in clips
     ]
 
@@ -327,7 +360,8 @@ def make_quadruplet(job: ProbeJob) -> str:
     with atomic_path(job.folder) as temporary:
         temporary.mkdir()
         for clip, header, number in zip(clips, _headers(clips, job, seed), numbers, strict=True):
-            write_png_movie(temporary / str(number), restyle(clip.frames, job.style), header, encoded)
+            frames = restyle(clip.frames, job.style)  # a colour map: the masks stay as they are
+            write_png_movie(temporary / str(number), frames, header, encoded, clip.masks)
     return job.name
 
 
@@ -354,6 +388,7 @@ def generate_probes(
     gravity: float = GRAVITY,
     progress: bool = True,
     style: str = "standard",
+    masks: bool = False,
 ) -> list[str]:
     """Write ``scenes`` quadruplets per block in the IntPhys dev layout under ``out``.
 
@@ -373,6 +408,8 @@ def generate_probes(
         progress: show a progress bar.
         style: look of the written frames (:data:`physpred.world.styles.STYLES`); anything but
             ``standard`` is a look the training videos never show.
+        masks: also write each movie's instance masks, ``masks/masks_001.png ...``, and their
+            ids by name in ``status.json`` ``header.masks``.
 
     Returns:
         The quadruplets made in this run, as ``<block>/<NN>``.
@@ -400,7 +437,7 @@ def generate_probes(
     names = parse_blocks(blocks)
     out = Path(out)
     check_writable(out)
-    setting = Setting(frames, size, fps, gravity)
+    setting = Setting(frames, size, fps, gravity, masks)
     digits = max(2, len(str(scenes)))
     jobs = []
     for block in names:
@@ -427,6 +464,7 @@ def _check_same_probes(out: Path, folder: Path, setting: Setting, style: str, se
         "--fps": setting.fps,
         "--gravity": setting.gravity,
         "--style": style,
+        "--masks": setting.masks,
     }
     for status in sorted(folder.glob("*/status.json")):
         header = json.loads(status.read_text())["header"]
@@ -436,5 +474,6 @@ def _check_same_probes(out: Path, folder: Path, setting: Setting, style: str, se
             "--fps": header["fps"],
             "--gravity": header.get("gravity", setting.gravity),  # older folders lack it
             "--style": header.get("style", "standard"),  # the only style before there were more
+            "--masks": "masks" in header,
         }
         _check_same_options(out, "probes", asked, made, header["seed"] == seed)

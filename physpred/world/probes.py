@@ -21,16 +21,18 @@ import numpy as np
 
 from physpred.world import samplers
 from physpred.world.look import stands_out
-from physpred.world.render import render_video
+from physpred.world.render import mask_names, render_masks, render_video
 from physpred.world.scenes import Scene, pixels_per_unit, restage
 from physpred.world.simulate import PassThrough, Trajectory, simulate
 from physpred.world.splice import (
+    Movie,
     change_velocity_after,
     first_divergence,
     first_moving_frame,
     freeze_after,
     hidden_runs,
     same_frames,
+    spliced,
 )
 
 MAX_TRIES = 50
@@ -43,12 +45,14 @@ EARLIEST_VIOLATION = 20
 
 @dataclass(frozen=True)
 class Setting:
-    """How movies are made: frames T, size in pixels, frames per second, gravity in units/s²."""
+    """How movies are made: frames T, size in pixels, frames per second, gravity in units/s²,
+    and whether to render instance masks too."""
 
     frames: int
     size: int
     fps: float
     gravity: float
+    masks: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,10 @@ class Clip:
         pair: 1 or 2; the possible and impossible movie of a pair share a prefix.
         event: what happens, e.g. "vanish" (for plots and debugging, not a label).
         gravity_px: gravity in pixels per second squared in these frames (zoom included).
+        masks: (T, H, W) uint8 instance masks (each frame's from the same source frame as its
+            picture), or None when the setting asks for none.
+        mask_names: mask id by part name (:func:`physpred.world.render.mask_names`), the same
+            for both movies of a pair; None without masks.
     """
 
     frames: np.ndarray
@@ -68,34 +76,37 @@ class Clip:
     pair: int
     event: str
     gravity_px: float
+    masks: np.ndarray | None = None
+    mask_names: dict[str, int] | None = None
 
 
 class ProbeFailure(RuntimeError):
     """No valid scene was found in :data:`MAX_TRIES` draws."""
 
 
-def _gravity_px(scene: Scene, setting: Setting) -> float:
-    return setting.gravity * pixels_per_unit(scene.look, setting.size)
+def _clip(
+    movie: Movie, scene: Scene, setting: Setting, is_possible: bool, pair: int, event: str
+) -> Clip:
+    """A clip of ``movie``, rendered from ``scene`` (or a splice of its renders)."""
+    gravity_px = setting.gravity * pixels_per_unit(scene.look, setting.size)
+    names = None if movie.masks is None else mask_names(scene)
+    return Clip(movie.frames, is_possible, pair, event, gravity_px, movie.masks, names)
 
 
 def _render(
     scene: Scene, trajectory: Trajectory, setting: Setting, hidden: frozenset[int] = frozenset()
-) -> np.ndarray:
-    return render_video(scene, trajectory, setting.size, setting.fps, hidden)
-
-
-def _spliced(a: np.ndarray, b: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """A with frames [start, stop) taken from B."""
-    out = a.copy()
-    out[start:stop] = b[start:stop]
-    return out
+) -> Movie:
+    frames = render_video(scene, trajectory, setting.size, setting.fps, hidden)
+    if not setting.masks:
+        return Movie(frames)
+    return Movie(frames, render_masks(scene, trajectory, setting.size, setting.fps, hidden))
 
 
 def _occluded_pair(
     setting: Setting, rng: np.random.Generator, swap_shape: bool
-) -> tuple[np.ndarray, np.ndarray, int, float]:
+) -> tuple[Movie, Movie, int, Scene]:
     """A and B of O1 (B has no object) or O2 (B has a box), the first fully hidden frame, and
-    gravity in pixels."""
+    A's scene (B's has the same parts)."""
     for _ in range(MAX_TRIES):
         shape = "ball" if swap_shape else None
         scene = samplers.occlusion(
@@ -109,31 +120,33 @@ def _occluded_pair(
             b = _render(replace(scene, things=(box,)), still, setting)
         else:
             b = _render(scene, trajectory, setting, hidden=frozenset({0}))
-        hidden = hidden_runs(same_frames(a, b))
+        hidden = hidden_runs(same_frames(a.frames, b.frames))
         if hidden and hidden[0][1] >= EARLIEST_VIOLATION:  # the violation starts at its end
-            return a, b, hidden[0][0], _gravity_px(scene, setting)
+            return a, b, hidden[0][0], scene
     raise ProbeFailure("no occlusion scene hid the object completely; try a larger --size")
 
 
 def object_permanence(setting: Setting, rng: np.random.Generator) -> list[Clip]:
     """O1: A object passes behind a screen, B no object, C = A then B (vanishes), D = B then A."""
-    a, b, cut, g = _occluded_pair(setting, rng, swap_shape=False)
+    a, b, cut, scene = _occluded_pair(setting, rng, swap_shape=False)
+    end = len(a.frames)
     return [
-        Clip(a, True, 1, "object", g),
-        Clip(_spliced(a, b, cut, len(a)), False, 1, "vanish", g),
-        Clip(b, True, 2, "no_object", g),
-        Clip(_spliced(b, a, cut, len(a)), False, 2, "appear", g),
+        _clip(a, scene, setting, True, 1, "object"),
+        _clip(spliced(a, b, cut, end), scene, setting, False, 1, "vanish"),
+        _clip(b, scene, setting, True, 2, "no_object"),
+        _clip(spliced(b, a, cut, end), scene, setting, False, 2, "appear"),
     ]
 
 
 def shape_constancy(setting: Setting, rng: np.random.Generator) -> list[Clip]:
     """O2: A ball, B box on the same path; C = A then B, D = B then A (shape changes unseen)."""
-    a, b, cut, g = _occluded_pair(setting, rng, swap_shape=True)
+    a, b, cut, scene = _occluded_pair(setting, rng, swap_shape=True)
+    end = len(a.frames)
     return [
-        Clip(a, True, 1, "ball", g),
-        Clip(_spliced(a, b, cut, len(a)), False, 1, "ball_to_box", g),
-        Clip(b, True, 2, "box", g),
-        Clip(_spliced(b, a, cut, len(a)), False, 2, "box_to_ball", g),
+        _clip(a, scene, setting, True, 1, "ball"),
+        _clip(spliced(a, b, cut, end), scene, setting, False, 1, "ball_to_box"),
+        _clip(b, scene, setting, True, 2, "box"),
+        _clip(spliced(b, a, cut, end), scene, setting, False, 2, "box_to_ball"),
     ]
 
 
@@ -144,15 +157,14 @@ def continuity(setting: Setting, rng: np.random.Generator) -> list[Clip]:
         trajectory = simulate(scene, setting.frames, setting.fps)
         a = _render(scene, trajectory, setting)
         b = _render(scene, trajectory, setting, hidden=frozenset({0}))
-        hidden = hidden_runs(same_frames(a, b))
+        hidden = hidden_runs(same_frames(a.frames, b.frames))
         if len(hidden) >= 2 and hidden[0][1] >= EARLIEST_VIOLATION:
             start, stop = hidden[0][1], hidden[1][0]  # the object is in the gap
-            g = _gravity_px(scene, setting)
             return [
-                Clip(a, True, 1, "object", g),
-                Clip(_spliced(a, b, start, stop), False, 1, "teleport", g),
-                Clip(b, True, 2, "no_object", g),
-                Clip(_spliced(b, a, start, stop), False, 2, "gap_only", g),
+                _clip(a, scene, setting, True, 1, "object"),
+                _clip(spliced(a, b, start, stop), scene, setting, False, 1, "teleport"),
+                _clip(b, scene, setting, True, 2, "no_object"),
+                _clip(spliced(b, a, start, stop), scene, setting, False, 2, "gap_only"),
             ]
     raise ProbeFailure(
         "no two-screen scene hid the object behind both screens; try a larger --size"
@@ -196,12 +208,12 @@ def gravity_support(setting: Setting, rng: np.random.Generator) -> list[Clip]:
         if first_moving_frame(stays, 0, tolerance=0.5) is not None:
             continue  # the load slipped off: pair 2's possible movie must stay put
         through = simulate(short, f, fps, passes=(PassThrough(0, "support", through_at),))
-        g = _gravity_px(away, setting)
+        floats = freeze_after(falls, 0, drop)
         return [
-            Clip(_render(away, falls, setting), True, 1, "falls", g),
-            Clip(_render(away, freeze_after(falls, 0, drop), setting), False, 1, "floats", g),
-            Clip(_render(short, stays, setting), True, 2, "stays", g),
-            Clip(_render(short, through, setting), False, 2, "falls_through", g),
+            _clip(_render(away, falls, setting), away, setting, True, 1, "falls"),
+            _clip(_render(away, floats, setting), away, setting, False, 1, "floats"),
+            _clip(_render(short, stays, setting), short, setting, True, 2, "stays"),
+            _clip(_render(short, through, setting), short, setting, False, 2, "falls_through"),
         ]
     raise ProbeFailure("no support scene dropped its load inside the movie; try more --frames")
 
@@ -230,18 +242,12 @@ def solidity(setting: Setting, rng: np.random.Generator) -> list[Clip]:
         contacts = (first_divergence(stops, through, 0), first_divergence(bounces, into, 0))
         if not all(c is not None and EARLIEST_VIOLATION <= c < f - 10 for c in contacts):
             continue
-        g = _gravity_px(dull, setting)
+        inside = freeze_after(into, 0, _centre_inside(hard, into))
         return [
-            Clip(_render(dull, stops, setting), True, 1, "stops", g),
-            Clip(_render(dull, through, setting), False, 1, "passes_through", g),
-            Clip(_render(hard, bounces, setting), True, 2, "bounces", g),
-            Clip(
-                _render(hard, freeze_after(into, 0, _centre_inside(hard, into)), setting),
-                False,
-                2,
-                "stops_inside",
-                g,
-            ),
+            _clip(_render(dull, stops, setting), dull, setting, True, 1, "stops"),
+            _clip(_render(dull, through, setting), dull, setting, False, 1, "passes_through"),
+            _clip(_render(hard, bounces, setting), hard, setting, True, 2, "bounces"),
+            _clip(_render(hard, inside, setting), hard, setting, False, 2, "stops_inside"),
         ]
     raise ProbeFailure("no wall scene had its collision inside the movie; try more --frames")
 
@@ -281,18 +287,13 @@ def inertia(setting: Setting, rng: np.random.Generator) -> list[Clip]:
         factor = min(3.0, room / travelled)
         if factor < 1.7:
             continue
-        g = _gravity_px(one, setting)
+        stops = freeze_after(roll_one, 0, change)
+        faster = change_velocity_after(roll_two, 0, change, factor)
         return [
-            Clip(_render(one, roll_one, setting), True, 1, "rolls", g),
-            Clip(_render(one, freeze_after(roll_one, 0, change), setting), False, 1, "stops", g),
-            Clip(_render(two, roll_two, setting), True, 2, "rolls", g),
-            Clip(
-                _render(two, change_velocity_after(roll_two, 0, change, factor), setting),
-                False,
-                2,
-                "speeds_up",
-                g,
-            ),
+            _clip(_render(one, roll_one, setting), one, setting, True, 1, "rolls"),
+            _clip(_render(one, stops, setting), one, setting, False, 1, "stops"),
+            _clip(_render(two, roll_two, setting), two, setting, True, 2, "rolls"),
+            _clip(_render(two, faster, setting), two, setting, False, 2, "speeds_up"),
         ]
     raise ProbeFailure("no rolling scene kept the object in view; try more --frames")
 

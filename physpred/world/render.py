@@ -1,4 +1,4 @@
-"""Object states -> RGB frames, anti-aliased with OpenCV at the target size.
+"""Object states -> RGB frames, anti-aliased with OpenCV at the target size, and instance masks.
 
 Drawing order: background and ground, static slabs (pre-drawn once per movie), moving slabs,
 things, walls, screens (screens always occlude). Walls come after things so that an object that
@@ -11,7 +11,8 @@ the same states agree to the byte.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -66,11 +67,12 @@ def box_corners(half: tuple[float, float], positions: np.ndarray, angles: np.nda
     return np.stack([x, y], axis=-1) + positions[:, None, :]
 
 
-Painter = Callable[[np.ndarray, int], object]
-"""Draws one thing into an image at a frame index."""
-
 HIGHLIGHT = 0.45
 """Size of an object's highlight relative to the object."""
+
+Colour = int | tuple[int, int, int]
+Fill = Callable[[np.ndarray, int, Colour, int], object]
+"""Draws a silhouette into an image at a frame index, in a colour, with an OpenCV line type."""
 
 
 def lighter(colour: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
@@ -79,10 +81,30 @@ def lighter(colour: tuple[int, int, int], amount: float) -> tuple[int, int, int]
     return (r, g, b)
 
 
-def _thing_painter(
-    thing: Thing, positions: np.ndarray, angles: np.ndarray, look: Look, size: int
-) -> Painter:
-    """A function of the frame index that draws ``thing`` there; coordinates computed up front.
+@dataclass(frozen=True)
+class Layer:
+    """One part of a movie as it is drawn: a slab, a thing or a screen.
+
+    Attributes:
+        name: its mask name (``object_1``, ``screen_1``, ``wall_1``; see :func:`mask_names`).
+        colour: RGB in the picture.
+        fill: draws its silhouette.
+        detail: draws, in the picture only, what lies inside the silhouette (a highlight); None
+            where there is nothing.
+        static: the same in every frame, drawn once before every moving layer.
+    """
+
+    name: str
+    colour: tuple[int, int, int]
+    fill: Fill
+    detail: Callable[[np.ndarray, int], object] | None = None
+    static: bool = False
+
+
+def _thing_layer(
+    name: str, thing: Thing, positions: np.ndarray, angles: np.ndarray, look: Look, size: int
+) -> Layer:
+    """``thing`` as a layer; coordinates computed up front.
 
     A lighter highlight gives some relief: on a ball a small disc up and to the left (the light
     does not turn with it), on a box a smaller box at its centre (which turns with it).
@@ -95,22 +117,31 @@ def _thing_painter(
         scale = pixels_per_unit(look, size) * _ONE
         outer, inner = int(round(radius * scale)), int(round(HIGHLIGHT * radius * scale))
 
-        def paint_ball(image: np.ndarray, t: int) -> None:
-            cv2.circle(image, centres[t].tolist(), outer, thing.colour, -1, cv2.LINE_AA, _SHIFT)
-            if look.shading > 0:
-                cv2.circle(image, glints[t].tolist(), inner, highlight, -1, cv2.LINE_AA, _SHIFT)
+        def fill_ball(image: np.ndarray, t: int, colour: Colour, line: int) -> None:
+            cv2.circle(image, centres[t].tolist(), outer, colour, -1, line, _SHIFT)
 
-        return paint_ball
+        def glint(image: np.ndarray, t: int) -> None:
+            cv2.circle(image, glints[t].tolist(), inner, highlight, -1, cv2.LINE_AA, _SHIFT)
+
+        return Layer(name, thing.colour, fill_ball, glint if look.shading > 0 else None)
     outlines = _fixed(to_pixels(box_corners(thing.half, positions, angles), look, size))
     small = (HIGHLIGHT * thing.half[0], HIGHLIGHT * thing.half[1])
     cores = _fixed(to_pixels(box_corners(small, positions, angles), look, size))  # (T, 4, 2)
 
-    def paint_box(image: np.ndarray, t: int) -> None:
-        cv2.fillPoly(image, [outlines[t]], thing.colour, cv2.LINE_AA, _SHIFT)
-        if look.shading > 0:
-            cv2.fillPoly(image, [cores[t]], highlight, cv2.LINE_AA, _SHIFT)
+    def core(image: np.ndarray, t: int) -> None:
+        cv2.fillPoly(image, [cores[t]], highlight, cv2.LINE_AA, _SHIFT)
 
-    return paint_box
+    return Layer(name, thing.colour, _polygons(outlines), core if look.shading > 0 else None)
+
+
+def _polygons(outlines: Sequence[np.ndarray | None]) -> Fill:
+    """Fill of a polygon with OpenCV outlines per frame (None: not there in that frame)."""
+
+    def fill(image: np.ndarray, t: int, colour: Colour, line: int) -> None:
+        if outlines[t] is not None:
+            cv2.fillPoly(image, [outlines[t]], colour, line, _SHIFT)
+
+    return fill
 
 
 def screen_corners(
@@ -148,6 +179,79 @@ def _screen_outlines(
     return fixed if screen.motion is not None else fixed * frames
 
 
+def mask_names(scene: Scene) -> dict[str, int]:
+    """Mask id of every part of ``scene``: ``object_<i>`` for thing i - 1, then ``screen_<j>``,
+    then ``wall_<k>`` for slab k - 1 (a "wall" is any solid slab: wall, step, ramp or support).
+
+    Ids follow the scene's own lists, not what a movie shows, so the movies of a quadruplet
+    (hidden things, splices) agree on them; an id may have no pixels in a frame or a movie.
+    0 is the background (sky and ground).
+
+    Raises:
+        ValueError: more than 255 parts (masks are 8-bit).
+    """
+    names = [f"object_{i}" for i in range(1, len(scene.things) + 1)]
+    names += [f"screen_{j}" for j in range(1, len(scene.screens) + 1)]
+    names += [f"wall_{k}" for k in range(1, len(scene.slabs) + 1)]
+    if len(names) > 255:
+        raise ValueError(f"a scene of {len(names)} parts has no 8-bit masks (255 at most)")
+    return {name: number for number, name in enumerate(names, start=1)}
+
+
+def layers(
+    scene: Scene,
+    trajectory: Trajectory,
+    size: int,
+    fps: float,
+    hidden: frozenset[int] = frozenset(),
+) -> list[Layer]:
+    """The parts of a movie in drawing order: static slabs (except walls), moving slabs (except
+    walls), things (those not ``hidden``), walls, screens; later layers cover earlier ones.
+
+    Args:
+        scene: the scene that was simulated (things may be restyled, e.g. ball -> box).
+        trajectory: states per frame.
+        size: frame height and width in pixels.
+        fps: frames per second (moves the scripted screens).
+        hidden: indices of things not to draw.
+    """
+    look = scene.look
+    slabs = []
+    for i, slab in enumerate(scene.slabs):
+        corners = np.add(slab.vertices, slab.position) + trajectory.slab_offsets[:, i, None]
+        outlines = _fixed(to_pixels(corners, look, size))  # (T, V, 2)
+        static = slab.motion is None and slab.role != "wall"
+        slabs.append(Layer(f"wall_{i + 1}", slab.colour, _polygons(outlines), static=static))
+    things = [
+        _thing_layer(
+            f"object_{i + 1}",
+            thing,
+            trajectory.positions[:, i],
+            trajectory.angles[:, i],
+            look,
+            size,
+        )
+        for i, thing in enumerate(scene.things)
+        if i not in hidden
+    ]
+    foot = max(3.0, SCREEN_FOOT_PX / pixels_per_unit(look, size))
+    frames = len(trajectory.positions)
+    screens = [
+        Layer(
+            f"screen_{j + 1}",
+            screen.colour,
+            _polygons(_screen_outlines(screen, scene.ground_y, frames, fps, foot, look, size)),
+        )
+        for j, screen in enumerate(scene.screens)
+    ]
+    walls = [s.role == "wall" for s in scene.slabs]
+    behind = [layer for layer, wall in zip(slabs, walls, strict=True) if not wall]
+    in_front = [layer for layer, wall in zip(slabs, walls, strict=True) if wall]
+    static = [layer for layer in behind if layer.static]
+    moving = [layer for layer in behind if not layer.static]
+    return static + moving + things + in_front + screens
+
+
 def render_video(
     scene: Scene,
     trajectory: Trajectory,
@@ -155,7 +259,7 @@ def render_video(
     fps: float,
     hidden: frozenset[int] = frozenset(),
 ) -> np.ndarray:
-    """Render every frame of a trajectory.
+    """Render every frame of a trajectory, anti-aliased.
 
     Args:
         scene: the scene that was simulated (things may be restyled, e.g. ball -> box).
@@ -167,55 +271,60 @@ def render_video(
     Returns:
         (T, H, W, 3) uint8 RGB frames.
     """
-    look = scene.look
-    base = background(scene, size)
-    base_image = np.clip(np.round(base), 0, 255).astype(np.uint8)
-    # Pixel outlines of every slab for all frames at once (T, V, 2), and which are drawn when.
-    outlines = [
-        _fixed(
-            to_pixels(
-                np.add(s.vertices, s.position) + trajectory.slab_offsets[:, i, None], look, size
-            )
-        )
-        for i, s in enumerate(scene.slabs)
-    ]
-    for slab, outline in zip(scene.slabs, outlines, strict=True):
-        if slab.motion is None and slab.role != "wall":
-            cv2.fillPoly(base_image, [outline[0]], slab.colour, cv2.LINE_AA, _SHIFT)
-    behind = [
-        (outline, slab.colour)
-        for slab, outline in zip(scene.slabs, outlines, strict=True)
-        if slab.motion is not None and slab.role != "wall"
-    ]
-    walls = [
-        (outline, slab.colour)
-        for slab, outline in zip(scene.slabs, outlines, strict=True)
-        if slab.role == "wall"
-    ]
-    foot = max(3.0, SCREEN_FOOT_PX / pixels_per_unit(look, size))
+    base = np.clip(np.round(background(scene, size)), 0, 255).astype(np.uint8)
+    parts = layers(scene, trajectory, size, fps, hidden)
+    for layer in parts:
+        if layer.static:
+            layer.fill(base, 0, layer.colour, cv2.LINE_AA)
+    moving = [layer for layer in parts if not layer.static]
     frames = np.empty((len(trajectory.positions), size, size, 3), np.uint8)
-    painters = [
-        _thing_painter(thing, trajectory.positions[:, i], trajectory.angles[:, i], look, size)
-        for i, thing in enumerate(scene.things)
-        if i not in hidden
-    ]
-    screens = [
-        _screen_outlines(screen, scene.ground_y, len(frames), fps, foot, look, size)
-        for screen in scene.screens
-    ]
     for t in range(len(frames)):
-        image = base_image.copy()
-        for outline, colour in behind:
-            cv2.fillPoly(image, [outline[t]], colour, cv2.LINE_AA, _SHIFT)
-        for paint in painters:
-            paint(image, t)
-        for outline, colour in walls:
-            cv2.fillPoly(image, [outline[t]], colour, cv2.LINE_AA, _SHIFT)
-        for screen, screen_outlines in zip(scene.screens, screens, strict=True):
-            if screen_outlines[t] is not None:
-                cv2.fillPoly(image, [screen_outlines[t]], screen.colour, cv2.LINE_AA, _SHIFT)
+        image = base.copy()
+        for layer in moving:
+            layer.fill(image, t, layer.colour, cv2.LINE_AA)
+            if layer.detail is not None:
+                layer.detail(image, t)
         frames[t] = image
-    return add_noise(frames, look)
+    return add_noise(frames, scene.look)
+
+
+def render_masks(
+    scene: Scene,
+    trajectory: Trajectory,
+    size: int,
+    fps: float,
+    hidden: frozenset[int] = frozenset(),
+) -> np.ndarray:
+    """Instance masks of every frame: the visible pixels of each part, as IntPhys' masks are.
+
+    Drawn like :func:`render_video` (same layers, same order, so later parts cover earlier
+    ones) but without anti-aliasing: each pixel holds the id (:func:`mask_names`) of the part
+    drawn last over it, 0 where only sky and ground are.
+
+    Args:
+        scene: the scene that was simulated.
+        trajectory: states per frame.
+        size: frame height and width in pixels.
+        fps: frames per second (moves the scripted screens).
+        hidden: indices of things not to draw (nor to mask).
+
+    Returns:
+        (T, H, W) uint8 ids.
+    """
+    ids = mask_names(scene)
+    parts = layers(scene, trajectory, size, fps, hidden)
+    base = np.zeros((size, size), np.uint8)
+    for layer in parts:
+        if layer.static:
+            layer.fill(base, 0, ids[layer.name], cv2.LINE_8)
+    moving = [layer for layer in parts if not layer.static]
+    masks = np.empty((len(trajectory.positions), size, size), np.uint8)
+    for t in range(len(masks)):
+        image = base.copy()
+        for layer in moving:
+            layer.fill(image, t, ids[layer.name], cv2.LINE_8)
+        masks[t] = image
+    return masks
 
 
 def add_noise(frames: np.ndarray, look: Look) -> np.ndarray:

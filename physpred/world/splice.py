@@ -1,16 +1,36 @@
 """Pure functions on frame stacks and trajectories that probes are built from.
 
-Frame stacks are (T, H, W, 3) uint8. Splicing copies whole rendered frames, so every frame of a
-spliced movie is byte-identical to a frame of one of its sources.
+Frame stacks are (T, H, W, 3) uint8, mask stacks (T, H, W) uint8. Splicing copies whole rendered
+frames, and their masks with them, so every frame of a spliced movie is byte-identical to a
+frame of one of its sources and its mask is that source frame's mask.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
 from physpred.world.simulate import Trajectory
+
+
+class Movie(NamedTuple):
+    """A rendered movie: frames (T, H, W, 3) uint8 and, when asked for, masks (T, H, W) uint8."""
+
+    frames: np.ndarray
+    masks: np.ndarray | None = None
+
+
+def spliced(a: Movie, b: Movie, start: int, stop: int) -> Movie:
+    """``a`` with frames [start, stop) taken from ``b``, each with its mask."""
+    frames = a.frames.copy()
+    frames[start:stop] = b.frames[start:stop]
+    if a.masks is None or b.masks is None:
+        return Movie(frames)
+    masks = a.masks.copy()
+    masks[start:stop] = b.masks[start:stop]
+    return Movie(frames, masks)
 
 
 def same_frames(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Files: H.264 mp4, manifest.jsonl and IntPhys-layout PNG movies, all written atomically.
+"""Files: H.264 mp4, instance masks (npz), manifest.jsonl and IntPhys-layout PNG movies, all
+written atomically.
 
 Every file is written through ``physpred.files.atomic_path`` (a temporary name in its final
 folder, then ``os.replace``), so an interrupted run never leaves a half-written file under a
@@ -54,6 +55,19 @@ def write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
         container.mux(stream.encode())
 
 
+def write_masks(path: Path, masks: np.ndarray, names: dict[str, int]) -> None:
+    """Write a training video's instance masks: an npz with ``masks`` (T, H, W) uint8 and
+    ``names``, the JSON text of ``{name: id}``.
+
+    Args:
+        path: destination, ``videos/NNNNNN.masks.npz``; its folder must exist.
+        masks: (T, H, W) uint8 ids, 0 the background.
+        names: id of every part by name (``object_1``, ``screen_1``, ``wall_1``).
+    """
+    with atomic_path(path) as temporary, temporary.open("wb") as handle:
+        np.savez_compressed(handle, masks=masks, names=np.array(json.dumps(names)))
+
+
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
     with atomic_path(path) as temporary:
@@ -74,23 +88,38 @@ def write_manifest(path: Path, entries: Iterable[dict]) -> None:
 
 
 def write_png_movie(
-    folder: Path, frames: np.ndarray, header: dict, encoded: dict[bytes, bytes]
+    folder: Path,
+    frames: np.ndarray,
+    header: dict,
+    encoded: dict[bytes, bytes],
+    masks: np.ndarray | None = None,
 ) -> None:
-    """Write one probe movie in the IntPhys layout: ``scene/scene_001.png ...`` and status.json.
+    """Write one probe movie in the IntPhys layout: ``scene/scene_001.png ...``, with masks
+    ``masks/masks_001.png ...`` (8-bit grey, the same numbers), and status.json.
 
     Args:
         folder: the movie's folder, e.g. ``O1/01/3`` (created).
         frames: (T, H, W, 3) uint8 RGB.
         header: the ``header`` object of status.json.
-        encoded: PNG bytes by raw frame bytes, shared by the movies of a quadruplet: their
-            frames often repeat (shared prefixes, splices), and each is encoded once.
+        encoded: PNG bytes by raw image bytes, shared by the movies of a quadruplet: their
+            frames often repeat (shared prefixes, splices), and each is encoded once. A mask
+            (H * W bytes) never has the bytes of a frame (H * W * 3).
+        masks: (T, H, W) uint8 instance masks, or None for none.
     """
-    scene = folder / "scene"
-    scene.mkdir(parents=True, exist_ok=True)
     digits = max(3, len(str(len(frames))))
-    for t, image in enumerate(frames, start=1):
+    _write_pngs(folder / "scene", "scene", frames[..., ::-1], digits, encoded)  # OpenCV: BGR
+    if masks is not None:
+        _write_pngs(folder / "masks", "masks", masks, digits, encoded)
+    (folder / "status.json").write_text(json.dumps({"header": header}, sort_keys=True))
+
+
+def _write_pngs(
+    folder: Path, prefix: str, images: np.ndarray, digits: int, encoded: dict[bytes, bytes]
+) -> None:
+    """``folder/<prefix>_001.png ...`` from (T, H, W[, 3]) uint8 images, as OpenCV writes them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for t, image in enumerate(images, start=1):
         raw = image.tobytes()
         if raw not in encoded:
-            encoded[raw] = cv2.imencode(".png", image[..., ::-1], PNG_PARAMS)[1].tobytes()
-        (scene / f"scene_{t:0{digits}d}.png").write_bytes(encoded[raw])
-    (folder / "status.json").write_text(json.dumps({"header": header}, sort_keys=True))
+            encoded[raw] = cv2.imencode(".png", image, PNG_PARAMS)[1].tobytes()
+        (folder / f"{prefix}_{t:0{digits}d}.png").write_bytes(encoded[raw])
