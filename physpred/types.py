@@ -9,14 +9,22 @@ Shape letters used in docstrings and ``# (B, T, C, H, W)`` comments throughout p
 
 Frames travel as ``uint8`` tensors laid out (T, C, H, W) per video and (B, T, C, H, W) per
 batch; models convert to float and normalise themselves, so every caller can hand them
-decoded frames as they come.
+decoded frames as they come. Instance masks, where a data set has them, travel beside the
+frames as ``uint8`` (T, H, W) ids (0 the background) with a ``kinds`` table (256,) uint8 saying
+what each id is: :data:`KIND_BACKGROUND`, :data:`KIND_OBJECT`, :data:`KIND_SCREEN`,
+:data:`KIND_WALL`.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from typing import NamedTuple
 
 from torch import Tensor
+
+KIND_BACKGROUND, KIND_OBJECT, KIND_SCREEN, KIND_WALL = 0, 1, 2, 3
+"""What a mask id is (``kinds[id]``): background or unknown, a moving object, a screen
+(occluder), a wall (any solid slab: wall, pedestal, step, ramp)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,23 @@ class ClipGeometry:
         return asdict(self)
 
 
+class MaskedClip(NamedTuple):
+    """A training clip with its instance masks (``data.masks: true``).
+
+    A NamedTuple, so torch's default collate stacks a batch field by field: ``frames``
+    (B, T, 3, S, S), ``masks`` (B, T, S, S), ``kinds`` (B, 256).
+
+    Attributes:
+        frames: (T, 3, S, S) uint8.
+        masks: (T, S, S) uint8 ids of the same frames, resized and cropped like them.
+        kinds: (256,) uint8, ``kinds[id]`` what id is (:data:`KIND_OBJECT`, ...).
+    """
+
+    frames: Tensor
+    masks: Tensor
+    kinds: Tensor
+
+
 @dataclass
 class ProbeMovie:
     """One movie of a violation-of-expectation probe set.
@@ -65,6 +90,10 @@ class ProbeMovie:
         scene: id of its quadruplet / scene (``"O1/01"``).
         is_possible: the label, or None where the set does not say (a test set).
         frames: (T, C, H, W) uint8.
+        masks: (T, H, W) uint8 instance masks of the same frames where the movie has them
+            (a ``masks/`` folder), else None.
+        kinds: (256,) uint8, what each mask id is (all 0 where the set names none); None
+            without masks.
     """
 
     video: str
@@ -72,3 +101,5 @@ class ProbeMovie:
     scene: str
     is_possible: bool | None
     frames: Tensor
+    masks: Tensor | None = None
+    kinds: Tensor | None = None

@@ -2,7 +2,8 @@
 
 - :func:`read_video`, :func:`video_info`: decord / PyAV / PNG-folder readers.
 - :mod:`physpred.data.clips`: pure frame-index arithmetic.
-- :class:`VideoClipDataset`, :class:`ProbeDataset`: datasets.
+- :class:`VideoClipDataset`, :class:`ProbeDataset`: datasets (instance masks where asked
+  for and present; :func:`kinds_from_names` says what each id is).
 - :class:`VideoDataModule`, :class:`ProbeDataModule`: LightningDataModules.
 - :class:`VideoAugmentation`, :func:`normalize_frames`: transforms.
 - :class:`DataWaitMonitor`: callback logging the share of step time spent waiting for data.
@@ -11,6 +12,7 @@
 from physpred.data.datamodule import ProbeDataModule, VideoDataModule
 from physpred.data.datasets import ProbeDataset, VideoClipDataset
 from physpred.data.layouts import IncompleteSceneError
+from physpred.data.masks import kinds_from_names
 from physpred.data.readers import VideoInfo, VideoReadError, read_video, video_info
 from physpred.data.timing import DataWaitMonitor
 from physpred.data.transforms import VideoAugmentation, normalize_frames
@@ -25,6 +27,7 @@ __all__ = [
     "VideoDataModule",
     "VideoInfo",
     "VideoReadError",
+    "kinds_from_names",
     "normalize_frames",
     "read_video",
     "video_info",

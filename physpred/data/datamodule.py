@@ -15,7 +15,7 @@ from physpred.data.datasets import OnError, ProbeDataset, VideoClipDataset
 from physpred.data.layouts import VideoEntry
 from physpred.data.readers import Backend, VideoReadError, read_video
 from physpred.data.transforms import VideoAugmentation
-from physpred.types import ClipGeometry, ProbeMovie
+from physpred.types import ClipGeometry, MaskedClip, ProbeMovie
 
 E = TypeVar("E")
 logger = logging.getLogger(__name__)
@@ -76,8 +76,9 @@ def split_train_val(items: Sequence[E], val_fraction: float, seed: int) -> tuple
 class VideoDataModule(pl.LightningDataModule):
     """Training and validation clips from a folder of videos.
 
-    Batches are uint8 (B, T, 3, S, S), T = context_frames + future_frames, S = frame_size. The
-    split is by video. Validation clips are the same every epoch; training clips change. The
+    Batches are uint8 (B, T, 3, S, S), T = context_frames + future_frames, S = frame_size; with
+    ``masks`` a :class:`physpred.types.MaskedClip` of frames (B, T, 3, S, S), masks (B, T, S, S)
+    and kinds (B, 256). The split is by video. Validation clips are the same every epoch; training clips change. The
     four clip options make its ``geometry``, which the CLI links to the model.
 
     Args:
@@ -97,6 +98,8 @@ class VideoDataModule(pl.LightningDataModule):
         allow_outside_root: accept manifest paths that are absolute or leave ``root``.
         motion_candidates: training clips drawn per item, the most moving kept
             (:class:`physpred.data.VideoClipDataset`); validation clips are never chosen.
+        masks: batches carry each clip's instance masks (videos made with
+            ``physpred world videos --masks``); augmentation moves them with the frames.
     """
 
     def __init__(
@@ -116,6 +119,7 @@ class VideoDataModule(pl.LightningDataModule):
         backend: Backend = "auto",
         allow_outside_root: bool = False,
         motion_candidates: int = 1,
+        masks: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["augmentation"])
@@ -125,7 +129,7 @@ class VideoDataModule(pl.LightningDataModule):
         self.augmentation = augmentation
         self.clips_per_video, self.backend = clips_per_video, backend
         self.allow_outside_root = allow_outside_root
-        self.motion_candidates = motion_candidates
+        self.motion_candidates, self.masks = motion_candidates, masks
         self.train_set: VideoClipDataset | None = None
         self.val_set: VideoClipDataset | None = None
 
@@ -134,8 +138,7 @@ class VideoDataModule(pl.LightningDataModule):
         if self.train_set is not None:
             return
         every = self._dataset(None, clips_per_video=1)
-        entries = [VideoEntry(path, num_frames) for path, num_frames in every.videos]
-        train, val = split_train_val(entries, self.val_fraction, self.seed)
+        train, val = split_train_val(every.entries, self.val_fraction, self.seed)
         self.train_set = self._dataset(train, self.clips_per_video, self.motion_candidates)
         self.val_set = self._validation_set(val)
 
@@ -195,12 +198,18 @@ class VideoDataModule(pl.LightningDataModule):
         """The held-out clips (``physpred predict``): the validation split."""
         return self.val_dataloader()
 
-    def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
-        """Augment training batches (uint8 (B, T, 3, S, S) in and out) on their device."""
+    def on_after_batch_transfer(
+        self, batch: Tensor | MaskedClip, dataloader_idx: int
+    ) -> Tensor | MaskedClip:
+        """Augment training batches (uint8 (B, T, 3, S, S) in and out, or a MaskedClip whose
+        masks move with its frames) on their device."""
         trainer = self.trainer
-        if self.augmentation is not None and trainer is not None and trainer.training:
-            return self.augmentation(batch)
-        return batch
+        if self.augmentation is None or trainer is None or not trainer.training:
+            return batch
+        if isinstance(batch, MaskedClip):
+            frames, masks = self.augmentation.with_masks(batch.frames, batch.masks)
+            return batch._replace(frames=frames, masks=masks)
+        return self.augmentation(batch)
 
     def _dataset(
         self, videos: Sequence[VideoEntry] | None, clips_per_video: int, motion_candidates: int = 1
@@ -218,6 +227,7 @@ class VideoDataModule(pl.LightningDataModule):
             videos=videos,
             allow_outside_root=self.allow_outside_root,
             motion_candidates=motion_candidates,
+            masks=self.masks,
         )
 
     def _loader(

@@ -21,10 +21,18 @@ from physpred.data.layouts import (
     find_videos,
     incomplete_scenes,
 )
+from physpred.data.masks import default_mask_file, kinds_from_names, read_mask_file
 from physpred.data.pairs import match_pairs, thumbnails
-from physpred.data.readers import Backend, VideoReadError, read_video, video_info
-from physpred.data.transforms import resize_center_crop
-from physpred.types import ProbeMovie
+from physpred.data.readers import (
+    IMAGE_EXTENSIONS,
+    Backend,
+    VideoReadError,
+    read_mask_folder,
+    read_video,
+    video_info,
+)
+from physpred.data.transforms import resize_center_crop, resize_center_crop_masks
+from physpred.types import MaskedClip, ProbeMovie
 
 logger = logging.getLogger(__name__)
 OnError = Literal["skip", "raise"]
@@ -44,7 +52,7 @@ def motion_score(clip: Tensor, context_frames: int) -> float:
     return float((clip[context_frames:].float() - last).abs().mean())
 
 
-class VideoClipDataset(Dataset[Tensor]):
+class VideoClipDataset(Dataset[Tensor | MaskedClip]):
     """Random clips of C context + M future frames, ``frame_step`` source frames apart.
 
     Item ``i`` draws a clip from video ``i // clips_per_video`` at a random start, with a
@@ -71,9 +79,17 @@ class VideoClipDataset(Dataset[Tensor]):
             last context frame kept (:func:`motion_score`); 1 keeps every clip. Most clips of a
             physics world are static or coast, while the events a model must learn (an object
             coming out from behind a screen, a fall) are what copying the last frame gets wrong.
+        masks: items are :class:`physpred.types.MaskedClip` (frames, their instance masks
+            resized and cropped alike, and what each id is), the masks read from each video's
+            mask file (the manifest's ``masks``, else ``<stem>.masks.npz`` beside the video).
+
+    Attributes:
+        videos: (path, frame count) of each usable video.
+        entries: the same as :class:`physpred.data.layouts.VideoEntry` (mask files included).
 
     Raises:
         ValueError: no video is long enough for one clip.
+        FileNotFoundError: ``masks`` is set and a video has no mask file.
     """
 
     def __init__(
@@ -90,6 +106,7 @@ class VideoClipDataset(Dataset[Tensor]):
         videos: Sequence[VideoEntry] | None = None,
         allow_outside_root: bool = False,
         motion_candidates: int = 1,
+        masks: bool = False,
     ) -> None:
         if on_error not in ("skip", "raise"):
             raise ValueError(f"on_error must be 'skip' or 'raise', got {on_error!r}")
@@ -101,11 +118,14 @@ class VideoClipDataset(Dataset[Tensor]):
         self.context_frames, self.future_frames = context_frames, future_frames
         self.frame_step, self.frame_size = frame_step, frame_size
         self.clips_per_video, self.seed = clips_per_video, seed
-        self.on_error, self.backend = on_error, backend
+        self.on_error, self.backend, self.masks = on_error, backend, masks
         self.span = clip_span(context_frames, future_frames, frame_step)
         self.skipped: dict[Path, str] = {}
         entries = find_videos(root, allow_outside_root) if videos is None else list(videos)
-        self.videos: list[tuple[Path, int]] = self._usable(entries)
+        self.entries: list[VideoEntry] = self._usable(entries)
+        self.videos: list[tuple[Path, int]] = [(e.path, e.num_frames) for e in self.entries]
+        if masks:
+            self.entries = [_with_mask_file(entry) for entry in self.entries]
         if not self.videos:
             raise ValueError(
                 f"{root}: none of {len(entries)} videos holds one clip of {self.span} frames "
@@ -116,26 +136,47 @@ class VideoClipDataset(Dataset[Tensor]):
     def __len__(self) -> int:
         return len(self.videos) * self.clips_per_video
 
-    def __getitem__(self, index: int) -> Tensor:
-        """A clip, uint8 (C + M, 3, S, S): of ``motion_candidates`` draws, the most moving."""
+    def __getitem__(self, index: int) -> Tensor | MaskedClip:
+        """A clip, uint8 (C + M, 3, S, S): of ``motion_candidates`` draws, the most moving; with
+        ``masks`` a :class:`physpred.types.MaskedClip` of it."""
         generator, video = self._start(index)
         clips = [self._read(video, generator) for _ in range(self.motion_candidates)]
-        return max(clips, key=lambda clip: motion_score(clip, self.context_frames))
+        frames = (clip.frames if isinstance(clip, MaskedClip) else clip for clip in clips)
+        scores = [motion_score(f, self.context_frames) for f in frames]
+        return clips[scores.index(max(scores))]
 
-    def _read(self, video: int, generator: torch.Generator) -> Tensor:
+    def _read(self, video: int, generator: torch.Generator) -> Tensor | MaskedClip:
         """A clip from ``video`` at a random start, or (on_error skip) from another video."""
         while True:
             path, indices = self._draw(video, generator)
             try:
                 frames = read_video(path, indices, backend=self.backend)  # (T, 3, H, W)
-                return resize_center_crop(frames, self.frame_size)
+                clip = resize_center_crop(frames, self.frame_size)
+                if not self.masks:
+                    return clip
+                return self._with_masks(self.entries[video], clip, frames.shape[-2:], indices)
             except VideoReadError as error:
                 if self.on_error == "raise":
                     raise
                 self._skip(path, str(error))
             video = self._another_video(generator)
 
-    def __iter__(self) -> Iterator[Tensor]:
+    def _with_masks(
+        self, entry: VideoEntry, clip: Tensor, size: tuple[int, int], indices: list[int]
+    ) -> MaskedClip:
+        """``clip`` (T, 3, S, S) with the masks of the same source frames (as read, ``size``)."""
+        assert entry.masks is not None  # set for every entry when masks are asked for
+        masks, names = read_mask_file(entry.masks)
+        if masks.shape[1:] != tuple(size) or len(masks) <= max(indices):
+            raise VideoReadError(
+                f"{entry.masks}: masks of {len(masks)} frames of {masks.shape[1]}x{masks.shape[2]} "
+                f"do not fit {entry.path} (frame {max(indices)} of {size[0]}x{size[1]} asked for); "
+                "make them again with `physpred world videos --masks`"
+            )
+        ids = resize_center_crop_masks(torch.from_numpy(masks[indices]), self.frame_size)
+        return MaskedClip(clip, ids, kinds_from_names(names, entry.masks))
+
+    def __iter__(self) -> Iterator[Tensor | MaskedClip]:
         """One epoch's clips (without this, iteration would not stop: indices past len are valid)."""
         return (self[i] for i in range(len(self)))
 
@@ -164,7 +205,7 @@ class VideoClipDataset(Dataset[Tensor]):
             )
         return good[int(torch.randint(len(good), (), generator=generator))]
 
-    def _usable(self, entries: Sequence[VideoEntry]) -> list[tuple[Path, int]]:
+    def _usable(self, entries: Sequence[VideoEntry]) -> list[VideoEntry]:
         usable, short = [], []
         for entry in entries:
             num_frames = entry.num_frames
@@ -179,7 +220,7 @@ class VideoClipDataset(Dataset[Tensor]):
             if num_frames < self.span:
                 short.append(entry.path)
             else:
-                usable.append((entry.path, num_frames))
+                usable.append(VideoEntry(entry.path, num_frames, entry.masks))
         if short:
             logger.warning(
                 "skipping %d of %d videos shorter than one clip (%d frames), e.g. %s",
@@ -194,6 +235,37 @@ class VideoClipDataset(Dataset[Tensor]):
         if path not in self.skipped:
             self.skipped[path] = reason
             logger.warning("skipping broken video (%d so far): %s", len(self.skipped), reason)
+
+
+def _with_mask_file(entry: VideoEntry) -> VideoEntry:
+    """``entry`` with its mask file (the manifest's, else the one beside the video).
+
+    Raises:
+        FileNotFoundError: there is no such file.
+    """
+    masks = entry.masks or default_mask_file(entry.path)
+    if not masks.is_file():
+        raise FileNotFoundError(
+            f"{masks}: no instance masks for {entry.path}; make the videos with "
+            "`physpred world videos --masks`, or train without masks (data.masks false)"
+        )
+    return VideoEntry(entry.path, entry.num_frames, masks)
+
+
+def _check_mask_count(root: Path, entry: ProbeEntry) -> None:
+    """Raise a one-line :class:`ValueError` naming the movie if it has a ``masks/`` folder whose
+    images do not match its frame images one for one (checked up front: scoring may run long)."""
+    if entry.masks is None or not entry.path.is_dir():
+        return
+    masks, frames = (
+        sum(p.suffix.lower() in IMAGE_EXTENSIONS for p in folder.iterdir())
+        for folder in (entry.masks, entry.path)
+    )
+    if masks != frames:
+        raise ValueError(
+            f"{root}: movie {entry.video} has {masks} masks for {frames} frames; "
+            "its masks/ folder needs one mask per frame of scene/"
+        )
 
 
 def item_seed(seed: int, epoch: int, index: int) -> int:
@@ -212,6 +284,10 @@ class ProbeDataset(Dataset[ProbeMovie]):
             :func:`physpred.data.layouts.incomplete_scenes`): "raise" an
             :class:`IncompleteSceneError` naming the first, or "skip" such scenes (warned,
             listed in ``left_out``).
+
+    A movie with a ``masks/`` folder comes with its instance masks (resized like its frames,
+    nearest-neighbour) and what each id is (from ``header.masks``); movies without one come
+    without, which every scorer that needs no masks is content with.
 
     Attributes:
         movies: movie ids (paths relative to root, ``"O1/01/3"``), in item order.
@@ -247,6 +323,8 @@ class ProbeDataset(Dataset[ProbeMovie]):
         self.entries = [entry for entry in entries if entry.scene not in self.left_out]
         if not self.entries:
             raise ValueError(f"{root}: all {len(self.left_out)} probe scenes are incomplete")
+        for entry in self.entries:
+            _check_mask_count(self.root, entry)
         self.movies = [entry.video for entry in self.entries]
         self.scenes: dict[str, list[str]] = {}
         for entry in self.entries:
@@ -260,9 +338,22 @@ class ProbeDataset(Dataset[ProbeMovie]):
         """Movie ``index`` with all its frames, uint8 (T, 3, H, W) (H = W = frame_size if set)."""
         entry = self.entries[index]
         frames = read_video(entry.path, backend=self.backend)
+        masks = kinds = None
+        if entry.masks is not None:
+            masks = read_mask_folder(entry.masks)  # (T, H, W)
+            if masks.shape[0] != frames.shape[0] or masks.shape[1:] != frames.shape[2:]:
+                raise VideoReadError(
+                    f"{self.root}: movie {entry.video} has {masks.shape[0]} masks of "
+                    f"{masks.shape[1]}x{masks.shape[2]} for {frames.shape[0]} frames of "
+                    f"{frames.shape[2]}x{frames.shape[3]}; a mask is needed for every frame"
+                )
+            kinds = kinds_from_names(entry.mask_names, entry.path.parent / "status.json")
         if self.frame_size is not None:
             frames = resize_center_crop(frames, self.frame_size)
-        return ProbeMovie(entry.video, entry.block, entry.scene, entry.is_possible, frames)
+            masks = None if masks is None else resize_center_crop_masks(masks, self.frame_size)
+        return ProbeMovie(
+            entry.video, entry.block, entry.scene, entry.is_possible, frames, masks, kinds
+        )
 
     @property
     def pairs(self) -> list[tuple[str, str]]:

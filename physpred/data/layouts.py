@@ -1,10 +1,12 @@
 """Find the videos and probe movies under a root folder, in the layouts physpred reads.
 
 Training videos: ``root/manifest.jsonl`` (written by ``physpred world videos``; one JSON object
-per line with ``path`` relative to root and ``frames``), else every video file under root.
+per line with ``path`` relative to root, ``frames``, and ``masks`` where the video has an
+instance-mask file), else every video file under root.
 
 Probe movies: the IntPhys layout ``root/<block>/<scene>/<movie>/scene/*.png`` with optional
-``status.json`` (``{"header": {"is_possible": bool}}``), or a CSV manifest
+``status.json`` (``{"header": {"is_possible": bool}}``) and optional instance masks
+``<movie>/masks/*.png`` (ids by name in ``header.masks``), or a CSV manifest
 (``video,block,scene,is_possible``; ``video`` relative to the CSV's folder), given as the CSV
 file itself or as a folder holding ``manifest.csv``.
 """
@@ -15,7 +17,7 @@ import csv
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +41,12 @@ class VideoEntry:
     Attributes:
         path: the file.
         num_frames: its frame count when a manifest says so, else None (probe the file).
+        masks: its instance-mask file when a manifest says so, else None (look beside it).
     """
 
     path: Path
     num_frames: int | None
+    masks: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class ProbeEntry:
         violation_frames: 1-based frames where the movie differs from its pair partner
             (``header.violation_frames``, written by ``physpred world probes``), for the
             window-by-window diagnostics; empty when absent.
+        masks: the folder of its instance masks (``<movie>/masks``), None when it has none.
+        mask_names: mask id by part name (``header.masks``); empty when absent.
     """
 
     video: str
@@ -72,6 +78,8 @@ class ProbeEntry:
     pair: str | None = None
     event: str | None = None
     violation_frames: tuple[int, ...] = ()
+    masks: Path | None = None
+    mask_names: dict[str, int] = field(default_factory=dict)
 
 
 def find_videos(root: str | Path, allow_outside_root: bool = False) -> list[VideoEntry]:
@@ -122,14 +130,26 @@ def _read_jsonl_manifest(manifest: Path, allow_outside_root: bool) -> list[Video
             raise ValueError(
                 f"{where}: 'frames' must be a positive whole number or absent, got {frames!r}"
             )
-        path = Path(os.path.normpath(record["path"]))  # lexical: symlinks inside root are fine
-        if not allow_outside_root and (path.is_absolute() or path.parts[:1] == ("..",)):
-            raise ValueError(
-                f"{where}: path {record['path']!r} leaves {manifest.parent}; move the video into "
-                "the folder, or allow it with allow_outside_root=True (--data.allow_outside_root true)"
-            )
-        entries.append(VideoEntry(manifest.parent / path, frames))
+        masks = record.get("masks")
+        if masks is not None and not isinstance(masks, str):
+            raise ValueError(f"{where}: 'masks' must be a path string or absent, got {masks!r}")
+        paths = [_inside(manifest, where, p, allow_outside_root) for p in (record["path"], masks)]
+        entries.append(VideoEntry(paths[0], frames, paths[1]))
     return entries
+
+
+def _inside(manifest: Path, where: str, text: str | None, allow_outside_root: bool) -> Path | None:
+    """A manifest's path ``text`` (None stays None) as a path, refused where it leaves the
+    manifest's folder unless allowed."""
+    if text is None:
+        return None
+    path = Path(os.path.normpath(text))  # lexical: symlinks inside root are fine
+    if not allow_outside_root and (path.is_absolute() or path.parts[:1] == ("..",)):
+        raise ValueError(
+            f"{where}: path {text!r} leaves {manifest.parent}; move the file into "
+            "the folder, or allow it with allow_outside_root=True (--data.allow_outside_root true)"
+        )
+    return manifest.parent / path
 
 
 def find_probe_movies(root: str | Path) -> list[ProbeEntry]:
@@ -173,6 +193,11 @@ def _intphys_entry(root: Path, movie: Path) -> ProbeEntry:
     else:
         is_possible = None
     pair = str(header["pair"]) if header.get("pair") is not None else None
+    names = header.get("masks") or {}
+    if not isinstance(names, dict):
+        raise ValueError(
+            f'{status}: header.masks must map part names to ids, e.g. {{"object_1": 1}}'
+        )
     return ProbeEntry(
         f"{block}/{scene}/{name}",
         block,
@@ -182,6 +207,8 @@ def _intphys_entry(root: Path, movie: Path) -> ProbeEntry:
         pair,
         header.get("event"),
         tuple(int(f) for f in header.get("violation_frames") or ()),
+        movie / "masks" if (movie / "masks").is_dir() else None,
+        names,
     )
 
 

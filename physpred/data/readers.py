@@ -249,6 +249,49 @@ def _read_frame_folder(folder: Path, indices: Sequence[int] | None) -> Tensor:
     return _to_tensor(frames)
 
 
+def read_mask_folder(folder: str | Path, indices: Sequence[int] | None = None) -> Tensor:
+    """Read instance masks stored one 8-bit PNG per frame (``masks/masks_001.png ...``).
+
+    Args:
+        folder: the folder, its files numbered like the frames they belong to.
+        indices: frame numbers to return (all when None).
+
+    Returns:
+        uint8 (T, H, W) ids, as stored (never resampled or converted).
+
+    Raises:
+        VideoReadError: a missing or unreadable file, a gap in the numbers, or an image that is
+            not 8-bit single-channel (grey, palette indices, or RGB with equal channels).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise VideoReadError(f"{folder}: no such mask folder")
+    files = _frame_files(folder)
+    wanted = list(range(len(files))) if indices is None else [int(i) for i in indices]
+    _check_range(folder, wanted, len(files))
+    cache = {i: _read_mask(files[i]) for i in dict.fromkeys(wanted)}
+    shapes = {a.shape for a in cache.values()}
+    if len(shapes) > 1:
+        raise VideoReadError(f"{folder}: masks differ in size {sorted(shapes)}")
+    return torch.from_numpy(np.stack([cache[i] for i in wanted]))
+
+
+def _read_mask(path: Path) -> np.ndarray:
+    """(H, W) uint8 ids from an 8-bit PNG: grey values or palette indices as they are."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            mode, values = image.mode, np.asarray(image)
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:
+        raise VideoReadError(f"{path}: not a readable image ({_first_line(error)})") from error
+    if mode in ("RGB", "RGBA") and (values[..., :3] == values[..., :1]).all():
+        return np.ascontiguousarray(values[..., 0])
+    if mode not in ("L", "P"):
+        raise VideoReadError(f"{path}: a mask must be an 8-bit single-channel PNG, got mode {mode}")
+    return values
+
+
 def _frame_files(folder: Path) -> list[Path]:
     """The image files of a frame folder in frame order; a gap in their numbers is an error."""
     files = sorted(

@@ -46,14 +46,39 @@ def resize_center_crop(frames: Tensor, size: int) -> Tensor:
     height, width = frames.shape[-2:]
     if (height, width) == (size, size):
         return frames
-    scale = size / min(height, width)
-    new_h, new_w = max(size, round(height * scale)), max(size, round(width * scale))
+    new_h, new_w, top, left = _resize_and_crop(height, width, size)
     resized = F.interpolate(
         frames.float(), size=(new_h, new_w), mode="bilinear", antialias=True, align_corners=False
     )
-    top, left = (new_h - size) // 2, (new_w - size) // 2
     cropped = resized[..., top : top + size, left : left + size]
     return cropped.round_().clamp_(0, 255).to(torch.uint8)
+
+
+def resize_center_crop_masks(masks: Tensor, size: int) -> Tensor:
+    """Instance masks resized and cropped as :func:`resize_center_crop` does their frames, but
+    nearest-neighbour (at pixel centres), so every pixel keeps an id that was there.
+
+    Args:
+        masks: uint8 (T, H, W).
+        size: output side S.
+
+    Returns:
+        uint8 (T, S, S); ``masks`` itself when already S x S.
+    """
+    height, width = masks.shape[-2:]
+    if (height, width) == (size, size):
+        return masks
+    new_h, new_w, top, left = _resize_and_crop(height, width, size)
+    resized = F.interpolate(masks[:, None], size=(new_h, new_w), mode="nearest-exact")[:, 0]
+    return resized[..., top : top + size, left : left + size].contiguous()
+
+
+def _resize_and_crop(height: int, width: int, size: int) -> tuple[int, int, int, int]:
+    """Size (new_h, new_w) that makes the shorter side ``size``, and the (top, left) corner of
+    the centre square."""
+    scale = size / min(height, width)
+    new_h, new_w = max(size, round(height * scale)), max(size, round(width * scale))
+    return new_h, new_w, (new_h - size) // 2, (new_w - size) // 2
 
 
 class VideoAugmentation(nn.Module):
@@ -101,6 +126,7 @@ class VideoAugmentation(nn.Module):
         self.hue = min(color_jitter / 4, 0.5) if hue is None else hue
         self.channel_shuffle, self.invert = channel_shuffle, invert
         self._pipelines: dict[tuple[int, int], nn.Module | None] = {}
+        self._masked_pipelines: dict[tuple[int, int], nn.Module | None] = {}
 
     def forward(self, clips: Tensor) -> Tensor:
         """Augment a batch of clips.
@@ -118,6 +144,40 @@ class VideoAugmentation(nn.Module):
             return clips
         out = pipeline(clips.float().div_(255.0))
         return out.mul_(255.0).round_().clamp_(0, 255).to(torch.uint8)
+
+    def with_masks(self, clips: Tensor, masks: Tensor) -> tuple[Tensor, Tensor]:
+        """Augment a batch of clips and move their instance masks with them.
+
+        Flips and crops apply to the masks too (nearest-neighbour, so ids stay ids); colour
+        changes do not.
+
+        Args:
+            clips: uint8 (B, T, C, H, W).
+            masks: uint8 (B, T, H, W).
+
+        Returns:
+            uint8 (B, T, C, H, W) and (B, T, H, W).
+        """
+        if clips.dtype != torch.uint8 or masks.dtype != torch.uint8:
+            raise TypeError(
+                f"VideoAugmentation expects uint8 clips and masks, got {clips.dtype}, {masks.dtype}"
+            )
+        size = tuple(clips.shape[-2:])
+        if size not in self._masked_pipelines:
+            import kornia.augmentation as K
+
+            video = self._pipeline(size)
+            self._masked_pipelines[size] = (
+                None
+                if video is None
+                else K.AugmentationSequential(video, data_keys=["input", "mask"])
+            )
+        pipeline = self._masked_pipelines[size]
+        if pipeline is None:
+            return clips, masks
+        out, moved = pipeline(clips.float().div_(255.0), masks[:, :, None].float())
+        frames = out.mul_(255.0).round_().clamp_(0, 255).to(torch.uint8)
+        return frames, moved[:, :, 0].round_().to(torch.uint8)
 
     def _pipeline(self, size: tuple[int, int]) -> nn.Module | None:
         """The kornia pipeline for frames of ``size`` (built once; kornia imported lazily)."""
