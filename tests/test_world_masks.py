@@ -237,3 +237,16 @@ def test_masks_of_a_restyled_scene_keep_its_ids() -> None:
     scene, trajectory = _occlusion(64)
     box = replace(scene, things=(replace(scene.things[0], shape="box"),))
     assert mask_names(box) == mask_names(scene)
+
+
+def test_the_cli_passes_masks_on(tmp_path: Path) -> None:
+    from physpred.world.cli import main
+
+    common = ["--frames", "48", "--size", "32", "--workers", "1", "--masks"]
+    assert main(["videos", "--out", str(tmp_path / "v"), "--videos", "1", *common]) == 0
+    assert (tmp_path / "v" / "videos" / "000000.masks.npz").is_file()
+    assert (
+        main(["probes", "--out", str(tmp_path / "p"), "--scenes", "1", "--blocks", "I1", *common])
+        == 0
+    )
+    assert len(list((tmp_path / "p").glob("I1/01/*/masks/masks_048.png"))) == 4
