@@ -242,11 +242,22 @@ def test_masks_of_a_restyled_scene_keep_its_ids() -> None:
 def test_the_cli_passes_masks_on(tmp_path: Path) -> None:
     from physpred.world.cli import main
 
-    common = ["--frames", "48", "--size", "32", "--workers", "1", "--masks"]
+    common = ["--frames", "48", "--frame_size", "32", "--num_workers", "1", "--masks"]
     assert main(["videos", "--out", str(tmp_path / "v"), "--videos", "1", *common]) == 0
     assert (tmp_path / "v" / "videos" / "000000.masks.npz").is_file()
     assert (
-        main(["probes", "--out", str(tmp_path / "p"), "--scenes", "1", "--blocks", "I1", *common])
+        main(
+            [
+                "probes",
+                "--out",
+                str(tmp_path / "p"),
+                "--scenes_per_block",
+                "1",
+                "--blocks",
+                "I1",
+                *common,
+            ]
+        )
         == 0
     )
     assert len(list((tmp_path / "p").glob("I1/01/*/masks/masks_048.png"))) == 4
