@@ -23,7 +23,7 @@ from physpred.models import (
     L2Distance,
     LatentVariable,
 )
-from physpred.models.candidates import candidate_futures
+from physpred.models.candidates import candidate_accuracy, candidate_futures
 from physpred.models.terms import changed_tokens
 from physpred.types import ClipGeometry
 
@@ -115,6 +115,39 @@ def test_training_lowers_loss_and_ranks_true_future_first(tmp_path: Path) -> Non
     assert labels == ["true", "other clip", "reversed", "frozen"]
     assert (scores.argmin(dim=1) == 0).float().mean() >= 0.9
     assert model.free_energy(context, future, z="prior").shape == (32,)
+
+
+def test_candidate_accuracy_shares_ties_out() -> None:
+    base = torch.zeros(4, 1, 1, 3, 2, 2, dtype=torch.uint8)  # (B, 1, M, 3, H, W)
+    candidates = torch.cat([base, base + 1, base + 2], dim=1)  # (B, K=3, ...): all distinct
+    candidates[2, 2] = candidates[2, 0]  # clip 2: its frozen frame is its true future
+    candidates[3, 1:] = candidates[3, 0]  # clip 3: both distractors are
+    scores = torch.tensor(
+        [
+            [1.0, 2.0, 3.0],  # won
+            [2.0, 1.0, 3.0],  # lost
+            [1.0, 2.0, 1.0 - 1e-7],  # one tie (its float noise does not beat the true future)
+            [1.0, 1.0, 1.0],  # two ties
+        ]
+    )
+    assert float(candidate_accuracy(scores, candidates)) == pytest.approx((1 + 0 + 1 / 2 + 1 / 3) / 4)
+    scores[1] = torch.tensor([2.0, 2.0, 3.0])  # distinct futures scoring the same also tie
+    assert float(candidate_accuracy(scores[1:2], candidates[1:2])) == pytest.approx(0.5)
+    scores[2, 1] = 0.5  # a tie does not save a clip that another distractor beats
+    assert float(candidate_accuracy(scores[2:3], candidates[2:3])) == 0.0
+
+
+def test_a_static_clip_is_not_a_miss_of_val_candidate_acc(tmp_path: Path) -> None:
+    pl.seed_everything(0)
+    static = moving_dots(3, 5)[:, :1].expand(-1, CONTEXT + FUTURE, -1, -1, -1).contiguous()
+    run = pl.Trainer(
+        accelerator="cpu", devices=1, default_root_dir=tmp_path, logger=False,
+        enable_progress_bar=False, enable_model_summary=False,
+    )
+    # One clip per batch: the distractors are its reversal and its frozen last frame, both the
+    # true future itself, so each clip shares its point three ways (it was 0 before ties counted).
+    run.validate(tiny_module(), DataLoader(static, batch_size=1), verbose=False)
+    assert float(run.callback_metrics["val/candidate_acc"]) == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize("latent_dim", [0, 2])

@@ -228,6 +228,24 @@ def test_multiscale_energy_shrinks_the_advantage_of_a_missing_object() -> None:
     assert 1.0 < ratio(MultiscaleL2Distance()) < ratio(L2Distance()) / 1.5
 
 
+def test_multiscale_energy_charges_a_missing_object_more_than_a_slightly_misplaced_one() -> None:
+    def grid(*cells: tuple[int, int]) -> torch.Tensor:
+        """(1, 1, 256, 1): a 16x16 token grid with one-token objects at ``cells``."""
+        tokens = torch.zeros(1, 1, 16, 16, 1)
+        for row, col in cells:
+            tokens[0, 0, row, col] = 1.0
+        return tokens.view(1, 1, 256, 1)
+
+    target = grid((4, 4))
+    missing, nearby, far = grid(), grid((4, 5)), grid((12, 12))  # (4, 5): the same 2x2..8x8 cells
+    multiscale, l2 = MultiscaleL2Distance(), L2Distance()
+    assert l2(missing, target) < l2(nearby, target)  # L2 prefers no object to a token off
+    assert multiscale(nearby, target) == pytest.approx(0.5 * multiscale(missing, target))
+    # Every scale counts alike for a missing object: the per-token L2 at each of the 4 scales.
+    assert multiscale(missing, target) == pytest.approx(float(l2(missing, target)))
+    assert multiscale(far, target) == pytest.approx(2 * multiscale(missing, target))
+
+
 def test_latent_position_code_lets_z_see_where_the_error_is() -> None:
     torch.manual_seed(0)
     latent = LatentVariable(dim=2, context_dim=4, target_dim=3, hidden=8, positions=8)

@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from physpred.data.transforms import normalize_frames
 from physpred.lit.schedule import momentum_at
-from physpred.models.candidates import candidate_futures
+from physpred.models.candidates import candidate_accuracy, candidate_futures
 from physpred.models.checkpoint import model_record
 from physpred.models.collapse import effective_rank, representation_std, sample_rows
 from physpred.models.energy import EnergyModel
@@ -175,7 +175,7 @@ class FuturePredictionModule(pl.LightningModule):
         context, future = model.split(batch)
         candidates, _ = candidate_futures(context, future)
         scores = model.score_candidates(context, candidates)  # (B, K)
-        acc = (scores[:, 0] < scores[:, 1:].min(dim=1).values).float().mean()
+        acc = candidate_accuracy(scores, candidates)
         prior = model.free_energy(context, future, z="prior")
         metrics = {
             f"{stage}/energy": scores[:, 0].mean(),

@@ -46,3 +46,26 @@ def motion_distractors(context: Tensor, future: Tensor) -> Tensor:
     distractors = [future.flip(1)] if m > 1 else []
     distractors.append(repeat(context[:, -1], "b c h w -> b m c h w", m=m))
     return torch.stack(distractors, dim=1)
+
+
+def candidate_accuracy(scores: Tensor, candidates: Tensor) -> Tensor:
+    """Share of clips whose true future (candidate 0) scores lowest, ties shared out.
+
+    A distractor that scores exactly as much as the true future, or that *is* the true future
+    (the frozen last frame of a static clip, its reversal), ties with it: a clip counts
+    1 / (1 + ties) when no distractor scores lower, as a coin toss among the tied would (½ for
+    one tie), and 0 when one does. Without ties it is the plain share of clips won.
+
+    Args:
+        scores: (B, K) energies, candidate 0 the true future.
+        candidates: (B, K, M, 3, H, W), as :func:`candidate_futures` returns them.
+
+    Returns:
+        a scalar in [0, 1].
+    """
+    true, others = scores[:, :1], scores[:, 1:]
+    same = (candidates[:, 1:] == candidates[:, :1]).flatten(2).all(dim=2)  # (B, K - 1)
+    tied = same | (others == true)
+    beaten = ((others < true) & ~same).any(dim=1)  # (B,)
+    credit = 1.0 / (1 + tied.sum(dim=1).float())
+    return torch.where(beaten, torch.zeros_like(credit), credit).mean()

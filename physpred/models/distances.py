@@ -34,13 +34,19 @@ class L1Distance(nn.Module):
 
 
 class MultiscaleL2Distance(nn.Module):
-    """Mean over pooling factors of the mean squared difference of average-pooled grids.
+    """Mean over pooling factors k of the mean squared difference of average-pooled grids,
+    each weighted by its pooled area k².
 
     Full-resolution L2 rewards a predictor that is unsure where an object comes out from
     behind a screen for predicting a faint smear, and the smear costs an impossible "vanish"
     movie less than the object costs the possible one; the pooled scales
     (:data:`MULTISCALE_FACTORS`) reward putting the object's mass in the right region, so they
-    shrink that advantage.
+    shrink that advantage. The weight k² keeps them in the sum: pooling averages a one-token
+    object's error over k² tokens, squaring shrinks it by k⁴ and the mean over k² times fewer
+    cells gives back only k², so unweighted the coarse scales would barely count. Weighted, a
+    missing object costs the same at every scale, while one put a token off (in the same coarse
+    cells) costs nothing at the coarse scales: a slightly misplaced object costs less than a
+    missing one.
     """
 
     def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
@@ -49,7 +55,7 @@ class MultiscaleL2Distance(nn.Module):
         side = math.isqrt(diff.shape[2])
         grid = rearrange(diff, "b m (h w) d -> (b m) d h w", h=side)
         errors = [
-            nn.functional.avg_pool2d(grid, k).pow(2).flatten(1).mean(dim=1)
+            k * k * nn.functional.avg_pool2d(grid, k).pow(2).flatten(1).mean(dim=1)
             for k in MULTISCALE_FACTORS
             if side % k == 0
         ]
