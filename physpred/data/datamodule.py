@@ -259,6 +259,7 @@ class ProbeDataModule(pl.LightningDataModule):
         num_workers: DataLoader worker processes.
         incomplete: scenes that are not full quadruplets: "raise" or "skip" (see
             :class:`ProbeDataset`).
+        layout: the probe layout's name; None detects it (see :class:`ProbeDataset`).
     """
 
     def __init__(
@@ -267,11 +268,13 @@ class ProbeDataModule(pl.LightningDataModule):
         frame_size: int | None = 64,
         num_workers: int = 0,
         incomplete: OnError = "raise",
+        layout: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.root, self.frame_size, self.num_workers = root, frame_size, num_workers
         self.incomplete: OnError = incomplete
+        self.layout = layout
         self._dataset: ProbeDataset | None = None
 
     @property
@@ -279,7 +282,7 @@ class ProbeDataModule(pl.LightningDataModule):
         """The :class:`ProbeDataset` (built on first use; ``.pairs``, ``.scenes``, ``.left_out``)."""
         if self._dataset is None:
             self._dataset = ProbeDataset(
-                self.root, frame_size=self.frame_size, incomplete=self.incomplete
+                self.root, frame_size=self.frame_size, incomplete=self.incomplete, layout=self.layout
             )
         return self._dataset
 

@@ -17,12 +17,12 @@ from physpred.data.layouts import (
     IncompleteSceneError,
     ProbeEntry,
     VideoEntry,
-    find_probe_movies,
     find_videos,
     incomplete_scenes,
 )
 from physpred.data.masks import default_mask_file, kinds_from_names, read_mask_file
 from physpred.data.pairs import match_pairs, thumbnails
+from physpred.data.probe_layouts import read_probe_set
 from physpred.data.readers import (
     IMAGE_EXTENSIONS,
     Backend,
@@ -277,19 +277,23 @@ class ProbeDataset(Dataset[ProbeMovie]):
     """The movies of a violation-of-expectation probe set, one :class:`ProbeMovie` per item.
 
     Args:
-        root: IntPhys-layout folder or CSV manifest (see :func:`physpred.data.layouts.find_probe_movies`).
+        root: a probe folder in one of the layouts of :mod:`physpred.data.probe_layouts`
+            (IntPhys, CSV manifest, IntPhys 2, GRASP, InfLevel-lab).
         frame_size: resize/centre-crop frames to S x S; None keeps them as stored.
         backend: video decoder for mp4 probes.
         incomplete: a scene that is not a full quadruplet or has a movie without frames (see
             :func:`physpred.data.layouts.incomplete_scenes`): "raise" an
             :class:`IncompleteSceneError` naming the first, or "skip" such scenes (warned,
             listed in ``left_out``).
+        layout: the layout's name (see :data:`physpred.data.probe_layouts.LAYOUTS`); None
+            detects it.
 
     A movie with a ``masks/`` folder comes with its instance masks (resized like its frames,
     nearest-neighbour) and what each id is (from ``header.masks``); movies without one come
     without, which every scorer that needs no masks is content with.
 
     Attributes:
+        layout: the :class:`~physpred.data.probe_layouts.ProbeLayout` read.
         movies: movie ids (paths relative to root, ``"O1/01/3"``), in item order.
         scenes: scene id (``"O1/01"``) -> its movie ids.
         left_out: scene id -> why it was left out (``incomplete="skip"`` only).
@@ -305,12 +309,13 @@ class ProbeDataset(Dataset[ProbeMovie]):
         frame_size: int | None = None,
         backend: Backend = "auto",
         incomplete: OnError = "raise",
+        layout: str | None = None,
     ) -> None:
         if incomplete not in ("skip", "raise"):
             raise ValueError(f"incomplete must be 'skip' or 'raise', got {incomplete!r}")
         self.root, self.frame_size, self.backend = Path(root), frame_size, backend
-        entries = find_probe_movies(root)
-        self.left_out = incomplete_scenes(entries)
+        self.layout, entries = read_probe_set(root, layout)
+        self.left_out = incomplete_scenes(entries, self.layout.per_label)
         if self.left_out and incomplete == "raise":
             scene, reason = next(iter(self.left_out.items()))
             raise IncompleteSceneError(self.root, scene, reason)
@@ -337,7 +342,7 @@ class ProbeDataset(Dataset[ProbeMovie]):
     def __getitem__(self, index: int) -> ProbeMovie:
         """Movie ``index`` with all its frames, uint8 (T, 3, H, W) (H = W = frame_size if set)."""
         entry = self.entries[index]
-        frames = read_video(entry.path, backend=self.backend)
+        frames = read_video(entry.path, backend=self.backend)[entry.first_frame :]
         masks = kinds = None
         if entry.masks is not None:
             masks = read_mask_folder(entry.masks)  # (T, H, W)
@@ -373,6 +378,9 @@ class ProbeDataset(Dataset[ProbeMovie]):
     def _scene_pairs(self, movies: list[ProbeEntry]) -> list[tuple[str, str]]:
         possible = [e for e in movies if e.is_possible]
         impossible = [e for e in movies if e.is_possible is False]
+        if self.layout.declared_pairs:  # the benchmark names the partners: no frames to read
+            partner = {e.pair: e.video for e in possible}
+            return [(partner[e.pair], e.video) for e in impossible if e.pair in partner]
         if len(possible) > 1:  # frames matter only when there is a choice of partner
             frames = {e.video: self._thumbnails(e.path) for e in possible + impossible}
         else:

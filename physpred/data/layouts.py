@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,10 @@ ACCEPTED_VIDEO_LAYOUTS = (
 ACCEPTED_PROBE_LAYOUTS = (
     "  - IntPhys: DIR/<block>/<scene>/<movie>/scene/*.png (+ optional <movie>/status.json)\n"
     "  - CSV manifest: a .csv file, or DIR/manifest.csv, with columns "
-    "video,block,scene,is_possible (video paths relative to the CSV)"
+    "video,block,scene,is_possible (video paths relative to the CSV)\n"
+    "  - IntPhys 2: one split, DIR/metadata.csv and DIR/Videos/*.mp4\n"
+    "  - GRASP: DIR/P_<property>/<name> and DIR/IP_<property>/<name>\n"
+    "  - InfLevel-lab: DIR/<property>/*.mp4 and DIR/<property>.csv (V-JEPA's index)"
 )
 
 
@@ -68,6 +71,10 @@ class ProbeEntry:
             window-by-window diagnostics; empty when absent.
         masks: the folder of its instance masks (``<movie>/masks``), None when it has none.
         mask_names: mask id by part name (``header.masks``); empty when absent.
+        tags: what the benchmark breaks its score down by (``{"difficulty": "Hard"}``),
+            beside the block; empty for IntPhys and CSV manifests.
+        first_frame: 0-based source frame the movie starts at; earlier frames are cut (the
+            familiarisation part of an InfLevel trial).
     """
 
     video: str
@@ -80,6 +87,8 @@ class ProbeEntry:
     violation_frames: tuple[int, ...] = ()
     masks: Path | None = None
     mask_names: dict[str, int] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    first_frame: int = 0
 
 
 def find_videos(root: str | Path, allow_outside_root: bool = False) -> list[VideoEntry]:
@@ -225,16 +234,18 @@ class IncompleteSceneError(ValueError):
         self.scene, self.reason = scene, reason
 
 
-def incomplete_scenes(entries: Sequence[ProbeEntry]) -> dict[str, str]:
+def incomplete_scenes(entries: Sequence[ProbeEntry], per_label: int = 2) -> dict[str, str]:
     """The scenes that cannot be scored as they are, with the reason for each.
 
-    A labelled scene must hold exactly two possible and two impossible movies: with one movie
+    A labelled scene must hold exactly ``per_label`` possible and as many impossible movies
+    (two: a quadruplet; one: a benchmark whose scenes are pairs, GRASP and InfLevel): with one movie
     missing, the prefix rule pairs the orphan with a movie of the other draw and the accuracy
     moves without a word. Any movie, labelled or not, must have frames. Unlabelled scenes (a
     test set) may hold any number of movies; they form no pairs.
 
     Args:
         entries: the probe movies, as found by :func:`find_probe_movies`.
+        per_label: possible (and impossible) movies of a complete scene.
 
     Returns:
         scene id -> reason, in scene order; empty when every scene is complete.
@@ -248,11 +259,12 @@ def incomplete_scenes(entries: Sequence[ProbeEntry]) -> dict[str, str]:
         counts = [sum(m.is_possible is label for m in movies) for label in (True, False, None)]
         if empty:
             problems[scene] = f"no frames in movie {', '.join(empty)}"
-        elif counts[2] < len(movies) and counts != [2, 2, 0]:
+        elif counts[2] < len(movies) and counts != [per_label, per_label, 0]:
             unlabelled = f", {counts[2]} unlabelled" if counts[2] else ""
+            whole = "a quadruplet" if per_label == 2 else "a scene of this layout"
             problems[scene] = (
                 f"{counts[0]} possible and {counts[1]} impossible movies{unlabelled}; "
-                "a quadruplet has 2 and 2"
+                f"{whole} has {per_label} and {per_label}"
             )
     return problems
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
-from physpred.eval.surprise import Scorer, window_surprise
+from physpred.eval.surprise import Scorer, window_surprise, window_surprise_with_prior
 from physpred.eval.windows import WindowScorer, fixed_window_surprise
 from physpred.lit.progress import ProgressLog
 from physpred.models.energy import ZChoice
@@ -110,8 +110,21 @@ class SurpriseRunner(pl.LightningModule):
             return energies.numpy(), future_start.numpy()
 
         try:
-            energies, future_start = score(self.z)
-            prior = score("prior")[0] if self.prior_too else None
+            if self.prior_too and self.z == "infer" and not isinstance(self.scorer, WindowScorer):
+                energies, prior, future_start = (
+                    t.numpy()
+                    for t in window_surprise_with_prior(
+                        self.scorer,
+                        movie.frames,
+                        self.frame_step,
+                        self.stride,
+                        self.batch_size,
+                        self.contexts,
+                    )
+                )
+            else:
+                energies, future_start = score(self.z)
+                prior = score("prior")[0] if self.prior_too else None
         except ValueError as err:
             raise ValueError(f"{movie.video}: {err}") from err
         return MovieSurprise(

@@ -9,7 +9,7 @@ score is the mean or the max over its windows (:class:`physpred.eval.runner.Movi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import torch
@@ -58,6 +58,52 @@ def window_surprise(
         ValueError: the movie is shorter than one window, or the scorer rejects a context
             length it was not built for.
     """
+    def energy(past: Tensor, future: Tensor) -> Tensor:
+        return scorer.free_energy(past, future, z)[None]
+
+    energies, future_start = _surprise(scorer, frames, frame_step, stride, batch_size, contexts, energy)
+    return energies[0], future_start
+
+
+def window_surprise_with_prior(
+    scorer: Scorer,
+    frames: Tensor,
+    frame_step: int,
+    stride: int,
+    batch_size: int,
+    contexts: Sequence[int] | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Free energy of every window with inferred z and at z = 0, each window scored once.
+
+    A scorer with ``free_energies`` (``EnergyModel``) gives both from one encoding and the
+    z = 0 prediction that inference starts from; any other scorer is called twice. Arguments
+    as :func:`window_surprise`.
+
+    Returns:
+        energies (S,) with inferred z, energies (S,) at z = 0, and future_start (S,).
+    """
+    both = getattr(scorer, "free_energies", None)
+
+    def energy(past: Tensor, future: Tensor) -> Tensor:
+        if both is not None:
+            return torch.stack(both(past, future))
+        return torch.stack([scorer.free_energy(past, future, z) for z in ("infer", "prior")])
+
+    energies, future_start = _surprise(scorer, frames, frame_step, stride, batch_size, contexts, energy)
+    return energies[0], energies[1], future_start
+
+
+def _surprise(
+    scorer: Scorer,
+    frames: Tensor,
+    frame_step: int,
+    stride: int,
+    batch_size: int,
+    contexts: Sequence[int] | None,
+    energy: Callable[[Tensor, Tensor], Tensor],
+) -> tuple[Tensor, Tensor]:
+    """(K, S) energies of ``energy`` (past, future -> (K, B)), minimised over the context
+    lengths, and future_start (S,)."""
     lengths = list(contexts or [scorer.geometry.context_frames])
     longest, future = max(lengths), scorer.geometry.future_frames
     windows = torch.tensor(sliding_windows(len(frames), longest, future, frame_step, stride))
@@ -69,15 +115,20 @@ def window_surprise(
             "lower --context or --frame-step"
         )
     energies = torch.stack(
-        [_energies(scorer, frames, windows, c, batch_size, z) for c in lengths]
-    )
+        [_energies(scorer, frames, windows, c, batch_size, energy) for c in lengths]
+    )  # (contexts, K, S)
     return energies.amin(dim=0), windows[:, longest].clone()
 
 
 def _energies(
-    scorer: Scorer, frames: Tensor, windows: Tensor, context: int, batch_size: int, z: ZChoice
+    scorer: Scorer,
+    frames: Tensor,
+    windows: Tensor,
+    context: int,
+    batch_size: int,
+    energy: Callable[[Tensor, Tensor], Tensor],
 ) -> Tensor:
-    """(S,) free energies of the windows (S, C_max + M) using their last ``context`` context frames."""
+    """(K, S) energies of the windows (S, C_max + M) using their last ``context`` context frames."""
     longest = windows.shape[1] - scorer.geometry.future_frames
     own = scorer.geometry.context_frames
     out = []
@@ -86,7 +137,7 @@ def _energies(
             clips = frames[chunk.to(frames.device)]  # (B, C_max + M, 3, H, W)
             past, future = clips[:, longest - context : longest], clips[:, longest:]
             try:
-                out.append(scorer.free_energy(past, future, z).float().cpu())
+                out.append(energy(past, future).float().cpu())
             except (RuntimeError, ValueError) as err:
                 if context == own:
                     raise
@@ -94,5 +145,4 @@ def _energies(
                     f"the model was built for {own} context frames and cannot "
                     f"score {context}: use --context {own} ({err})"
                 ) from err
-    return torch.cat(out)
-
+    return torch.cat(out, dim=1)

@@ -109,17 +109,25 @@ class EnergyModel(nn.Module):
         """E(x, y, z) (B,) from encoded context (B, C', N, D), target (B, M', N, Dt) and z (B, Z)."""
         return self.distance(self.prediction(ctx, z, last), target)
 
-    def infer_z(self, ctx: Tensor, target: Tensor, last: Tensor) -> Tensor:
-        """Amortised z (B, Z) from what the z = 0 prediction missed (Error-Encoding Network)."""
+    def infer_z(
+        self, ctx: Tensor, target: Tensor, last: Tensor, pred0: Tensor | None = None
+    ) -> Tensor:
+        """Amortised z (B, Z) from what the z = 0 prediction missed (Error-Encoding Network).
+
+        ``pred0``: that prediction (B, M', N, Dt) when the caller already made it.
+        """
         if self.latent.dim == 0:
             return self.latent.zeros(ctx.shape[0], ctx)
-        with torch.no_grad():
-            pred0 = self.prediction(ctx, self.latent.zeros(ctx.shape[0], ctx), last)
+        if pred0 is None:
+            with torch.no_grad():
+                pred0 = self.prediction(ctx, self.latent.zeros(ctx.shape[0], ctx), last)
         return self.latent.infer(ctx[:, -1], target.detach() - pred0)
 
-    def best_z(self, ctx: Tensor, target: Tensor, last: Tensor) -> Tensor:
+    def best_z(
+        self, ctx: Tensor, target: Tensor, last: Tensor, pred0: Tensor | None = None
+    ) -> Tensor:
         """z (B, Z) approximately minimising E + lambda R: amortised, then ``refine_steps`` refined."""
-        z = self.infer_z(ctx, target, last)
+        z = self.infer_z(ctx, target, last, pred0)
         if not self.latent.refine_steps:
             return z
         with torch.inference_mode(False):  # refinement needs autograd tensors
@@ -156,6 +164,30 @@ class EnergyModel(nn.Module):
         """
         ctx, last = self.encode_context(context)
         return self._free_energy(ctx, self.target_representations(future), last, z)
+
+    @torch.no_grad()
+    def free_energies(self, context: Tensor, future: Tensor) -> tuple[Tensor, Tensor]:
+        """F(x, y) with inferred z and E + lambda R at z = 0, from one encoding of x and y.
+
+        The z = 0 prediction is the one latent inference starts from, so the prior's energy
+        costs a distance, not a second pass (the same numbers as ``free_energy`` twice).
+
+        Args:
+            context: uint8 (B, C, 3, H, W).
+            future: uint8 (B, M, 3, H, W).
+
+        Returns:
+            (B,) with inferred z, (B,) at z = 0 (detached).
+        """
+        ctx, last = self.encode_context(context)
+        target = self.target_representations(future)
+        zero = self.latent.zeros(ctx.shape[0], ctx)
+        pred0 = self.prediction(ctx, zero, last)
+        prior = self.distance(pred0, target) + self.latent.weight * self.latent.regularizer(zero)
+        if self.latent.dim == 0:
+            return prior, prior
+        z = self.best_z(ctx, target, last, pred0)
+        return self._free_energy(ctx, target, last, z), prior
 
     @torch.no_grad()
     def score_candidates(self, context: Tensor, candidates: Tensor, z: ZChoice = "infer") -> Tensor:
