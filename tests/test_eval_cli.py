@@ -77,7 +77,9 @@ def test_copy_last_on_the_real_intphys_example(
     argv += ["--out", str(out), "--frame_size", "32", "--stride", "3", "--bootstrap", "20"]
     status, printed, _ = run(argv, capsys)
     assert status == 0
-    assert sorted(p.name for p in out.iterdir()) == ["report.json", "scores.csv", "surprise_O1.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "movies", "report.json", "scores.csv", "surprise_O1.png"
+    ]  # fmt: skip
     rows = list(csv.DictReader((out / "scores.csv").open()))
     assert [(r["video"], r["is_possible"]) for r in rows] == [
         ("O1/01/1", "true"), ("O1/01/2", "true"), ("O1/01/3", "false"), ("O1/01/4", "false"),
@@ -88,7 +90,9 @@ def test_copy_last_on_the_real_intphys_example(
     o1 = report["blocks"]["O1"]
     assert (o1["n_movies"], o1["n_pairs"], o1["n_quads"]) == (4, 2, 1)  # pairs 1-3 and 2-4
     assert o1["pairwise_acc_mean"] == 0.5  # copy-last sees no difference on this quadruplet
-    assert "pairwise_acc_mean" in printed.splitlines()[1]
+    lines = printed.splitlines()
+    assert lines[0] == f"found IntPhys in {shared_data / 'intphys_example'}: 1 scenes, 2 pairs, 4 movies"
+    assert lines[1].startswith("scored 4 movies in ") and "pairwise_acc_mean" in lines[3]
     status, printed, _ = run(["compare", str(out)], capsys)
     assert status == 0 and printed.splitlines()[2].split()[1:] == ["0.500", "0.500"]
 
@@ -108,7 +112,7 @@ def test_unlabelled_movies_are_scored_with_null_metrics(
     o1 = json.loads((tmp_path / "out" / "report.json").read_text())["blocks"]["O1"]
     assert (o1["n_movies"], o1["n_labelled"], o1["n_pairs"]) == (2, 0, 0)
     assert o1["pairwise_acc_mean"] is None and o1["auroc_max"] is None
-    assert printed.splitlines()[2].split()[3:] == ["-"] * 5
+    assert printed.splitlines()[4].split()[3:] == ["-"] * 5
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pytorch_lightning as pl
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, Sampler, SequentialSampler
+from torch.utils.data import DataLoader, Dataset, Sampler, SequentialSampler, Subset
 
 from physpred.data.datasets import OnError, ProbeDataset, VideoClipDataset
 from physpred.data.layouts import VideoEntry
@@ -275,6 +275,7 @@ class ProbeDataModule(pl.LightningDataModule):
         self.root, self.frame_size, self.num_workers = root, frame_size, num_workers
         self.incomplete: OnError = incomplete
         self.layout = layout
+        self._only: set[str] | None = None
         self._dataset: ProbeDataset | None = None
 
     @property
@@ -290,10 +291,19 @@ class ProbeDataModule(pl.LightningDataModule):
         """Find the probe movies (errors list the accepted layouts)."""
         _ = self.dataset
 
+    def restrict_to(self, movies: Sequence[str]) -> None:
+        """Predict only these movie ids (a shard, or what an interrupted run left unscored)."""
+        self._only = set(movies)
+
     def predict_dataloader(self) -> DataLoader[ProbeMovie]:
-        """Every movie in id order, as a :class:`ProbeMovie` with (T, 3, S, S) uint8 frames."""
+        """Every movie in id order (or those of :meth:`restrict_to`), as a :class:`ProbeMovie`
+        with (T, 3, S, S) uint8 frames."""
+        movies: Dataset[ProbeMovie] = self.dataset
+        if self._only is not None:
+            only = self._only
+            movies = Subset(self.dataset, [i for i, v in enumerate(self.dataset.movies) if v in only])
         return DataLoader(
-            self.dataset,
+            movies,
             batch_size=1,
             shuffle=False,
             num_workers=self.num_workers,

@@ -27,8 +27,8 @@ from physpred.usage import debug_enabled, unwritable_reason
 
 # The clips of copy-last without a checkpoint: configs/demo.yaml's (a test keeps them equal).
 COPY_LAST_DEFAULTS = {"context_frames": 8, "future_frames": 2, "frame_step": 4, "frame_size": 64}
-# V-JEPA's intuitive-physics protocol: every 2nd frame, a window every 2 sampled frames.
-PROTOCOL = {"frame_step": 2, "stride_in_steps": 2, "context": [2, 4, 6, 8, 10]}
+# the probe layouts (physpred.data.probe_layouts.LAYOUTS, named here so --help imports no torch)
+LAYOUT_NAMES = ("intphys", "csv", "intphys2", "grasp", "inflevel")
 
 
 class ProbeError(Exception):
@@ -60,8 +60,9 @@ def build_parser() -> ArgumentParser:
     parser.add_argument(
         "--scorer",
         choices=["vjepa2", "videomae"],
-        help="score a pretrained transformers model from --weights with V-JEPA's protocol "
-        "(defaults --frame_step 2 --stride 4 --context_frames 2 4 6 8 10) instead of a checkpoint",
+        help="score a pretrained transformers model from --weights with the benchmark's published "
+        "protocol (IntPhys: --frame_step 2 --stride 4 --context_frames 2 4 6 8 10; see "
+        "docs/benchmarks) instead of a checkpoint",
     )
     parser.add_argument(
         "--weights",
@@ -127,7 +128,36 @@ def build_parser() -> ArgumentParser:
         "all with frames) and list them in the table and report.json; without it they stop "
         "the run",
     )
+    _add_benchmark_options(parser)
     return parser
+
+
+def _add_benchmark_options(parser: ArgumentParser) -> None:
+    """Options of whole benchmarks: layout, window, shards and resume, unlabelled answers."""
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUT_NAMES,
+        help="read --data as this layout instead of recognising it",
+    )
+    parser.add_argument(
+        "--window_frames",
+        type=PositiveInt,
+        help="frames per window of a V-JEPA 2 --scorer (default: the benchmark's protocol, 16 "
+        "for IntPhys and GRASP, 32 for InfLevel, 48 for IntPhys 2)",
+    )
+    parser.add_argument(
+        "--shard",
+        help="K/N: score only every N-th movie from the K-th (0-based) into OUT/movies and stop; "
+        "run the same command without --shard once every shard finished to write the report "
+        "(finished movies are never scored again)",
+    )
+    parser.add_argument(
+        "--threshold_from",
+        type=Path,
+        help="for a set without labels (IntPhys 2 HeldOut): the --out of a labelled run of the "
+        "same model (IntPhys 2 Main), whose absolute threshold turns surprise into the "
+        "possible/impossible answers of submission.jsonl",
+    )
 
 
 def compare_parser() -> ArgumentParser:
@@ -179,6 +209,12 @@ def _one_line(err: BaseException) -> str:
 
 
 def _check_args(args: Namespace) -> None:
+    if args.shard is not None:
+        from physpred.eval.shards import parse_shard
+
+        parse_shard(args.shard)
+    if args.window_frames is not None and args.scorer != "vjepa2":
+        raise ProbeError("--window_frames applies to --scorer vjepa2 only (VideoMAE's window is fixed)")
     if args.scorer is not None or args.weights is not None:
         _check_scorer_args(args)
     elif args.ckpt_path is None and args.baseline != "copy-last":
@@ -230,13 +266,19 @@ def _compare(args: Namespace) -> int:
     return 0
 
 
-def _load_scorer(args: Namespace) -> Any:
-    """The trained model, an untrained copy of its configuration, or copy-last."""
+def _load_scorer(args: Namespace, layout: str) -> Any:
+    """The trained model, an untrained copy of its configuration, or copy-last; a pretrained
+    scorer with the window of the benchmark's protocol where it can take one."""
     if args.scorer is not None:
         from physpred.eval.hf import load_scorer
+        from physpred.eval.protocols import PROTOCOLS
 
         return load_scorer(
-            args.scorer, args.weights, untrained=args.baseline == "untrained", seed=args.seed
+            args.scorer,
+            args.weights,
+            untrained=args.baseline == "untrained",
+            seed=args.seed,
+            window_frames=args.window_frames or PROTOCOLS[layout].window_frames,
         )
     from physpred.models import CopyLastPredictor, load_model, untrained_like
     from physpred.types import ClipGeometry
@@ -260,22 +302,25 @@ def _load_scorer(args: Namespace) -> Any:
 
 def _probe(args: Namespace) -> int:
     from physpred.data import IncompleteSceneError, ProbeDataModule, VideoReadError
-    from physpred.eval.runner import SurpriseRunner, make_trainer, score_movies
+    from physpred.data.probe_layouts import detect_layout
+    from physpred.eval.runner import SurpriseRunner
 
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
-    scorer = _load_scorer(args)
-    settings = _geometry(args, scorer)
+    layout = args.layout or detect_layout(args.data)
+    scorer = _load_scorer(args, layout)
+    settings = _geometry(args, scorer, layout)
     frame_step, stride = settings["frame_step"], settings["stride"]
     # a pretrained scorer resizes the stored frames itself, as the published code does
     frame_size = settings["frame_size"] if args.scorer is None else None
     incomplete = "skip" if args.skip_incomplete else "raise"
-    datamodule = ProbeDataModule(str(args.data), frame_size, args.num_workers, incomplete)
+    datamodule = ProbeDataModule(str(args.data), frame_size, args.num_workers, incomplete, layout)
     try:
-        num_movies = len(datamodule.dataset)  # finds the movies: a wrong layout fails here
+        dataset = datamodule.dataset  # finds the movies: a wrong layout fails here
     except IncompleteSceneError as err:
         raise ProbeError(
             f"{err}: restore its movies, or pass --skip_incomplete to leave such scenes out"
         ) from err
+    print(_found(dataset, args.data))
     # A trained model with a latent also scores every window at z = 0, to measure what z
     # explains (not the controls: an untrained latent is not worth a third pass per window).
     prior_too = (
@@ -292,30 +337,106 @@ def _probe(args: Namespace) -> int:
         contexts=settings["context"],
         prior_too=prior_too,
     )
-    trainer = make_trainer(args.accelerator, args.devices)
-    try:
-        movies = score_movies(runner, datamodule, trainer)
-        pairs = datamodule.dataset.pairs if trainer.is_global_zero else []
-        entries = datamodule.dataset.entries
-        events = {e.video: e.event for e in entries if e.event is not None}
-        violations = {e.video: e.violation_frames for e in entries if e.violation_frames}
-    except VideoReadError as err:
-        raise ProbeError(f"{_one_line(err)}: fix or remove that movie") from err
-    if not trainer.is_global_zero:
-        return 0
     settings.update(
         batch_size=args.batch_size,
         latent=args.latent if args.scorer is None else None,
         seed=args.seed,
         bootstrap=args.bootstrap,
-        num_movies=num_movies,
+        num_movies=len(dataset),
+        layout=layout,
     )
-    _write_outputs(args, settings, movies, pairs, events, violations, datamodule.dataset.left_out)
+    try:
+        movies = _score_or_resume(args, settings, runner, datamodule)
+        if movies is None:  # a shard, or a rank other than the first
+            return 0
+        pairs = dataset.pairs
+    except VideoReadError as err:
+        raise ProbeError(f"{_one_line(err)}: fix or remove that movie") from err
+    _write_outputs(args, settings, movies, pairs, dataset)
     return 0
 
 
-def _geometry(args: Namespace, scorer: Any) -> dict[str, Any]:
-    """Frame size, frame step, stride, context lengths and window of the run."""
+def _found(dataset: Any, data: Path) -> str:
+    """``found GRASP in DIR: 3 scenes, 3 pairs, 6 movies`` (pairs: impossible movies with a
+    possible one in their scene, each of which gets one partner)."""
+    labels: dict[str, set[bool | None]] = {}
+    for entry in dataset.entries:
+        labels.setdefault(entry.scene, set()).add(entry.is_possible)
+    pairs = sum(e.is_possible is False and True in labels[e.scene] for e in dataset.entries)
+    return (
+        f"found {dataset.layout.benchmark} in {data}: {len(dataset.scenes)} scenes, {pairs} pairs, "
+        f"{len(dataset)} movies"
+    )
+
+
+def _score_or_resume(
+    args: Namespace, settings: dict[str, Any], runner: Any, datamodule: Any
+) -> Any:
+    """Score the movies not yet in OUT/movies (this shard's only, with --shard); return every
+    movie's scores, or None on a shard and on ranks other than the first."""
+    import time
+
+    from physpred.eval.movie_store import MovieStore, SaveEachMovie, SettingsMismatchError
+    from physpred.eval.runner import make_trainer, score_movies
+    from physpred.eval.shards import parse_shard, shard_of
+
+    movies = datamodule.dataset.movies
+    try:
+        store = MovieStore(args.out / "movies", _store_key(args, settings))
+    except SettingsMismatchError as err:
+        raise ProbeError(str(err)) from err
+    wanted = shard_of(movies, *parse_shard(args.shard)) if args.shard else movies
+    done = store.finished(wanted)
+    todo = [video for video in wanted if video not in done]
+    trainer = make_trainer(args.accelerator, args.devices, callbacks=[SaveEachMovie(store)])
+    start = time.perf_counter()
+    if todo:
+        datamodule.restrict_to(todo)
+        score_movies(runner, datamodule, trainer)
+    seconds = time.perf_counter() - start
+    if not trainer.is_global_zero:
+        return None
+    rate = f" in {seconds:.1f} s ({len(todo) / seconds:.2f} movies/s)" if todo else ""
+    print(f"scored {len(todo)} movies{rate}; {len(done)} were scored before (in {store.folder})")
+    finished = store.finished(movies)
+    if args.shard:
+        print(
+            f"shard {args.shard}: {len(finished)} of {len(movies)} movies scored; once every shard "
+            "finished, run the same command without --shard to write the report"
+        )
+        return None
+    if len(finished) < len(movies):  # a rank died: say so rather than report on fewer movies
+        raise ProbeError(f"{len(movies) - len(finished)} movies have no scores in {store.folder}: run again")
+    return store.load(movies)
+
+
+def _store_key(args: Namespace, settings: dict[str, Any]) -> dict[str, Any]:
+    """What the stored window energies depend on: model, data and windows (not the bootstrap)."""
+    ckpt = None
+    if args.ckpt_path is not None:  # a retrained checkpoint at the same path must not reuse scores
+        stat = args.ckpt_path.stat()
+        ckpt = [str(args.ckpt_path.resolve()), stat.st_size, stat.st_mtime_ns]
+    keep = ("frame_size", "frame_step", "stride", "context", "future_frames", "window_frames")
+    return {
+        "ckpt": ckpt,
+        "scorer": args.scorer,
+        "weights": None if args.weights is None else str(args.weights.resolve()),
+        "baseline": args.baseline,
+        "latent": args.latent,
+        "seed": args.seed,
+        "data": str(args.data.resolve()),
+        "layout": settings["layout"],
+        "skip_incomplete": args.skip_incomplete,
+        **{k: settings.get(k) for k in keep},
+    }
+
+
+def _geometry(args: Namespace, scorer: Any, layout: str) -> dict[str, Any]:
+    """Frame size, frame step, stride, context lengths and window of the run.
+
+    A checkpoint brings its own; a pretrained scorer takes the benchmark's published protocol
+    (:mod:`physpred.eval.protocols`). A flag given wins either way.
+    """
     if args.scorer is None:
         geometry = scorer.geometry
         frame_step = args.frame_step or geometry.frame_step
@@ -326,15 +447,19 @@ def _geometry(args: Namespace, scorer: Any) -> dict[str, Any]:
             "context": list(args.context_frames or [geometry.context_frames]),
             "future_frames": geometry.future_frames,
         }
+    from physpred.eval.protocols import PROTOCOLS, fitting_contexts
     from physpred.eval.windows import check_contexts
 
-    frame_step = args.frame_step or PROTOCOL["frame_step"]
-    context = list(args.context_frames or PROTOCOL["context"])
+    protocol = PROTOCOLS[layout]
+    frame_step = args.frame_step or protocol.frame_step
+    context = list(
+        args.context_frames or fitting_contexts(protocol, scorer.window_frames, scorer.tubelet_size)
+    )
     check_contexts(context, scorer.window_frames, scorer.tubelet_size)
     return {
         "frame_size": scorer.input_size,
         "frame_step": frame_step,
-        "stride": args.stride or PROTOCOL["stride_in_steps"] * frame_step,
+        "stride": args.stride or protocol.stride_in_steps * frame_step,
         "context": context,
         # the frames every context length predicts, from each window's future_start on
         "future_frames": scorer.window_frames - max(context),
@@ -347,10 +472,15 @@ def _write_outputs(
     settings: dict[str, Any],
     movies: Sequence[Any],
     pairs: Sequence[tuple[str, str]],
-    events: dict[str, str],
-    violations: dict[str, tuple[int, ...]],
-    left_out: dict[str, str],
+    dataset: Any,
 ) -> None:
+    from physpred.eval.benchmark_report import (
+        GROUP_NAMES,
+        breakdowns,
+        format_breakdowns,
+        labelled_threshold,
+        write_submission,
+    )
     from physpred.eval.report import (
         build_report,
         format_table,
@@ -359,12 +489,18 @@ def _write_outputs(
         write_scores,
     )
 
+    entries, left_out = dataset.entries, dataset.left_out
+    events = {e.video: e.event for e in entries if e.event is not None}
+    violations = {e.video: e.violation_frames for e in entries if e.violation_frames}
+    tags = {e.video: e.tags for e in entries if e.tags}
     report = {
         "ckpt": None if args.ckpt_path is None else str(args.ckpt_path),
         "baseline": args.baseline,
         "scorer": args.scorer,
         "weights": None if args.weights is None else str(args.weights),
         "data": str(args.data),
+        "benchmark": dataset.layout.benchmark,
+        "group": GROUP_NAMES.get(dataset.layout.name, "block"),
         "settings": settings,
         **build_report(
             movies,
@@ -376,8 +512,18 @@ def _write_outputs(
             settings["frame_step"],
             settings["future_frames"],
         ),
+        "breakdown": breakdowns(movies, pairs, tags, args.bootstrap, args.seed),
         "left_out": {"n_scenes": len(left_out), "scenes": left_out},
     }
+    written, note = ["scores.csv", "report.json", "surprise_*.png"], ""
+    if not any(m.is_possible is not None for m in movies):
+        if args.threshold_from is None:
+            note = "\nno labels: pass --threshold_from OUT of a labelled run to write submission.jsonl"
+        else:
+            threshold = labelled_threshold(args.threshold_from, report)
+            report["submission"] = {"threshold": threshold, "from": str(args.threshold_from)}
+            write_submission(args.out / "submission.jsonl", movies, threshold)
+            written.append("submission.jsonl")
     write_scores(args.out / "scores.csv", movies)
     write_report(args.out / "report.json", report)
     for block in report["blocks"]:
@@ -395,5 +541,6 @@ def _write_outputs(
     name = " ".join(filter(None, [args.scorer, args.baseline])) or "model"
     skipped = "".join(f"\nleft out {scene}: {reason}" for scene, reason in left_out.items())
     print(
-        f"{name} on {args.data}\n{format_table(report)}{skipped}\nwrote {args.out}/{{scores.csv,report.json,surprise_*.png}}"
+        f"{name} on {args.data} ({report['benchmark']})\n{format_table(report)}"
+        f"{format_breakdowns(report)}{skipped}{note}\nwrote {args.out}/{{{','.join(written)}}}"
     )

@@ -219,14 +219,17 @@ def format_table(report: Mapping[str, Any]) -> str:
     The headline metric (``pairwise_acc_mean``) comes with its 95% interval.
     """
     first, *others = TABLE_COLUMNS
+    rows = {**report["blocks"], "all": report["overall"]}
+    group = report.get("group", "block")  # what the benchmark calls a block: condition, property
+    width = max(8, *(len(name) + 1 for name in [group, *rows]))
     lines = [
-        f"{'block':<8}{'movies':>7}{'pairs':>6}  {first:<18}" + "".join(f"{c:>18}" for c in others)
+        f"{group:<{width}}{'movies':>7}{'pairs':>6}  {first:<18}" + "".join(f"{c:>18}" for c in others)
     ]
-    for name, metrics in {**report["blocks"], "all": report["overall"]}.items():
+    for name, metrics in rows.items():
         cells = f"{_with_interval(metrics, first):<18}" + "".join(
             f"{_cell(metrics[c]):>18}" for c in others
         )
-        lines.append(f"{name:<8}{metrics['n_movies']:>7}{metrics['n_pairs']:>6}  {cells}")
+        lines.append(f"{name:<{width}}{metrics['n_movies']:>7}{metrics['n_pairs']:>6}  {cells}")
     expectation = report.get("expectation") or {}
     if report.get("events"):
         lines.append(

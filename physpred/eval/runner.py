@@ -138,11 +138,13 @@ class SurpriseRunner(pl.LightningModule):
         )
 
 
-def make_trainer(accelerator: str, devices: str | int) -> pl.Trainer:
+def make_trainer(
+    accelerator: str, devices: str | int, callbacks: Sequence[pl.Callback] = ()
+) -> pl.Trainer:
     """A quiet predict-only Trainer; grad stays available (latent refinement may need it).
 
     On a terminal it shows Lightning's bar; elsewhere (nohup, SLURM, a notebook) it logs the
-    movies and windows done, with an ETA, every 30 seconds.
+    movies and windows done, with an ETA, every 30 seconds. ``callbacks`` are added.
     """
     terminal = sys.stderr.isatty()
     return pl.Trainer(
@@ -152,7 +154,10 @@ def make_trainer(accelerator: str, devices: str | int) -> pl.Trainer:
         enable_checkpointing=False,
         enable_model_summary=False,
         enable_progress_bar=terminal,
-        callbacks=[] if terminal else [ProgressLog(extra=("windows", _window_count))],
+        callbacks=[
+            *callbacks,
+            *([] if terminal else [ProgressLog(extra=("windows", _window_count))]),
+        ],
         inference_mode=False,
     )
 

@@ -21,11 +21,17 @@ from physpred.eval.hf.vjepa2 import VJEPA2Scorer
 SCORERS: tuple[Kind, ...] = ("vjepa2", "videomae")
 
 
-def load_scorer(kind: Kind, folder: Path, *, untrained: bool = False, seed: int = 0) -> nn.Module:
-    """The scorer of ``kind`` over the model in ``folder`` (see :func:`load_model`)."""
+def load_scorer(
+    kind: Kind, folder: Path, *, untrained: bool = False, seed: int = 0, window_frames: int = 16
+) -> nn.Module:
+    """The scorer of ``kind`` over the model in ``folder`` (see :func:`load_model`).
+
+    ``window_frames``: frames per window of V-JEPA 2 (rotary positions take any length);
+    VideoMAE's fixed position embeddings keep its own.
+    """
     model, pixels = load_model(kind, folder, untrained=untrained, seed=seed)
     if kind == "vjepa2":
-        return VJEPA2Scorer(model=model, pixels=pixels)
+        return VJEPA2Scorer(model=model, pixels=pixels, window_frames=window_frames)
     return VideoMAEScorer(model=model, pixels=pixels)
 
 
