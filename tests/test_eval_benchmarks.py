@@ -17,8 +17,8 @@ from physpred.cli import main as physpred
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
-COPY_LAST = ["--baseline", "copy-last", "--frame-size", "16", "--frame-step", "1", "--context", "2"]
-COPY_LAST += ["--future-frames", "1", "--bootstrap", "20"]
+COPY_LAST = ["--baseline", "copy-last", "--frame_size", "16", "--frame_step", "1", "--context_frames", "2"]
+COPY_LAST += ["--future_frames", "1", "--bootstrap", "20"]
 
 
 @pytest.fixture(scope="module")
@@ -82,18 +82,18 @@ def test_heldout_gets_a_submission_from_a_labelled_runs_threshold(
 ) -> None:
     main = probe(sets["intphys2"], tmp_path / "main", *COPY_LAST)
     report = probe(sets["heldout"], tmp_path / "heldout", *COPY_LAST)
-    assert "no labels: pass --threshold-from" in capsys.readouterr().out
+    assert "no labels: pass --threshold_from" in capsys.readouterr().out
     assert "submission" not in report and not (tmp_path / "heldout" / "submission.jsonl").exists()
-    report = probe(sets["heldout"], tmp_path / "heldout", *COPY_LAST, "--threshold-from", str(tmp_path / "main"))
+    report = probe(sets["heldout"], tmp_path / "heldout", *COPY_LAST, "--threshold_from", str(tmp_path / "main"))
     threshold = main["overall"]["abs_threshold_max"]
     assert report["submission"]["threshold"] == threshold
     lines = [json.loads(line) for line in (tmp_path / "heldout" / "submission.jsonl").read_text().splitlines()]
     scores = {r["video"]: float(r["surprise_max"]) for r in _scores(tmp_path / "heldout")}
     assert [line["filename"] for line in lines] == sorted(scores)
     assert all(line["model_answer"] == (scores[line["filename"]] < threshold) for line in lines)
-    other = [*COPY_LAST[:-4], "--context", "3", *COPY_LAST[-4:]]
+    other = [*COPY_LAST[:-4], "--context_frames", "3", *COPY_LAST[-4:]]
     code = physpred(["probe", "--data", str(sets["heldout"]), "--out", str(tmp_path / "other"), *other,
-                     "--threshold-from", str(tmp_path / "main")])  # fmt: skip
+                     "--threshold_from", str(tmp_path / "main")])  # fmt: skip
     assert code == 2 and "made with another context" in capsys.readouterr().err
 
 
@@ -149,7 +149,7 @@ def test_own_model_and_its_controls_on_grasp(sets: dict[str, Path]) -> None:
         "--data.frame_size", "16", "--data.frame_step", "1", "--data.batch_size", "2",
         "--data.num_workers", "0", "--data.val_fraction", "0.2",
     ]) == 0  # fmt: skip
-    ckpt = ["--ckpt", str(root / "run" / "model.ckpt"), "--bootstrap", "5"]
+    ckpt = ["--ckpt_path", str(root / "run" / "model.ckpt"), "--bootstrap", "5"]
     model = probe(sets["grasp"], root / "model", *ckpt)
     untrained = probe(sets["grasp"], root / "untrained", *ckpt, "--baseline", "untrained")
     copy_last = probe(sets["grasp"], root / "copy_last", *ckpt, "--baseline", "copy-last")
@@ -160,7 +160,7 @@ def test_own_model_and_its_controls_on_grasp(sets: dict[str, Path]) -> None:
 def test_a_tiny_vjepa2_and_its_untrained_control_on_grasp(
     sets: dict[str, Path], hf_folders: dict[str, Path], tmp_path: Path
 ) -> None:
-    scorer = ["--scorer", "vjepa2", "--weights", str(hf_folders["vjepa2"]), "--frame-step", "1"]
+    scorer = ["--scorer", "vjepa2", "--weights", str(hf_folders["vjepa2"]), "--frame_step", "1"]
     report = probe(sets["grasp"], tmp_path / "vjepa2", *scorer, "--bootstrap", "5")
     # GRASP's protocol but frame step 1: 16-frame windows, contexts 2..10
     assert report["settings"]["context"] == [2, 4, 6, 8, 10] and report["settings"]["window_frames"] == 16
