@@ -77,3 +77,33 @@ def test_copy_last_is_pixel_l2_against_the_last_context_frame() -> None:
     assert energies.tolist() == pytest.approx([0.0, 2.0, 4.0])
     context_longer = window_surprise(scorer, frames, 1, 1, 4, "infer", contexts=[3])[0]
     assert context_longer.tolist() == pytest.approx([2.0, 4.0])  # any context length works
+
+
+def test_the_prior_energy_from_the_inference_pass_equals_a_second_pass() -> None:
+    from physpred import models
+    from physpred.eval.surprise import window_surprise_with_prior
+
+    torch.manual_seed(0)
+    model = models.EnergyModel(
+        encoder=models.ConvEncoder(widths=(8, 16), dim=16, groups=4),
+        predictor=models.ConvPredictor(
+            dim=16, context_frames=2, future_frames=1, latent_dim=2, width=32, dilations=(1, 2), groups=4
+        ),
+        latent=models.LatentVariable(dim=2, context_dim=16, target_dim=48, hidden=16, weight=0.1, refine_steps=2),
+        target=models.PixelTarget(dim=16, patch_size=4),
+        distance=models.L2Distance(),
+        geometry=ClipGeometry(context_frames=2, future_frames=1, frame_step=1, frame_size=16),
+    ).eval()
+    frames = torch.randint(0, 256, (9, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    infer, prior, future_start = window_surprise_with_prior(model, frames, 1, 2, 3)
+    assert torch.equal(infer, window_surprise(model, frames, 1, 2, 3, "infer")[0])
+    assert torch.equal(prior, window_surprise(model, frames, 1, 2, 3, "prior")[0])
+    assert future_start.tolist() == [2, 4, 6, 8] and not torch.equal(infer, prior)
+
+
+def test_a_scorer_without_free_energies_is_called_for_both() -> None:
+    from physpred.eval.surprise import window_surprise_with_prior
+
+    scorer = FakeScorer(context_frames=2, future_frames=1)
+    infer, prior, _ = window_surprise_with_prior(scorer, ramp(6), 1, 1, 8)
+    assert [z for _, _, z in scorer.calls] == ["infer", "prior"] and torch.equal(infer, prior)
