@@ -19,3 +19,22 @@ def test_a_bad_shard_is_named(text: str, message: str) -> None:
     assert parse_shard("1/4") == (1, 4)
     with pytest.raises(ValueError, match=f"--shard {text}: {message}"):
         parse_shard(text)
+
+
+def test_a_movie_store_gives_back_what_it_was_given(tmp_path) -> None:
+    import numpy as np
+
+    from physpred.eval.movie_store import MovieStore, SettingsMismatchError
+    from physpred.eval.runner import MovieSurprise
+
+    store = MovieStore(tmp_path / "movies", {"frame_step": 2, "context": (2, 4)})
+    movie = MovieSurprise("P_X/a.mp4", "X", "X/a.mp4", True, np.array([0.5, 0.25], np.float32),
+                          np.array([4, 6]), np.array([0.75, 0.5], np.float32))  # fmt: skip
+    store.save(movie)
+    assert store.finished(["P_X/a.mp4", "IP_X/a.mp4"]) == {"P_X/a.mp4"}
+    (back,) = MovieStore(tmp_path / "movies", {"frame_step": 2, "context": [2, 4]}).load(["P_X/a.mp4"])
+    assert (back.video, back.block, back.scene, back.is_possible) == ("P_X/a.mp4", "X", "X/a.mp4", True)
+    assert back.energies.tolist() == [0.5, 0.25] and back.energies_prior.tolist() == [0.75, 0.5]
+    assert sorted(p.name for p in (tmp_path / "movies").rglob("*")) == ["P_X", "a.mp4.npz", "settings.json"]
+    with pytest.raises(SettingsMismatchError, match="they differ in frame_step"):
+        MovieStore(tmp_path / "movies", {"frame_step": 1, "context": [2, 4]})

@@ -12,7 +12,9 @@ that never talk to each other.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,6 @@ import numpy as np
 import pytorch_lightning as pl
 
 from physpred.eval.runner import MovieSurprise
-from physpred.files import atomic_path
 
 
 class SettingsMismatchError(ValueError):
@@ -52,7 +53,7 @@ class MovieStore:
                 )
         else:
             folder.mkdir(parents=True, exist_ok=True)
-            with atomic_path(record) as temporary:
+            with _own_temporary(record) as temporary:
                 temporary.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n")
 
     def path(self, video: str) -> Path:
@@ -72,7 +73,7 @@ class MovieStore:
         meta["is_possible"] = movie.is_possible
         path = self.path(movie.video)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as temporary, temporary.open("wb") as handle:
+        with _own_temporary(path) as temporary, temporary.open("wb") as handle:
             np.savez(handle, meta=np.array(json.dumps(meta)), **arrays)
 
     def load(self, movies: Iterable[str]) -> list[MovieSurprise]:
@@ -94,6 +95,22 @@ class MovieStore:
                     )
                 )
         return loaded
+
+
+@contextmanager
+def _own_temporary(path: Path) -> Iterator[Path]:
+    """A temporary sibling named after this process, renamed onto ``path`` on success.
+
+    Not :func:`physpred.files.atomic_path`'s fixed sibling: under DDP two ranks may write the
+    same file at once (settings.json; a movie the sampler repeated to even out the ranks), and
+    a shared temporary would be truncated and moved under the other's feet.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 class SaveEachMovie(pl.Callback):
