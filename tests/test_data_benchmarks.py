@@ -127,3 +127,20 @@ def test_a_forced_layout_is_read_as_that_layout(layouts: dict[str, Path]) -> Non
         read_probe_set(layouts["grasp"], "nope")
     with pytest.raises(FileNotFoundError, match="no probe movies found"):
         read_probe_set(layouts["grasp"], "intphys")
+
+
+def test_the_cli_knows_every_layout_and_stops_on_a_half_copy_in_one_line(
+    layouts: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from physpred.cli import main as physpred
+    from physpred.data.probe_layouts import LAYOUTS
+    from physpred.eval.cli import LAYOUT_NAMES
+
+    assert tuple(LAYOUTS) == LAYOUT_NAMES
+    root = shutil.copytree(layouts["grasp"], tmp_path / "grasp")
+    shutil.rmtree(root / "IP_Gravity")
+    argv = ["probe", "--baseline", "copy-last", "--data", str(root), "--out", str(tmp_path / "out")]
+    assert physpred(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"physpred probe: {root}: P_Gravity/ has no IP_Gravity/ beside it; copy both folders\n"
+    assert not (tmp_path / "out").exists()
