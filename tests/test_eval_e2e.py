@@ -41,7 +41,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def probe(world: dict[str, Path], out: str, *extra: str) -> dict:
     folder = world["root"] / out
-    argv = ["probe", "--ckpt", str(world["ckpt"]), "--data", str(world["probes"]),
+    argv = ["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(world["probes"]),
             "--out", str(folder), "--stride", "4", "--bootstrap", "20", *extra]  # fmt: skip
     assert physpred(argv) == 0
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -80,7 +80,7 @@ def test_model_and_controls(world: dict[str, Path], capsys: pytest.CaptureFixtur
 def test_fixed_context_model_rejects_other_context(
     world: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["probe", "--ckpt", str(world["ckpt"]), "--data", str(world["probes"]),
+    argv = ["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(world["probes"]),
             "--out", str(world["root"] / "ctx"), "--context", "4", "8"]  # fmt: skip
     assert physpred(argv) == 2
     assert "use --context 8" in capsys.readouterr().err

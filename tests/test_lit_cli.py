@@ -113,14 +113,20 @@ def test_demo_fit_leaves_a_checkpoint_that_loads_alone(world: Path, tmp_path: Pa
     assert main(["predict", *evaluate]) == 0
 
 
-def test_fit_off_a_terminal_logs_its_steps_of_max_steps(
+def test_fit_logs_its_steps_off_a_terminal_and_opens_the_lightning_way(
     world: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from physpred.lit import FuturePredictionModule
+
     quiet = [arg for arg in small(world, tmp_path) if "enable_progress_bar" not in arg]
-    args = ["fit", "-c", str(REPO / "configs" / "demo_repr.yaml"), *quiet, "--trainer.max_steps=2"]
+    args = ["fit", "-c", str(REPO / "configs" / "demo.yaml"), *quiet, "--trainer.max_steps=2"]
     assert main([*args, "--trainer.logger=false", "--trainer.limit_val_batches=0"]) == 0
     lines = capsys.readouterr().err.splitlines()
     assert any(line.startswith("fit: 2/2 steps (100%), ") for line in lines), lines
+    module = FuturePredictionModule.load_from_checkpoint(tmp_path / "model.ckpt")
+    model = load_model(tmp_path / "model.ckpt", map_location="cpu")
+    assert module.geometry == model.geometry and module.model.predictor.context_frames == 4
+    assert all(torch.equal(module.model.state_dict()[k], v) for k, v in model.state_dict().items())
 
 
 def test_wandb_logger_offline_writes_its_run_folder(world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

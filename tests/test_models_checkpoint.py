@@ -151,7 +151,7 @@ def test_no_entry_point_runs_code_from_a_checkpoint(
 
     (tmp_path / "probes").mkdir()
     for baseline in ([], ["--baseline", "untrained"], ["--baseline", "copy-last"]):
-        argv = ["probe", "--ckpt", str(path), "--data", str(tmp_path / "probes"), "--out", str(tmp_path / "out"), *baseline]
+        argv = ["probe", "--ckpt_path", str(path), "--data", str(tmp_path / "probes"), "--out", str(tmp_path / "out"), *baseline]
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "refused" in err and str(path) in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -19,7 +20,7 @@ from torch import Tensor, nn
 from physpred.data.transforms import normalize_frames
 from physpred.lit.schedule import momentum_at
 from physpred.models.candidates import candidate_accuracy, candidate_futures
-from physpred.models.checkpoint import model_record
+from physpred.models.checkpoint import linked_config, model_record, read_checkpoint
 from physpred.models.collapse import effective_rank, representation_std, sample_rows
 from physpred.models.energy import EnergyModel
 from physpred.models.targets import EMATarget
@@ -135,6 +136,19 @@ class FuturePredictionModule(pl.LightningModule):
         if getattr(scheduler, "total_steps", 0) is None:  # WarmupCosine: as long as the training
             scheduler.total_steps = int(self.trainer.estimated_stepping_batches)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    @classmethod
+    def load_from_checkpoint(  # type: ignore[override]
+        cls, checkpoint_path: str | Path, map_location: Any = None, **kwargs: Any
+    ) -> FuturePredictionModule:
+        """Lightning's ``load_from_checkpoint``, with the model options the CLI links from the
+        data (clip geometry, the predictor's clip lengths) read back from the checkpoint's
+        record: the saved hyper-parameters leave them out, as links."""
+        if "energy_model" not in kwargs:
+            config = linked_config(read_checkpoint(Path(checkpoint_path)), Path(checkpoint_path))
+            geometry = config["init_args"]["geometry"].as_dict()
+            kwargs["energy_model"] = {**config, "init_args": {**config["init_args"], "geometry": geometry}}
+        return super().load_from_checkpoint(checkpoint_path, map_location=map_location, **kwargs)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Store what ``physpred.models.load_model`` rebuilds the model from."""

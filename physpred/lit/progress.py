@@ -51,7 +51,7 @@ def progress_line(
     """
     count = f"{done}/{total} {unit} ({100 * done / total:.0f}%)" if total else f"{done} {unit}"
     parts = [count, *([extra] if extra else []), f"{duration(elapsed_s)} elapsed"]
-    if total and done > start:
+    if total and start < done < total:
         parts.append(f"ETA {duration(elapsed_s * (total - done) / (done - start))}")
     return f"{job}: " + ", ".join(parts)
 

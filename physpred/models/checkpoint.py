@@ -43,14 +43,18 @@ def model_record(config: dict[str, Any] | None, geometry: ClipGeometry, state_pr
     return {"format": FORMAT, "energy_model": config, "geometry": geometry.as_dict(), "state_prefix": state_prefix}
 
 
-def load_model(path: str | Path) -> nn.Module:
-    """The trained ``EnergyModel`` of a checkpoint, on the CPU, in eval mode.
+def load_model(path: str | Path, map_location: str | torch.device | None = None) -> nn.Module:
+    """The trained ``EnergyModel`` of a checkpoint, in eval mode.
+
+    Args:
+        path: a checkpoint written by ``physpred fit``.
+        map_location: the device to put the model on (``"cuda:0"``); None for the CPU.
 
     Raises:
         CheckpointError: missing, empty, unreadable, unsafe, foreign or outdated file.
     """
     path = Path(path)
-    saved = read_checkpoint(path)
+    saved = read_checkpoint(path, map_location)
     model = _build(saved, path)
     prefix = saved["physpred"]["state_prefix"]
     state = {k[len(prefix) :]: v for k, v in saved.get("state_dict", {}).items() if k.startswith(prefix)}
@@ -58,7 +62,7 @@ def load_model(path: str | Path) -> nn.Module:
         model.load_state_dict(state)
     except RuntimeError as err:
         raise CheckpointError(f"checkpoint {path} does not fit its own configuration ({_first_line(err)}): {RETRAIN}") from err
-    return model.eval()
+    return model.to(torch.device(map_location or "cpu")).eval()
 
 
 def untrained_like(path: str | Path, seed: int) -> nn.Module:
@@ -78,8 +82,9 @@ def untrained_like(path: str | Path, seed: int) -> nn.Module:
         return _build(saved, path).eval()
 
 
-def read_checkpoint(path: Path) -> dict[str, Any]:
-    """The checkpoint's contents, loaded safely, with a valid ``physpred`` record."""
+def read_checkpoint(path: Path, map_location: str | torch.device | None = None) -> dict[str, Any]:
+    """The checkpoint's contents, loaded safely (tensors on ``map_location``, by default the
+    CPU), with a valid ``physpred`` record."""
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} not found: train one with `physpred fit` or fix the path")
     if path.stat().st_size == 0:
@@ -87,7 +92,7 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            saved = torch.load(path, map_location="cpu", weights_only=True)
+            saved = torch.load(path, map_location=map_location or "cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         if "global" not in str(err).lower():  # no object refused (torch names the GLOBAL it blocks): bytes that are no pickle
             raise CheckpointError(f"cannot read checkpoint {path} (not a torch file, or truncated): {RETRAIN}") from err
@@ -120,8 +125,13 @@ def is_outdated(saved: dict[str, Any]) -> bool:
     return "physpred" not in saved and isinstance(hparams, dict) and bool({"space", "collapse"} & set(hparams))
 
 
-def _build(saved: dict[str, Any], path: Path) -> nn.Module:
-    """Instantiate the saved configuration (physpred classes only), with the saved geometry."""
+def linked_config(saved: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The saved ``EnergyModel`` configuration with the options the CLI links from the data
+    filled in: ``geometry`` (a ``ClipGeometry``) and the predictor's clip lengths.
+
+    Raises:
+        CheckpointError: a class that is not physpred's, or a record that does not parse.
+    """
     record = saved["physpred"]
     try:
         geometry = ClipGeometry(**record["geometry"])
@@ -133,7 +143,16 @@ def _build(saved: dict[str, Any], path: Path) -> nn.Module:
             accepted = inspect.signature(_resolve(predictor["class_path"], path)).parameters
             linked = {k: getattr(geometry, k) for k in ("context_frames", "future_frames") if k in accepted}
             init_args["predictor"] = {**predictor, "init_args": {**(predictor.get("init_args") or {}), **linked}}
-        return _instantiate({**config, "init_args": init_args}, path)
+    except (TypeError, ValueError, KeyError, AttributeError) as err:
+        raise CheckpointError(f"cannot rebuild the model saved in {path} ({type(err).__name__}: {_first_line(err)}): {RETRAIN}") from err
+    return {**config, "init_args": init_args}
+
+
+def _build(saved: dict[str, Any], path: Path) -> nn.Module:
+    """Instantiate the saved configuration (physpred classes only), with the saved geometry."""
+    config = linked_config(saved, path)
+    try:
+        return _instantiate(config, path)
     except CheckpointError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as err:
