@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import logging
 import os
 import socket
 import subprocess
@@ -93,7 +95,9 @@ def test_every_recipe_parses_and_builds_its_model(config: str) -> None:
 
 
 @pytest.mark.slow
-def test_demo_fit_leaves_a_checkpoint_that_loads_alone(world: Path, tmp_path: Path) -> None:
+def test_demo_fit_leaves_a_checkpoint_that_loads_alone(
+    world: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # the representation-space recipe: its checkpoint also holds the EMA target encoder
     args = ["fit", "-c", str(REPO / "configs" / "demo_repr.yaml"), *small(world, tmp_path), "--trainer.max_steps=3"]
     assert main(args) == 0
@@ -109,8 +113,15 @@ def test_demo_fit_leaves_a_checkpoint_that_loads_alone(world: Path, tmp_path: Pa
     assert model.free_energy(clip[:, :4], clip[:, 4:]).shape == (2,)
 
     evaluate = ["-c", str(REPO / "configs" / "demo_repr.yaml"), *small(world, tmp_path), f"--ckpt_path={path}"]
-    assert main(["test", *evaluate]) == 0  # the held-out split, logged under test/
-    assert main(["predict", *evaluate]) == 0
+    with caplog.at_level(logging.WARNING, logger="physpred.data.datamodule"):
+        assert main(["test", *evaluate]) == 0  # logged under test/
+    assert "no data.test_root given, so this runs on the validation split" in caplog.text
+    caplog.clear()
+    assert main(["predict", *evaluate, f"--data.test_root={world}"]) == 0  # videos of its own
+    assert "test_root" not in caplog.text
+    rows = list(csv.DictReader((tmp_path / "predictions.csv").open()))
+    assert len(rows) == 10 and rows[0]["video"].endswith(".mp4") and len(rows[0]["frames"].split()) == 6
+    assert all(float(row["free_energy"]) >= 0 and float(row["energy_copy_last"]) > 0 for row in rows)
 
 
 def test_fit_logs_its_steps_off_a_terminal_and_opens_the_lightning_way(

@@ -100,6 +100,8 @@ class VideoDataModule(pl.LightningDataModule):
             (:class:`physpred.data.VideoClipDataset`); validation clips are never chosen.
         masks: batches carry each clip's instance masks (videos made with
             ``physpred world videos --masks``); augmentation moves them with the frames.
+        test_root: a folder of held-out videos for ``physpred test`` and ``predict`` (one clip
+            each, fixed); None: they use the validation split, and say so.
     """
 
     def __init__(
@@ -120,6 +122,7 @@ class VideoDataModule(pl.LightningDataModule):
         allow_outside_root: bool = False,
         motion_candidates: int = 1,
         masks: bool = False,
+        test_root: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["augmentation"])
@@ -130,6 +133,7 @@ class VideoDataModule(pl.LightningDataModule):
         self.clips_per_video, self.backend = clips_per_video, backend
         self.allow_outside_root = allow_outside_root
         self.motion_candidates, self.masks = motion_candidates, masks
+        self.test_root = test_root
         self.train_set: VideoClipDataset | None = None
         self.val_set: VideoClipDataset | None = None
 
@@ -191,12 +195,23 @@ class VideoDataModule(pl.LightningDataModule):
         return self._loader(self.val_set, SequentialSampler(self.val_set), drop_last=False)
 
     def test_dataloader(self) -> DataLoader[Tensor] | list[Any]:
-        """The held-out clips (``physpred test``): the validation split."""
-        return self.val_dataloader()
+        """The held-out clips (``physpred test``): ``test_root``'s, else the validation split."""
+        return self._held_out_loader("test")
 
     def predict_dataloader(self) -> DataLoader[Tensor] | list[Any]:
-        """The held-out clips (``physpred predict``): the validation split."""
-        return self.val_dataloader()
+        """The held-out clips (``physpred predict``): ``test_root``'s, else the validation split."""
+        return self._held_out_loader("predict")
+
+    def _held_out_loader(self, command: str) -> DataLoader[Tensor] | list[Any]:
+        if self.test_root is None:
+            logger.warning(
+                "physpred %s: no data.test_root given, so this runs on the validation split "
+                "(the clips fit validated on); pass --data.test_root DIR for videos of their own",
+                command,
+            )
+            return self.val_dataloader()
+        dataset = self._dataset(None, clips_per_video=1, root=self.test_root)
+        return self._loader(dataset, SequentialSampler(dataset), drop_last=False)
 
     def on_after_batch_transfer(
         self, batch: Tensor | MaskedClip, dataloader_idx: int
@@ -212,10 +227,14 @@ class VideoDataModule(pl.LightningDataModule):
         return self.augmentation(batch)
 
     def _dataset(
-        self, videos: Sequence[VideoEntry] | None, clips_per_video: int, motion_candidates: int = 1
+        self,
+        videos: Sequence[VideoEntry] | None,
+        clips_per_video: int,
+        motion_candidates: int = 1,
+        root: str | None = None,
     ) -> VideoClipDataset:
         return VideoClipDataset(
-            self.root,
+            root or self.root,
             self.geometry.context_frames,
             self.geometry.future_frames,
             self.geometry.frame_step,

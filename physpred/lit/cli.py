@@ -27,6 +27,7 @@ from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
 from physpred.data.readers import VideoReadError
 from physpred.lit.checkpoint import RunCheckpoint
+from physpred.lit.predictions import PredictionWriter
 from physpred.lit.progress import progress_callbacks
 from physpred.models.checkpoint import is_outdated
 from physpred.usage import debug_enabled, one_line, unwritable_reason
@@ -61,6 +62,7 @@ class PhysPredCLI(LightningCLI):
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         """Add ``--checkpoint.*`` and link the clip geometry from data to model."""
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(PredictionWriter, "predictions")
         for source, target in LINKS:
             parser.link_arguments(source, target)
 

@@ -108,9 +108,15 @@ class FuturePredictionModule(pl.LightningModule):
         """As ``validation_step``, logged under ``test/`` (``physpred test``)."""
         self._evaluate(batch, batch_idx, "test")
 
-    def predict_step(self, batch: Tensor, batch_idx: int) -> Tensor:
-        """Free energy (B,) of each clip's true future (``physpred predict``)."""
-        return self.model.free_energy(*self.model.split(batch))
+    def predict_step(self, batch: Tensor, batch_idx: int) -> dict[str, Tensor]:
+        """Per clip (B,): the free energy of its true future with z inferred and at z = 0, and
+        the energy of copy-last (``physpred predict`` writes them to predictions.csv)."""
+        context, future = self.model.split(batch)
+        return {
+            "free_energy": self.model.free_energy(context, future),
+            "free_energy_prior": self.model.free_energy(context, future, z="prior"),
+            "energy_copy_last": self.model.copy_last_energy(context, future),
+        }
 
     def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
         """Log the global gradient norm."""
