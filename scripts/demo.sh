@@ -5,7 +5,7 @@
 # given to `physpred fit -c`, in order; default configs/demo.yaml; `make long` passes the longer
 # CPU recipe), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is
 # reused when present (delete $DEMO_DATA to regenerate); the model is always retrained.
-# Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{scores.csv,report.json,*.png}.
+# Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{index.html,scores.csv,report.json,*.png} and $DEMO_DIR/compare.png.
 set -euo pipefail
 
 DEMO_DIR=${DEMO_DIR:-runs/demo}
@@ -51,4 +51,5 @@ step "probe the model on the test probes in another look (negative colours, red 
 physpred probe --ckpt_path "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test_swapped" --stride 8 --out "$DEMO_DIR/probe_other_look"
 
 step "comparison (chance is 0.5; the controls must stay near it)"
-physpred probe compare "$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last" "$DEMO_DIR/probe_other_look"
+physpred probe compare "$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last" "$DEMO_DIR/probe_other_look" \
+    --plot "$DEMO_DIR/compare.png"

@@ -78,8 +78,10 @@ def test_copy_last_on_the_real_intphys_example(
     status, printed, _ = run(argv, capsys)
     assert status == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "movies", "report.json", "scores.csv", "surprise_O1.png"
+        "accuracy.png", "index.html", "movies", "report.json", "roc.png", "scores.csv", "surprise_O1.png",
     ]  # fmt: skip
+    page = (out / "index.html").read_text()
+    assert all(f"<img src='{name}'" in page for name in ("accuracy.png", "roc.png", "surprise_O1.png"))
     rows = list(csv.DictReader((out / "scores.csv").open()))
     assert [(r["video"], r["is_possible"]) for r in rows] == [
         ("O1/01/1", "true"), ("O1/01/2", "true"), ("O1/01/3", "false"), ("O1/01/4", "false"),
@@ -205,6 +207,9 @@ def test_compare_help_metric_and_formats(
     lines = printed.splitlines()
     assert status == 0 and lines[0] == "| run (pairwise_acc_mean, 95% interval) | G1 | O1 | all |"
     assert lines[2].startswith(f"| {out} | 0.500 [")
+    plot = tmp_path / "compare.png"
+    status, printed, _ = run(["compare", str(out), str(out), "--metric", "quad_acc", "--plot", str(plot)], capsys)
+    assert status == 0 and plot.read_bytes()[:4] == b"\x89PNG" and f"wrote {plot}" in printed
     status, _, err = run(["compare", str(out), "--metric", "pairwise_acc_mena"], capsys)
     assert status == 2 and err.count("\n") == 1 and "known: " in err and "quad_acc" in err
 

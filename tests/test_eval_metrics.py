@@ -147,3 +147,14 @@ def test_auroc_matches_the_pairwise_definition_on_random_ties() -> None:
     pos, neg = scores[labels], scores[~labels]
     expected = np.mean([(n > p) + 0.5 * (n == p) for n in neg for p in pos])
     assert auroc(labels.tolist(), scores.tolist()) == pytest.approx(expected)
+
+
+def test_roc_curve_ranks_energies_that_a_sigmoid_would_flatten() -> None:
+    from physpred.eval.metrics import roc_curve
+
+    # energies far above 1: a sigmoid would make them all 1.0 and the curve a diagonal
+    fpr, tpr = roc_curve([True, True, False, False], [1000.0, 2000.0, 3000.0, 4000.0])
+    assert auroc([True, True, False, False], [1000.0, 2000.0, 3000.0, 4000.0]) == 1.0
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
+    assert np.trapezoid(tpr, fpr) == pytest.approx(1.0)
+    assert roc_curve([True, True], [1.0, 2.0]) is None

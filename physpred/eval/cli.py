@@ -176,6 +176,12 @@ def compare_parser() -> ArgumentParser:
         default="text",
         help="text (with the per-event expectation rates), md or csv (the metric table alone)",
     )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        help="also draw the metric per block of every run side by side, with intervals "
+        "(a .png, .pdf or .svg file)",
+    )
     return parser
 
 
@@ -263,6 +269,11 @@ def _compare(args: Namespace) -> int:
         print(format_comparison(reports, args.metric))
     else:
         print(metric_table(reports, args.metric, args.format))
+    if args.plot is not None:
+        from physpred.eval.figures import comparison_figure
+        from physpred.viz import save_figure
+
+        print(f"wrote {save_figure(comparison_figure(reports, args.metric), args.plot)}")
     return 0
 
 
@@ -481,6 +492,8 @@ def _write_outputs(
         labelled_threshold,
         write_submission,
     )
+    from physpred.eval.figures import write_run_figures
+    from physpred.eval.index_page import index_html
     from physpred.eval.report import (
         build_report,
         format_table,
@@ -488,6 +501,7 @@ def _write_outputs(
         write_report,
         write_scores,
     )
+    from physpred.files import atomic_path
 
     entries, left_out = dataset.entries, dataset.left_out
     events = {e.video: e.event for e in entries if e.event is not None}
@@ -515,7 +529,8 @@ def _write_outputs(
         "breakdown": breakdowns(movies, pairs, tags, args.bootstrap, args.seed),
         "left_out": {"n_scenes": len(left_out), "scenes": left_out},
     }
-    written, note = ["scores.csv", "report.json", "surprise_*.png"], ""
+    written = ["index.html", "scores.csv", "report.json", "accuracy.png", "roc.png", "surprise_*.png"]
+    note = ""
     if not any(m.is_possible is not None for m in movies):
         if args.threshold_from is None:
             note = "\nno labels: pass --threshold_from OUT of a labelled run to write submission.jsonl"
@@ -539,6 +554,10 @@ def _write_outputs(
             settings["stride"],
         )
     name = " ".join(filter(None, [args.scorer, args.baseline])) or "model"
+    figures = write_run_figures(args.out, report, movies)
+    figures += [f"surprise_{block}.png" for block in report["blocks"]]
+    with atomic_path(args.out / "index.html") as temporary:
+        temporary.write_text(index_html(report, figures, f"{name} on {args.data}"))
     skipped = "".join(f"\nleft out {scene}: {reason}" for scene, reason in left_out.items())
     print(
         f"{name} on {args.data} ({report['benchmark']})\n{format_table(report)}"

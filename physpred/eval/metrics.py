@@ -1,4 +1,4 @@
-"""Violation-of-expectation metrics over movie surprise scores (pure numpy).
+"""Violation-of-expectation metrics over movie surprise scores (numpy; AUROC and ROC through torchmetrics, imported when first used).
 
 Scores are surprises: higher means more surprising, so a model that understands the physics
 gives impossible movies higher scores than possible ones. Every metric returns NaN where it is
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,7 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def auroc(is_possible: Sequence[bool], scores: Sequence[float]) -> float:
-    """Area under the ROC curve for telling impossible movies by their surprise.
+    """Area under the ROC curve for telling impossible movies by their surprise (torchmetrics).
 
     Args:
         is_possible: label per movie (N,).
@@ -93,14 +94,41 @@ def auroc(is_possible: Sequence[bool], scores: Sequence[float]) -> float:
         P(score of an impossible movie > score of a possible one) + 0.5 P(equal); NaN when
         either class is empty.
     """
-    possible = np.asarray(is_possible, dtype=bool)
-    values = np.asarray(scores, dtype=np.float64)
-    n_possible, n_impossible = int(possible.sum()), int((~possible).sum())
-    if n_possible == 0 or n_impossible == 0:
+    impossible, values = _roc_inputs(is_possible, scores)
+    if impossible is None:
         return math.nan
-    ranks = _average_ranks(values)
-    u = ranks[~possible].sum() - n_impossible * (n_impossible + 1) / 2.0
-    return float(u / (n_possible * n_impossible))
+    from torchmetrics.functional.classification import binary_auroc
+
+    return float(binary_auroc(values, impossible))
+
+
+def roc_curve(
+    is_possible: Sequence[bool], scores: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """False- and true-positive rates (K,) of calling a movie impossible above each threshold
+    of its surprise (torchmetrics); None when either class is empty."""
+    impossible, values = _roc_inputs(is_possible, scores)
+    if impossible is None:
+        return None
+    from torchmetrics.functional.classification import binary_roc
+
+    fpr, tpr, _ = binary_roc(values, impossible)
+    return fpr.numpy(), tpr.numpy()
+
+
+def _roc_inputs(is_possible: Sequence[bool], scores: Sequence[float]) -> tuple[Any, Any]:
+    """(impossible labels, scores) as tensors, or (None, None) when a class is empty.
+
+    Scores are ranked, not thresholded on their values: torchmetrics squashes scores outside
+    [0, 1] through a sigmoid, which rounds far-apart energies to the same 1.0.
+    """
+    import torch
+
+    possible = np.asarray(is_possible, dtype=bool)
+    if possible.all() or not possible.any():
+        return None, None
+    ranks = _average_ranks(np.asarray(scores, dtype=np.float64))
+    return torch.from_numpy(~possible).long(), torch.from_numpy(ranks / len(ranks))
 
 
 def absolute_threshold(

@@ -14,6 +14,7 @@ from physpred.viz.plots import (
     latent_traversal,
     metric_bars,
     prediction_strip,
+    roc_curves,
 )
 from physpred.viz.predictions import (
     latent_rollouts,
@@ -37,6 +38,7 @@ __all__ = [
     "predict_frames",
     "prediction_strip",
     "quadruplet_strip",
+    "roc_curves",
     "save_figure",
     "save_rollout",
     "side_by_side",

@@ -177,7 +177,10 @@ def candidate_energies(
 
 
 def metric_bars(
-    values: Mapping[str, Mapping[str, float | None]], chance: float = 0.5, metric: str = "accuracy"
+    values: Mapping[str, Mapping[str, float | None]],
+    chance: float = 0.5,
+    metric: str = "accuracy",
+    intervals: Mapping[str, Mapping[str, Sequence[float | None]]] | None = None,
 ) -> Figure:
     """Grouped bars of one metric: a group per block, a bar per model or control.
 
@@ -185,6 +188,8 @@ def metric_bars(
         values: model name -> block -> metric value (None or NaN: not defined, drawn empty).
         chance: level drawn as a dashed line.
         metric: y-axis label, e.g. ``pairwise_acc_mean``.
+        intervals: model name -> block -> (low, high), drawn as error bars (95% bootstrap
+            intervals of report.json); a missing or null one draws none.
 
     Returns:
         the figure, with one axes.
@@ -193,17 +198,55 @@ def metric_bars(
     blocks = sorted({block for by_block in values.values() for block in by_block})
     width = 0.8 / max(len(names), 1)
     figure = Figure(
-        figsize=(max(4.0, 0.5 * len(blocks) * len(names) + 1.5), 3.0), layout="constrained"
+        figsize=(max(4.0, 0.5 * len(blocks) * len(names) + 2.5), 3.0), layout="constrained"
     )
     ax = figure.subplots()
     for i, name in enumerate(names):
-        heights = [values[name].get(block) for block in blocks]
-        heights = [np.nan if h is None else float(h) for h in heights]
+        heights = np.array([_number(values[name].get(block)) for block in blocks])
         positions = np.arange(len(blocks)) + (i - (len(names) - 1) / 2) * width
         ax.bar(positions, heights, width=width, label=name)
+        spans = [((intervals or {}).get(name) or {}).get(block) or (None, None) for block in blocks]
+        low = np.array([_number(span[0]) for span in spans])
+        high = np.array([_number(span[1]) for span in spans])
+        shown = ~np.isnan(low) & ~np.isnan(high) & ~np.isnan(heights)
+        if shown.any():
+            errors = np.stack([heights - low, high - heights])[:, shown]
+            ax.errorbar(positions[shown], heights[shown], yerr=np.clip(errors, 0, None),
+                        fmt="none", ecolor="black", elinewidth=1, capsize=2)  # fmt: skip
     ax.axhline(chance, color="black", linestyle="--", linewidth=1, label="chance")
     ax.set_xticks(range(len(blocks)), blocks)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(metric)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return figure
+
+
+def _number(value: float | None) -> float:
+    """A value to draw, NaN when undefined."""
+    return np.nan if value is None else float(value)
+
+
+def roc_curves(curves: Mapping[str, tuple[np.ndarray, np.ndarray, float]]) -> Figure:
+    """One ROC curve per block: telling impossible movies by their surprise.
+
+    Args:
+        curves: block -> (false-positive rates (K,), true-positive rates (K,), AUROC).
+
+    Returns:
+        the figure, with one axes and the chance diagonal.
+    """
+    figure = Figure(figsize=(6.0, 3.8), layout="constrained")
+    ax = figure.subplots()
+    for block, (fpr, tpr, area) in curves.items():
+        ax.plot(fpr, tpr, label=f"{block} (AUROC {area:.2f})")
+    ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="chance")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_aspect("equal")
+    ax.set_xlabel("possible movies called impossible")
+    ax.set_ylabel("impossible movies called impossible")
+    ax.set_title("ROC per block: an impossible movie called by its max surprise", fontsize=9)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if not curves:
+        ax.set_title("no block has both possible and impossible movies", fontsize=9)
     return figure
