@@ -45,7 +45,8 @@ def probe(world: dict[str, Path], out: str, *extra: str) -> dict:
             "--out", str(folder), "--stride", "4", "--bootstrap", "20", *extra]  # fmt: skip
     assert physpred(argv) == 0
     assert sorted(p.name for p in folder.iterdir()) == [
-        "movies", "report.json", "scores.csv", "surprise_G1.png", "surprise_O1.png",
+        "accuracy.png", "index.html", "movies", "report.json", "roc.png", "scores.csv",
+        "surprise_G1.png", "surprise_O1.png",
     ]
     rows = list(csv.DictReader((folder / "scores.csv").open()))
     assert len(rows) == 8 and {r["is_possible"] for r in rows} == {"true", "false"}

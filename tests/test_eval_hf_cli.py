@@ -34,7 +34,9 @@ def probe(world: dict[str, Path], scorer: str, out: str, *extra: str) -> dict:
     argv = ["probe", "--scorer", scorer, "--weights", str(world[scorer]),
             "--data", str(world["probes"]), "--out", str(folder), "--bootstrap", "20", *extra]  # fmt: skip
     assert physpred(argv) == 0
-    assert sorted(p.name for p in folder.iterdir()) == ["movies", "report.json", "scores.csv", "surprise_O1.png"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "accuracy.png", "index.html", "movies", "report.json", "roc.png", "scores.csv", "surprise_O1.png",
+    ]
     rows = list(csv.DictReader((folder / "scores.csv").open()))
     assert len(rows) == 4 and {r["is_possible"] for r in rows} == {"true", "false"}
     return json.loads((folder / "report.json").read_text())
