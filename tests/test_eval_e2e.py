@@ -46,7 +46,7 @@ def probe(world: dict[str, Path], out: str, *extra: str) -> dict:
     assert physpred(argv) == 0
     assert sorted(p.name for p in folder.iterdir()) == [
         "accuracy.png", "index.html", "movies", "report.json", "roc.png", "scores.csv",
-        "surprise_G1.png", "surprise_O1.png",
+        "strip_G1.png", "strip_O1.png", "surprise_G1.png", "surprise_O1.png",
     ]
     rows = list(csv.DictReader((folder / "scores.csv").open()))
     assert len(rows) == 8 and {r["is_possible"] for r in rows} == {"true", "false"}

@@ -55,3 +55,40 @@ def test_index_page_ties_tables_and_figures_together() -> None:
     assert "<td>O1/vanish</td><td>2</td><td>0.500</td><td>0.250</td>" in page
     assert page.index("accuracy.png") < page.index("roc.png")
     assert "<a href='scores.csv'>" in page and "<a href='report.json'>" in page
+
+
+def test_the_best_and_worst_pair_of_each_event_are_chosen_by_margin() -> None:
+    from physpred.eval.strips import chosen_pairs
+
+    movies = [_movie(f"O1/0{s}/{m}", "O1", m in "12", e) for s, values in ((1, (1, 1, 3, 0)), (2, (1, 1, 5, 1)))
+              for m, e in zip("1234", values, strict=True)]  # fmt: skip
+    pairs = [("O1/01/1", "O1/01/3"), ("O1/01/2", "O1/01/4"), ("O1/02/1", "O1/02/3"), ("O1/02/2", "O1/02/4")]
+    events = {"O1/01/3": "vanish", "O1/02/3": "vanish", "O1/01/4": "appear", "O1/02/4": "appear"}
+    violations = {video: [30, 31] for video in events}
+    chosen = chosen_pairs(movies, pairs, events, violations)["O1"]
+    assert [(label, p.video, i.video, frames) for label, p, i, frames in chosen] == [
+        ("appear best (+0)", "O1/02/2", "O1/02/4", [29, 30]),
+        ("appear worst (-1)", "O1/01/2", "O1/01/4", [29, 30]),
+        ("vanish best (+4)", "O1/02/1", "O1/02/3", [29, 30]),
+        ("vanish worst (+2)", "O1/01/1", "O1/01/3", [29, 30]),
+    ]
+
+
+def test_the_strip_shows_where_the_movies_differ_most() -> None:
+    import torch
+
+    from physpred.eval.strips import clearest_frame, window_at
+    from physpred.viz import pair_strip
+
+    first = torch.zeros(12, 3, 8, 8, dtype=torch.uint8)
+    second = first.clone()
+    second[7, :, :2] = 200  # a small difference at frame 7, a large one at frame 9
+    second[9] = 200
+    assert clearest_frame(first, second, [6, 7, 8, 9], earliest=4) == 9
+    assert clearest_frame(first, second, [2, 3], earliest=4) is None
+    context, truth = window_at(second, 9, context_frames=3, frame_step=2)
+    assert context.shape == (3, 3, 8, 8) and torch.equal(context[-1], second[7]) and torch.equal(truth, second[9])
+    assert window_at(second, 3, context_frames=3, frame_step=2) is None
+    figure = pair_strip([("a", context[-1], truth, context[-1]), ("b", context[-1], truth, None)], "t")
+    assert len(figure.axes) == 8 and figure.axes[3].get_title() == "|error| (0-200 grey levels)"
+    assert figure.axes[6].texts[0].get_text() == "no pixel\nprediction"

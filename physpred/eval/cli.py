@@ -363,7 +363,7 @@ def _probe(args: Namespace) -> int:
         pairs = dataset.pairs
     except VideoReadError as err:
         raise ProbeError(f"{_one_line(err)}: fix or remove that movie") from err
-    _write_outputs(args, settings, movies, pairs, dataset)
+    _write_outputs(args, settings, movies, pairs, dataset, scorer)
     return 0
 
 
@@ -484,6 +484,7 @@ def _write_outputs(
     movies: Sequence[Any],
     pairs: Sequence[tuple[str, str]],
     dataset: Any,
+    scorer: Any,
 ) -> None:
     from physpred.eval.benchmark_report import (
         GROUP_NAMES,
@@ -501,6 +502,7 @@ def _write_outputs(
         write_report,
         write_scores,
     )
+    from physpred.eval.strips import chosen_pairs, write_strips
     from physpred.files import atomic_path
 
     entries, left_out = dataset.entries, dataset.left_out
@@ -556,6 +558,12 @@ def _write_outputs(
     name = " ".join(filter(None, [args.scorer, args.baseline])) or "model"
     figures = write_run_figures(args.out, report, movies)
     figures += [f"surprise_{block}.png" for block in report["blocks"]]
+    if args.scorer is None:  # our models and the controls: windows of C frames before the onset
+        chosen = chosen_pairs(movies, pairs, events, violations)
+        context = max(settings["context"])
+        strips = write_strips(args.out, dataset, scorer, chosen, context, settings["frame_step"])
+        figures += strips
+        written += ["strip_*.png"] if strips else []
     with atomic_path(args.out / "index.html") as temporary:
         temporary.write_text(index_html(report, figures, f"{name} on {args.data}"))
     skipped = "".join(f"\nleft out {scene}: {reason}" for scene, reason in left_out.items())

@@ -40,3 +40,8 @@ class CopyLastPredictor(nn.Module):
         """
         last = normalize_frames(context[:, -1:])  # (B, 1, 3, H, W)
         return (normalize_frames(future) - last).pow(2).mean(dim=(1, 2, 3, 4))
+
+    def predict_frames(self, context: Tensor, z: Tensor | None = None) -> Tensor:
+        """What it predicts, as frames: (B, C, 3, H, W) uint8 -> the last frame (B, M, 3, H, W)."""
+        last = context[:, -1:]
+        return last.expand(-1, self.geometry.future_frames, *last.shape[2:])

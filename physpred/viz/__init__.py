@@ -22,7 +22,7 @@ from physpred.viz.predictions import (
     predict_frames,
     traversal_latents,
 )
-from physpred.viz.probes import divergence_frame, quadruplet_strip
+from physpred.viz.probes import divergence_frame, pair_strip, quadruplet_strip
 from physpred.viz.rollout import save_rollout, side_by_side
 from physpred.viz.surprise import surprise_curve, thumbnail_indices, violation_difference_curve
 
@@ -37,6 +37,7 @@ __all__ = [
     "patches_to_frames",
     "predict_frames",
     "prediction_strip",
+    "pair_strip",
     "quadruplet_strip",
     "roc_curves",
     "save_figure",

@@ -9,6 +9,7 @@ from torch import Tensor
 
 from physpred.data.pairs import common_prefix_length, thumbnails
 from physpred.types import ProbeMovie
+from physpred.viz.frames import to_hwc
 from physpred.viz.plots import frame_grid
 
 
@@ -64,3 +65,46 @@ def quadruplet_strip(
         [f"frame {i}" for i in indices],
         horizontal_labels=True,
     )
+
+
+STRIP_COLUMNS = ("last context frame", "true next frame", "predicted", "|error|")
+
+
+def pair_strip(
+    rows: Sequence[tuple[str, Tensor, Tensor, Tensor | None]], title: str = ""
+) -> Figure:
+    """Movies at a violation, one row each: last context frame, truth, prediction, error.
+
+    Args:
+        rows: (label, last context frame, true next frame, predicted next frame or None),
+            frames uint8 (3, H, W); None draws "no pixel prediction".
+        title: the figure's title.
+
+    Returns:
+        the figure, four axes per row; the error is the mean absolute difference over colours
+        (grey levels), on one scale for the whole figure so rows compare.
+    """
+    errors = [
+        None if predicted is None else (predicted.float() - truth.float()).abs().mean(0).numpy()
+        for _, _, truth, predicted in rows
+    ]
+    top = max([1.0, *(float(error.max()) for error in errors if error is not None)])
+    figure = Figure(figsize=(7.2, 1.6 * len(rows) + 0.4), layout="constrained")
+    axes = figure.subplots(len(rows), 4, squeeze=False)
+    for row, (label, context, truth, predicted), error in zip(axes, rows, errors, strict=True):
+        cells = (to_hwc(context, 3), to_hwc(truth, 3), None if predicted is None else to_hwc(predicted, 3), error)
+        for ax, cell in zip(row, cells, strict=True):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if cell is None:
+                ax.text(0.5, 0.5, "no pixel\nprediction", ha="center", va="center", fontsize=8)
+            elif cell.ndim == 2:
+                ax.imshow(cell, cmap="magma", vmin=0, vmax=top)
+            else:
+                ax.imshow(cell)
+        row[0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+    for ax, name in zip(axes[0], (*STRIP_COLUMNS[:3], f"{STRIP_COLUMNS[3]} (0-{top:.0f} grey levels)"), strict=True):
+        ax.set_title(name, fontsize=8)
+    if title:
+        figure.suptitle(title, fontsize=9)
+    return figure
