@@ -22,6 +22,7 @@ from physpred.data.layouts import (
 )
 from physpred.data.masks import default_mask_file, kinds_from_names, read_mask_file
 from physpred.data.pairs import match_pairs, thumbnails
+from physpred.data.probe_checks import scene_problems, summarise, unsafe_names
 from physpred.data.probe_layouts import read_probe_set
 from physpred.data.readers import (
     IMAGE_EXTENSIONS,
@@ -315,15 +316,29 @@ class ProbeDataset(Dataset[ProbeMovie]):
             raise ValueError(f"incomplete must be 'skip' or 'raise', got {incomplete!r}")
         self.root, self.frame_size, self.backend = Path(root), frame_size, backend
         self.layout, entries = read_probe_set(root, layout)
-        self.left_out = incomplete_scenes(entries, self.layout.per_label)
+        unsafe = unsafe_names(entries)
+        if unsafe:  # block names and movie ids become file names of the report and the store
+            raise ValueError(
+                f"{root}: {summarise(unsafe)} would leave the output folder as a file name; "
+                "rename it (a block: no '/' or '..'; a movie or scene: no '..' or absolute path)"
+            )
+        counts = {e.video: max(0, _frame_count(e.path, backend) - e.first_frame) for e in entries}
+        problems = {
+            **incomplete_scenes(entries, self.layout.per_label),
+            **scene_problems(entries, counts),
+        }
+        scenes = dict.fromkeys(e.scene for e in entries)
+        self.left_out = {scene: problems[scene] for scene in scenes if scene in problems}
         if self.left_out and incomplete == "raise":
             scene, reason = next(iter(self.left_out.items()))
-            raise IncompleteSceneError(self.root, scene, reason)
+            others = len(self.left_out) - 1
+            more = f"; {others} other scene(s) too" if others else ""
+            raise IncompleteSceneError(self.root, scene, reason + more)
         if self.left_out:
             logger.warning(
                 "leaving out %d incomplete probe scene(s): %s",
                 len(self.left_out),
-                "; ".join(f"{scene} ({reason})" for scene, reason in self.left_out.items()),
+                summarise([f"{scene} ({reason})" for scene, reason in self.left_out.items()]),
             )
         self.entries = [entry for entry in entries if entry.scene not in self.left_out]
         if not self.entries:
@@ -394,3 +409,11 @@ class ProbeDataset(Dataset[ProbeMovie]):
 
     def _thumbnails(self, path: Path) -> Tensor:
         return thumbnails(read_video(path, backend=self.backend))
+
+
+def _frame_count(path: Path, backend: Backend) -> int:
+    """Frames of a probe movie; 0 when it has none or cannot be opened (reported elsewhere)."""
+    try:
+        return video_info(path, backend).num_frames
+    except VideoReadError:
+        return 0

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from physpred.data.probe_checks import parse_header, summarise
 from physpred.data.readers import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_video_file, natural_key
 
 ACCEPTED_VIDEO_LAYOUTS = (
@@ -190,34 +191,25 @@ def find_probe_movies(root: str | Path) -> list[ProbeEntry]:
 def _intphys_entry(root: Path, movie: Path) -> ProbeEntry:
     block, scene, name = movie.relative_to(root).parts
     status = movie / "status.json"
-    header: dict[str, Any] = {}
+    fields: dict[str, Any] = {"is_possible": None}
+    header: Any = {}
     if status.is_file():
         try:
-            header = json.loads(status.read_text())["header"]
-            is_possible = header["is_possible"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            saved = json.loads(status.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ValueError(
-                f'{status}: expected {{"header": {{"is_possible": true|false}}}} ({error})'
+                f'{status}: not valid JSON ({error}); expected {{"header": {{"is_possible": true|false}}}}'
             ) from error
-    else:
-        is_possible = None
-    pair = str(header["pair"]) if header.get("pair") is not None else None
-    names = header.get("masks") or {}
+        header = saved.get("header") if isinstance(saved, dict) else None
+        fields = parse_header(header, str(status))
+    names = (header or {}).get("masks") or {}
     if not isinstance(names, dict):
         raise ValueError(
             f'{status}: header.masks must map part names to ids, e.g. {{"object_1": 1}}'
         )
+    masks = movie / "masks" if (movie / "masks").is_dir() else None
     return ProbeEntry(
-        f"{block}/{scene}/{name}",
-        block,
-        f"{block}/{scene}",
-        is_possible,
-        movie / "scene",
-        pair,
-        header.get("event"),
-        tuple(int(f) for f in header.get("violation_frames") or ()),
-        movie / "masks" if (movie / "masks").is_dir() else None,
-        names,
+        f"{block}/{scene}/{name}", block, f"{block}/{scene}", path=movie / "scene", masks=masks, mask_names=names, **fields
     )
 
 
@@ -258,7 +250,7 @@ def incomplete_scenes(entries: Sequence[ProbeEntry], per_label: int = 2) -> dict
         empty = [m.video for m in movies if not _has_frames(m.path)]
         counts = [sum(m.is_possible is label for m in movies) for label in (True, False, None)]
         if empty:
-            problems[scene] = f"no frames in movie {', '.join(empty)}"
+            problems[scene] = f"no frames in movie {summarise(empty)}"
         elif counts[2] < len(movies) and counts != [per_label, per_label, 0]:
             unlabelled = f", {counts[2]} unlabelled" if counts[2] else ""
             whole = "a quadruplet" if per_label == 2 else "a scene of this layout"
@@ -277,7 +269,7 @@ def _has_frames(path: Path) -> bool:
 
 
 def _read_csv_manifest(manifest: Path) -> list[ProbeEntry]:
-    with manifest.open(newline="") as handle:
+    with manifest.open(newline="", encoding="utf-8-sig") as handle:  # -sig: a BOM is no header
         reader = csv.DictReader(handle)
         rows = [(reader.line_num, row) for row in reader]
     needed = ["video", "block", "scene", "is_possible"]

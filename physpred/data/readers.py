@@ -313,11 +313,14 @@ def _frame_files(folder: Path) -> list[Path]:
 
 
 def _read_image(path: Path) -> np.ndarray:
-    """(H, W, 3) uint8 RGB from any PNG/JPEG (palette, grey, RGBA converted)."""
+    """(H, W, 3) uint8 RGB from any PNG/JPEG (palette, grey, 16-bit grey, RGBA converted)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
+            if image.mode.startswith("I"):  # 16-bit grey: PIL's convert("RGB") would clip it to white
+                grey = np.asarray(image).astype(np.float64) * (255 / 65535)
+                return np.repeat(np.round(grey).clip(0, 255).astype(np.uint8)[..., None], 3, axis=2)
             return np.asarray(image.convert("RGB"))
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:
         raise VideoReadError(f"{path}: not a readable image ({_first_line(error)})") from error

@@ -14,14 +14,17 @@ exit with status 2.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from jsonargparse import ArgumentParser, Namespace
 from jsonargparse.typing import NonNegativeInt, PositiveInt
 
+from physpred.files import FolderBusyError, confined, output_lock
 from physpred.options import UsageError, new_parser, parse
 from physpred.usage import debug_enabled, unwritable_reason
 
@@ -29,6 +32,7 @@ from physpred.usage import debug_enabled, unwritable_reason
 COPY_LAST_DEFAULTS = {"context_frames": 8, "future_frames": 2, "frame_step": 4, "frame_size": 64}
 # the probe layouts (physpred.data.probe_layouts.LAYOUTS, named here so --help imports no torch)
 LAYOUT_NAMES = ("intphys", "csv", "intphys2", "grasp", "inflevel")
+LISTED_LEFT_OUT = 10  # scenes named in the terminal; report.json names them all
 
 
 class ProbeError(Exception):
@@ -193,17 +197,27 @@ def main(argv: Sequence[str]) -> int:
             return _compare(parse(compare_parser(), argv[1:]))
         args = parse(build_parser(), argv, RENAMED)
         _check_args(args)
-        return _probe(args)
+        with _held(args.out, shared=args.shard is not None):
+            return _probe(args)
     except SystemExit as exit_:  # --help, --print_config
         return int(exit_.code or 0)
     except UsageError as err:
         print(_one_line(err), file=sys.stderr)
         return 2
-    except (ProbeError, FileNotFoundError, ValueError) as err:
+    except (ProbeError, FileNotFoundError, ValueError, FolderBusyError) as err:
         if debug_enabled():
             raise
         print(f"physpred probe: {_one_line(err)}", file=sys.stderr)
         return 2
+
+
+def _held(out: Path, shared: bool) -> AbstractContextManager[Any]:
+    """The lock on ``--out`` (one writer per folder), on the first rank only: the other ranks
+    of a multi-device run write nothing. ``--shard`` runs share it (each writes its own movies
+    to OUT/movies); a run that writes the report holds it alone."""
+    first_rank = all(os.environ.get(name, "0") == "0" for name in ("RANK", "LOCAL_RANK", "NODE_RANK"))
+    command = "probe --shard" if shared else "probe"
+    return output_lock(out, command, shared=shared) if first_rank else nullcontext()
 
 
 def _one_line(err: BaseException) -> str:
@@ -531,6 +545,10 @@ def _write_outputs(
         "breakdown": breakdowns(movies, pairs, tags, args.bootstrap, args.seed),
         "left_out": {"n_scenes": len(left_out), "scenes": left_out},
     }
+    plots = {  # refused before any file is written: a block name from a CSV is not trusted
+        block: confined(args.out, f"surprise_{block}.png", f"block of {args.data}")
+        for block in report["blocks"]
+    }
     written = ["index.html", "scores.csv", "report.json", "accuracy.png", "roc.png", "surprise_*.png"]
     note = ""
     if not any(m.is_possible is not None for m in movies):
@@ -543,9 +561,9 @@ def _write_outputs(
             written.append("submission.jsonl")
     write_scores(args.out / "scores.csv", movies)
     write_report(args.out / "report.json", report)
-    for block in report["blocks"]:
+    for block, path in plots.items():
         plot_block(
-            args.out / f"surprise_{block}.png",
+            path,
             block,
             [m for m in movies if m.block == block],
             pairs,
@@ -566,7 +584,13 @@ def _write_outputs(
         written += ["strip_*.png"] if strips else []
     with atomic_path(args.out / "index.html") as temporary:
         temporary.write_text(index_html(report, figures, f"{name} on {args.data}"))
-    skipped = "".join(f"\nleft out {scene}: {reason}" for scene, reason in left_out.items())
+    skipped = "".join(
+        f"\nleft out {scene}: {reason}" for scene, reason in list(left_out.items())[:LISTED_LEFT_OUT]
+    )
+    if len(left_out) > LISTED_LEFT_OUT:
+        skipped += f"\n... and {len(left_out) - LISTED_LEFT_OUT} more scenes (report.json lists them)"
+    if left_out:
+        skipped += f"\nleft out {len(left_out)} of {len(left_out) + len({m.scene for m in movies})} scenes"
     print(
         f"{name} on {args.data} ({report['benchmark']})\n{format_table(report)}"
         f"{format_breakdowns(report)}{skipped}{note}\nwrote {args.out}/{{{','.join(written)}}}"

@@ -22,6 +22,7 @@ import numpy as np
 import pytorch_lightning as pl
 
 from physpred.eval.runner import MovieSurprise
+from physpred.files import confined
 
 
 class SettingsMismatchError(ValueError):
@@ -57,8 +58,8 @@ class MovieStore:
                 temporary.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n")
 
     def path(self, video: str) -> Path:
-        """Where movie ``video``'s scores live."""
-        return self.folder / f"{video}.npz"
+        """Where movie ``video``'s scores live (a movie id that would leave the folder is refused)."""
+        return confined(self.folder, f"{video}.npz", "movie id")
 
     def finished(self, movies: Iterable[str]) -> set[str]:
         """The movies among ``movies`` whose scores are on disk."""

@@ -51,6 +51,20 @@ class MovieSurprise:
         return float(self.energies.max())
 
 
+class NonFiniteSurprise(ValueError):
+    """A movie's surprise is NaN or infinite: broken weights or normalisation, not a score
+    (every comparison with NaN is False, which would print as an accuracy of 0)."""
+
+    def __init__(self, video: str, energies: np.ndarray) -> None:
+        bad = int((~np.isfinite(energies)).sum())
+        super().__init__(
+            f"movie {video}: surprise is not finite in {bad} of {energies.size} windows "
+            f"({energies[~np.isfinite(energies)][0]}); the model's weights or its input "
+            "normalisation are broken (a diverged training, a std of 0): check the checkpoint or "
+            "--weights folder"
+        )
+
+
 class SurpriseRunner(pl.LightningModule):
     """Wraps a scorer so that ``Trainer.predict`` yields one :class:`MovieSurprise` per movie.
 
@@ -127,6 +141,9 @@ class SurpriseRunner(pl.LightningModule):
                 prior = score("prior")[0] if self.prior_too else None
         except ValueError as err:
             raise ValueError(f"{movie.video}: {err}") from err
+        for values in (energies, prior):
+            if values is not None and not np.isfinite(values).all():
+                raise NonFiniteSurprise(movie.video, values)
         return MovieSurprise(
             movie.video,
             movie.block,

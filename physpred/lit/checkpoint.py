@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,9 @@ class RunCheckpoint(ModelCheckpoint):
             trainer.strategy.checkpoint_io = AtomicCheckpointIO()
         if self.dirpath is None:
             self.dirpath = str(Path(trainer.default_root_dir))
-        super().setup(trainer, pl_module, stage)
+        with warnings.catch_warnings():  # the folder holds the CLI's lock; overwrites are refused there
+            warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
+            super().setup(trainer, pl_module, stage)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Save the final state too, unless this step is saved already (``max_steps`` can stop mid-epoch)."""

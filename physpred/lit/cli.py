@@ -14,19 +14,26 @@ training starts and print one line naming the file or option, with exit status 2
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import warnings
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytorch_lightning as pl
 import torch
 import yaml
 from jsonargparse import ArgumentError, Namespace
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from physpred.data.readers import VideoReadError
+from physpred.files import FolderBusyError, output_lock
 from physpred.lit.checkpoint import RunCheckpoint
+from physpred.lit.guards import Interruption, NonFiniteError, SaveOnSignal, StopOnNonFinite
 from physpred.lit.predictions import PredictionWriter
 from physpred.lit.progress import progress_callbacks
 from physpred.models.checkpoint import is_outdated
@@ -56,8 +63,23 @@ class UsageError(Exception):
     """A mistake in the options, config files or data that the user can fix; names it."""
 
 
+SIGNAL_STATUS = {"SIGINT": 130, "SIGTERM": 143}
+"""Exit status after a signal stopped training: 128 + its number, as shells report it."""
+
+
 class PhysPredCLI(LightningCLI):
-    """LightningCLI with physpred's argument links and fixed-path checkpoint."""
+    """LightningCLI with physpred's argument links, fixed-path checkpoint and run guards.
+
+    Args:
+        held: where ``fit`` enters the lock on its output folder, released by the caller (by
+            default a stack nobody closes: the lock lasts as long as the process).
+        seen: filled in when a signal stops training.
+        args, kwargs: LightningCLI's.
+    """
+
+    def __init__(self, *args: Any, held: ExitStack | None = None, seen: Interruption | None = None, **kwargs: Any) -> None:
+        self.held, self.seen = held or ExitStack(), seen or Interruption()
+        super().__init__(*args, **kwargs)
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         """Add ``--checkpoint.*`` and link the clip geometry from data to model."""
@@ -81,10 +103,27 @@ class PhysPredCLI(LightningCLI):
                     f"--ckpt_path {path} was written by an older physpred (before EnergyModel) and "
                     "cannot be resumed: retrain with `physpred fit` without --ckpt_path"
                 )
+            # Lightning replaces the model options with the checkpoint's: refuse rather than
+            # ignore options that ask for another model
+            config = self.config[subcommand]
+            differ = differing_options(config.get("model"), saved.get("hyper_parameters"))
+            geometry = (saved.get("physpred") or {}).get("geometry") or {}
+            differ += [
+                f"data.{key} {geometry[key]} there, {config.get(f'data.{key}')} here"
+                for key in GEOMETRY
+                if key in geometry and config.get(f"data.{key}") not in (None, geometry[key])
+            ]
+            if differ:
+                raise UsageError(
+                    f"--ckpt_path {path} was trained with other model options: {'; '.join(differ)}; "
+                    "resume with the run's own options, or start a new run in another "
+                    "--trainer.default_root_dir"
+                )
         super()._parse_ckpt_path()
 
     def _instantiate_trainer(self, config: dict, callbacks: list[pl.Callback]) -> pl.Trainer:
-        """Add the progress of the whole run: a bar on a terminal, log lines elsewhere."""
+        """Add the progress of the whole run (a bar on a terminal, log lines elsewhere); stop on
+        a non-finite loss or gradient; save when signalled."""
         given = config.get("callbacks") or []
         added, enable = progress_callbacks(
             config.get("enable_progress_bar"),
@@ -92,7 +131,8 @@ class PhysPredCLI(LightningCLI):
             sys.stderr.isatty(),
         )
         config["enable_progress_bar"] = enable
-        return super()._instantiate_trainer(config, [*callbacks, *added])
+        guards = [StopOnNonFinite(), SaveOnSignal(self.seen)]
+        return super()._instantiate_trainer(config, [*callbacks, *added, *guards])
 
     def before_instantiate_classes(self) -> None:
         """Refuse out-of-range options before anything is built (torch would fail far away).
@@ -102,6 +142,11 @@ class PhysPredCLI(LightningCLI):
         """
         if self.subcommand is not None:
             check_options(self.config[self.subcommand])
+        if self.subcommand == "fit" and first_rank():
+            config = self.config["fit"]
+            root = Path(config.get("trainer.default_root_dir") or os.getcwd())
+            self.held.enter_context(output_lock(root, "fit"))  # held until main() returns
+            check_no_overwrite(root / f"{config.get('checkpoint.filename') or 'model'}.ckpt", config.get("ckpt_path"))
 
     def after_instantiate_classes(self) -> None:
         """Find and split the videos now, so that a data mistake stops before training."""
@@ -142,6 +187,66 @@ def check_options(config: Namespace) -> None:
     reason = None if out is None else unwritable_reason(Path(out))
     if reason is not None:
         raise UsageError(f"--trainer.default_root_dir {out}: {reason}; choose a writable folder")
+
+
+def first_rank() -> bool:
+    """True unless this process is a further rank of a multi-device run (which Lightning starts
+    with ``LOCAL_RANK`` / ``NODE_RANK`` set): only the first one locks and checks the folder."""
+    return all(os.environ.get(name, "0") == "0" for name in ("LOCAL_RANK", "NODE_RANK"))
+
+
+def check_no_overwrite(checkpoint: Path, ckpt_path: str | None) -> None:
+    """Raise :class:`UsageError` when ``fit`` would overwrite another run's checkpoint.
+
+    Resuming that very checkpoint (``--ckpt_path`` naming it) is the one way to write over it.
+    """
+    if not checkpoint.is_file():
+        return
+    if ckpt_path is not None and Path(ckpt_path).is_file() and Path(ckpt_path).resolve() == checkpoint.resolve():
+        return
+    raise UsageError(
+        f"--trainer.default_root_dir {checkpoint.parent} already holds a run ({checkpoint}); resume "
+        f"it with --ckpt_path {checkpoint}, or choose another --trainer.default_root_dir (or delete "
+        "that file to train anew)"
+    )
+
+
+def differing_options(model: Namespace | None, saved: object) -> list[str]:
+    """The model options of this command that differ from a checkpoint's, one
+    ``option saved-value there, given-value here`` each (options the checkpoint lacks are not
+    compared; the clip geometry, linked from the data, is compared by the caller).
+
+    Args:
+        model: the parsed ``model`` option (``class_path``, ``init_args``).
+        saved: the checkpoint's ``hyper_parameters`` (``_class_path`` and the init args).
+    """
+    if model is None or not isinstance(saved, dict):
+        return []
+    given = _plain(model.as_dict() if isinstance(model, Namespace) else model)
+    before = _plain({k: v for k, v in saved.items() if k not in ("_class_path", "_instantiator")})
+    if saved.get("_class_path") not in (None, given.get("class_path")):
+        return [f"model {saved['_class_path']} there, {given.get('class_path')} here"]
+    here, there = _flatten(given.get("init_args") or {}), _flatten(before)
+    differ = []
+    for key in sorted(here.keys() & there.keys()):
+        if here[key] != there[key]:
+            differ.append(f"model.init_args.{key} {there[key]} there, {here[key]} here")
+    return differ
+
+
+def _plain(value: object) -> Any:
+    """JSON's view of a value: tuples as lists, anything else as its text."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _flatten(value: object, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists are leaves."""
+    if not isinstance(value, dict) or not value:
+        return {prefix.removesuffix("."): value} if prefix else {}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        flat |= _flatten(item, f"{prefix}{key}.")
+    return flat
 
 
 def _lightning_keyword(ckpt_path: str) -> bool:
@@ -193,24 +298,44 @@ def main(argv: Sequence[str]) -> int:
     argv = list(argv)
     command = argv[0] if argv else "fit"
     no_exit = {"exit_on_error": False}  # parser errors come back as exceptions, printed below
+    seen = Interruption()
     try:
         check_config_files(argv)
-        with warnings.catch_warnings():  # physpred.cli hands us argv on purpose
+        with warnings.catch_warnings(), ExitStack() as held:  # physpred.cli hands us argv on purpose
             warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
             PhysPredCLI(
                 pl.LightningModule,
                 VideoDataModule,
+                held=held,
+                seen=seen,
                 subclass_mode_model=True,
                 args=argv,
                 auto_configure_optimizers=False,
                 save_config_kwargs={"overwrite": True},
                 parser_kwargs={**no_exit, **dict.fromkeys(LightningCLI.subcommands(), no_exit)},
             )
-    except (UsageError, ArgumentError, VideoReadError) as error:
+    except (UsageError, ArgumentError, VideoReadError, FolderBusyError) as error:
         if debug_enabled():
             raise
         print(f"physpred {command}: {_message(error, command)}", file=sys.stderr)
         return 2
+    except NonFiniteError as error:
+        if debug_enabled():
+            raise
+        print(f"physpred {command}: {error}", file=sys.stderr)
+        return 1
+    except (SystemExit, KeyboardInterrupt) as stop:  # Lightning exits 1 after Ctrl-C, 0 after SIGTERM
+        if isinstance(stop, KeyboardInterrupt):
+            seen.signal = seen.signal or "SIGINT"
+        elif not isinstance(stop, SIGTERMException) and seen.signal is None:
+            raise  # --help, --print_config
+        saved = (
+            f"{seen.saved} holds step {seen.step}: resume with --ckpt_path {seen.saved}"
+            if seen.saved is not None
+            else "nothing was saved"
+        )
+        print(f"physpred {command}: stopped by {seen.signal or 'SIGTERM'}; {saved}", file=sys.stderr)
+        return SIGNAL_STATUS[seen.signal or "SIGTERM"]
     return 0
 
 

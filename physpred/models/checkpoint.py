@@ -24,6 +24,7 @@ from physpred.types import ClipGeometry
 
 FORMAT = 2  # 1: before EnergyModel (the parts inside the Lightning module)
 RETRAIN = "retrain it with `physpred fit` (e.g. `physpred fit -c configs/demo.yaml --data.root DIR`)"
+MAX_FRAME_SIZE = 4096  # pixels a side: a crafted geometry must not size windows past any real video
 CLASS_PATH = re.compile(r"physpred(\.[A-Za-z_]\w*)+")
 
 
@@ -55,9 +56,15 @@ def load_model(path: str | Path, map_location: str | torch.device | None = None)
     """
     path = Path(path)
     saved = read_checkpoint(path, map_location)
-    model = _build(saved, path)
     prefix = saved["physpred"]["state_prefix"]
     state = {k[len(prefix) :]: v for k, v in saved.get("state_dict", {}).items() if k.startswith(prefix)}
+    broken = [k for k, v in state.items() if isinstance(v, torch.Tensor) and v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:
+        raise CheckpointError(
+            f"checkpoint {path} holds non-finite weights ({len(broken)} of {len(state)} tensors, first {broken[0]}): "
+            "its training diverged; retrain with a lower learning rate"
+        )
+    model = _build(saved, path)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
@@ -135,6 +142,8 @@ def linked_config(saved: dict[str, Any], path: Path) -> dict[str, Any]:
     record = saved["physpred"]
     try:
         geometry = ClipGeometry(**record["geometry"])
+        if geometry.frame_size > MAX_FRAME_SIZE:
+            raise ValueError(f"frame_size {geometry.frame_size} is larger than {MAX_FRAME_SIZE}")
         config = record["energy_model"]
         init_args = dict(config.get("init_args") or {})
         init_args["geometry"] = geometry
@@ -149,13 +158,34 @@ def linked_config(saved: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def _build(saved: dict[str, Any], path: Path) -> nn.Module:
-    """Instantiate the saved configuration (physpred classes only), with the saved geometry."""
+    """Instantiate the saved configuration (physpred classes only), with the saved geometry.
+
+    The model is first built without memory (on the meta device) and its parameter shapes
+    compared with the saved tensors: a crafted configuration (a width of 1e8) is refused before
+    it allocates anything.
+    """
     config = linked_config(saved, path)
+    with torch.device("meta"):
+        skeleton = _instantiate_checked(config, path)
+    prefix = saved["physpred"]["state_prefix"]
+    state = saved.get("state_dict", {})
+    for name, parameter in skeleton.state_dict().items():
+        stored = state.get(prefix + name)
+        if isinstance(stored, torch.Tensor) and stored.shape != parameter.shape:
+            raise CheckpointError(
+                f"checkpoint {path} does not fit its own configuration ({name}: saved "
+                f"{list(stored.shape)}, configured {list(parameter.shape)}): {RETRAIN}"
+            )
+    return _instantiate_checked(config, path)
+
+
+def _instantiate_checked(config: dict[str, Any], path: Path) -> nn.Module:
     try:
         return _instantiate(config, path)
     except CheckpointError:
         raise
-    except (TypeError, ValueError, KeyError, AttributeError) as err:
+    # RuntimeError: torch refusing a negative size; RecursionError (one too): nesting
+    except (TypeError, ValueError, KeyError, AttributeError, RuntimeError, OverflowError, MemoryError) as err:
         raise CheckpointError(f"cannot rebuild the model saved in {path} ({type(err).__name__}: {_first_line(err)}): {RETRAIN}") from err
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from jsonargparse import ArgumentParser
 from jsonargparse.typing import PositiveInt
 
+from physpred.files import FolderBusyError
 from physpred.options import UsageError, new_parser, parse
 from physpred.usage import debug_enabled, one_line
 from physpred.world.generate import GRAVITY, WorldError, generate_probes, generate_videos
@@ -137,7 +138,7 @@ def main(argv: Sequence[str]) -> int:
     except UsageError as error:
         print(one_line(error), file=sys.stderr)
         return 2
-    except (WorldError, ProbeFailure) as error:
+    except (WorldError, ProbeFailure, FolderBusyError) as error:
         if debug_enabled():
             raise
         print(f"physpred world: error: {error}", file=sys.stderr)

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from physpred.files import atomic_path
+from physpred.files import atomic_path, output_lock
 from physpred.world.probes import BLOCKS, Clip, Setting
 from physpred.world.render import mask_names, render_masks, render_video
 from physpred.world.samplers import parse_kinds, training_scene
@@ -271,38 +271,41 @@ def generate_videos(
         raise WorldError(str(error)) from None
     out = Path(out)
     check_writable(out)
-    (out / "videos").mkdir(exist_ok=True)
-    manifest = out / "manifest.jsonl"
-    done = {e["path"]: e for e in read_manifest(manifest) if _finished(out, e)}
-    asked: dict[str, object] = {"--frames": frames, "--frame_size": size, "--fps": fps}
-    asked |= {"--gravity": gravity, "--kinds": kind_shares(shares), "--masks": masks}
-    for entry in done.values():
-        made = {"--frames": entry["frames"], "--frame_size": entry["size"], "--fps": entry["fps"]}
-        # older folders recorded neither: those two options are not checked there
-        made["--gravity"] = entry.get("gravity", gravity)
-        made["--kinds"] = entry.get("kinds", asked["--kinds"])
-        made["--masks"] = "masks" in entry
-        index = re.fullmatch(r"videos/(\d+)\.mp4", entry["path"])
-        same_seed = index is None or entry["seed"] == derive_seed(seed, "train", int(index[1]))
-        _check_same_options(out, "videos", asked, made, same_seed)
-    jobs = [
-        VideoJob(out, i, frames, size, fps, seed, gravity, shares, masks)
-        for i in range(videos)
-        if video_path(i) not in done
-    ]
-    last_write = time.monotonic()
-    try:
-        with _interruptible(_run(make_video, jobs, workers), [out / "videos"]) as results:
-            for entry in tqdm(
-                results, total=len(jobs), desc="videos", unit="video", disable=not progress
-            ):
-                done[entry["path"]] = entry
-                if time.monotonic() - last_write > MANIFEST_EVERY_S:
-                    write_manifest(manifest, done.values())
-                    last_write = time.monotonic()
-    finally:
-        write_manifest(manifest, done.values())
-    return manifest
+    with output_lock(out, "world videos"):  # two runs at once would mix two worlds
+        (out / "videos").mkdir(exist_ok=True)
+        check_writable(out / "videos")  # else every worker fails, and the manifest is left empty
+        manifest = out / "manifest.jsonl"
+        done = {e["path"]: e for e in read_manifest(manifest) if _finished(out, e)}
+        asked: dict[str, object] = {"--frames": frames, "--frame_size": size, "--fps": fps}
+        asked |= {"--gravity": gravity, "--kinds": kind_shares(shares), "--masks": masks}
+        for entry in done.values():
+            made = {"--frames": entry["frames"], "--frame_size": entry["size"], "--fps": entry["fps"]}
+            # older folders recorded neither: those two options are not checked there
+            made["--gravity"] = entry.get("gravity", gravity)
+            made["--kinds"] = entry.get("kinds", asked["--kinds"])
+            made["--masks"] = "masks" in entry
+            index = re.fullmatch(r"videos/(\d+)\.mp4", entry["path"])
+            same_seed = index is None or entry["seed"] == derive_seed(seed, "train", int(index[1]))
+            _check_same_options(out, "videos", asked, made, same_seed)
+        jobs = [
+            VideoJob(out, i, frames, size, fps, seed, gravity, shares, masks)
+            for i in range(videos)
+            if video_path(i) not in done
+        ]
+        last_write = time.monotonic()
+        try:
+            with _interruptible(_run(make_video, jobs, workers), [out / "videos"]) as results:
+                for entry in tqdm(
+                    results, total=len(jobs), desc="videos", unit="video", disable=not progress
+                ):
+                    done[entry["path"]] = entry
+                    if time.monotonic() - last_write > MANIFEST_EVERY_S:
+                        write_manifest(manifest, done.values())
+                        last_write = time.monotonic()
+        finally:
+            if done or manifest.exists():
+                write_manifest(manifest, done.values())
+        return manifest
 
 
 def _finished(out: Path, entry: dict) -> bool:
@@ -437,23 +440,24 @@ def generate_probes(
     names = parse_blocks(blocks)
     out = Path(out)
     check_writable(out)
-    setting = Setting(frames, size, fps, gravity, masks)
-    digits = max(2, len(str(scenes)))
-    jobs = []
-    for block in names:
-        (out / block).mkdir(exist_ok=True)
-        for i in range(1, scenes + 1):
-            name = f"{block}/{i:0{digits}d}"
-            if (out / name).exists():
-                own_seed = derive_seed(seed, f"probe/{block}", i - 1)
-                _check_same_probes(out, out / name, setting, style, own_seed)
-            else:
-                jobs.append(ProbeJob(out / name, block, name, seed, setting, style))
-    folders = [out / block for block in names]
-    with _interruptible(_run(make_quadruplet, jobs, workers), folders) as results:
-        return sorted(
-            tqdm(results, total=len(jobs), desc="quadruplets", unit="scene", disable=not progress)
-        )
+    with output_lock(out, "world probes"):
+        setting = Setting(frames, size, fps, gravity, masks)
+        digits = max(2, len(str(scenes)))
+        jobs = []
+        for block in names:
+            (out / block).mkdir(exist_ok=True)
+            for i in range(1, scenes + 1):
+                name = f"{block}/{i:0{digits}d}"
+                if (out / name).exists():
+                    own_seed = derive_seed(seed, f"probe/{block}", i - 1)
+                    _check_same_probes(out, out / name, setting, style, own_seed)
+                else:
+                    jobs.append(ProbeJob(out / name, block, name, seed, setting, style))
+        folders = [out / block for block in names]
+        with _interruptible(_run(make_quadruplet, jobs, workers), folders) as results:
+            return sorted(
+                tqdm(results, total=len(jobs), desc="quadruplets", unit="scene", disable=not progress)
+            )
 
 
 def _check_same_probes(out: Path, folder: Path, setting: Setting, style: str, seed: int) -> None:

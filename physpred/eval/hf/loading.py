@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,15 +74,25 @@ def load_model(kind: Kind, folder: Path, *, untrained: bool, seed: int) -> tuple
             f"fix --scorer or --weights"
         )
     cls: Any = model_class(kind)
+    pixels = _pixels(folder)
     with _quiet_transformers():
         if untrained:
-            config = cls.config_class.from_pretrained(folder, local_files_only=True)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed)
-                model = cls(config)
+            try:
+                config = cls.config_class.from_pretrained(folder, local_files_only=True)
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(seed)
+                    model = cls(config)
+            except Exception as err:  # a config that builds no model: sizes of 0, wrong types
+                raise ValueError(f"--weights {folder}: config.json describes no buildable {cls.__name__} ({_first_line(err)}); fix the file") from err
         else:
             model = _load_strict(cls, folder)
-    return model.float().eval(), _pixels(folder)
+    broken = [name for name, tensor in model.state_dict().items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+    if broken:
+        raise ValueError(
+            f"--weights {folder}: {len(broken)} tensors hold non-finite values (first {broken[0]}); "
+            "copy the model folder again"
+        )
+    return model.float().eval(), pixels
 
 
 def _load_strict(cls: Any, folder: Path) -> nn.Module:
@@ -94,11 +105,10 @@ def _load_strict(cls: Any, folder: Path) -> nn.Module:
             dtype=torch.float32,
             ignore_mismatched_sizes=True,
         )
-    except (OSError, RuntimeError) as err:  # no weight file, an unreadable one
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    except Exception as err:  # no weight file, a truncated or garbage one (SafetensorError), a config of impossible sizes
         raise ValueError(
-            f"--weights {folder}: cannot load {cls.__name__} ({first}): the weights must be "
-            "the ones its config.json describes"
+            f"--weights {folder}: cannot load {cls.__name__} ({_first_line(err)}): the weights must be "
+            "the ones its config.json describes, copied whole"
         ) from err
     problems = [
         f"{len(keys)} {what} ({', '.join(sorted(keys)[:MAX_LISTED_KEYS])}"
@@ -135,8 +145,12 @@ def _pixels(folder: Path) -> Pixels:
         if path.is_file():
             config = _read_json(path)
             mean, std = config.get("image_mean", IMAGENET_MEAN), config.get("image_std", IMAGENET_STD)
-            if len(mean) != 3 or len(std) != 3:
-                raise ValueError(f"{path}: image_mean and image_std must list 3 channels")
+            numbers = (list, tuple)
+            if not (isinstance(mean, numbers) and isinstance(std, numbers) and len(mean) == len(std) == 3
+                    and all(type(v) in (int, float) and math.isfinite(v) for v in [*mean, *std])):
+                raise ValueError(f"{path}: image_mean and image_std must list 3 finite numbers each")
+            if min(std) <= 0:  # frames are divided by it: 0 makes every surprise infinite
+                raise ValueError(f"{path}: image_std must be > 0 in every channel, got {std}")
             return Pixels(tuple(map(float, mean)), tuple(map(float, std)))  # type: ignore[arg-type]
     return Pixels(IMAGENET_MEAN, IMAGENET_STD)
 
@@ -164,3 +178,9 @@ def _quiet_transformers() -> Iterator[None]:
     finally:
         hf_logging.set_verbosity(verbosity)
         hf_logging.enable_progress_bar()
+
+
+def _first_line(err: BaseException) -> str:
+    """An error's first line (cut to 200 characters), or its type's name when it has none."""
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text.splitlines()[0][:200]}" if text else type(err).__name__
