@@ -150,7 +150,7 @@ def test_1_a_movie_id_that_climbs_is_refused(data: dict, case: Case) -> None:
     (case.tmp / "lists").mkdir()
     manifest = csv_manifest(probes, lambda rows: [r.update(video=f"../probes/{r['video']}") for r in rows])
     moved = manifest.rename(case.tmp / "lists" / "manifest.csv")
-    case.refused(case.probe(moved), "movie '../probes/O1/01/1/scene' would leave the output folder")
+    case.refused(case.probe(moved), "movie '../probes/O1/01/1/scene'", "and 5 more would leave the output folder")
     assert not case.out.exists()
 
 
@@ -184,7 +184,9 @@ def test_2_nan_surprise_names_the_movie(data: dict, case: Case, monkeypatch: pyt
 
     monkeypatch.setattr(CopyLastPredictor, "free_energy", nan_energy)
     case.refused(case.probe(data["probes"]), "surprise is not finite", "movie O1/01/")
-    assert not case.out.exists()
+    # no report, no scores; OUT/movies keeps only whole files of finished movies (for a resume)
+    assert not (case.out / "report.json").exists() and not (case.out / "scores.csv").exists()
+    assert not list(case.out.rglob("*.npz"))
 
 
 @pytest.mark.parametrize(

@@ -320,7 +320,8 @@ class ProbeDataset(Dataset[ProbeMovie]):
         if unsafe:  # block names and movie ids become file names of the report and the store
             raise ValueError(
                 f"{root}: {summarise(unsafe)} would leave the output folder as a file name; "
-                "rename it (a block: no '/' or '..'; a movie or scene: no '..' or absolute path)"
+                "rename it (a block: no '/' or '..'; a movie or scene: no '..' or absolute path; "
+                "a CSV lists movies in or below its own folder)"
             )
         counts = {e.video: max(0, _frame_count(e.path, backend) - e.first_frame) for e in entries}
         problems = {
