@@ -117,7 +117,7 @@ def scene_problems(entries: Sequence[Any], frame_counts: Mapping[str, int]) -> d
     for scene, movies in scenes.items():
         ids = Counter(m.video for m in movies)
         paths = Counter(Path(m.path).resolve() for m in movies)
-        twice = [v for v, n in ids.items() if n > 1] + [str(p) for p, n in paths.items() if n > 1]
+        twice = sorted({m.video for m in movies if ids[m.video] > 1 or paths[Path(m.path).resolve()] > 1})
         counts = {m.video: frame_counts.get(m.video, 0) for m in movies}
         lengths = Counter(counts.values())
         late = [
@@ -126,14 +126,11 @@ def scene_problems(entries: Sequence[Any], frame_counts: Mapping[str, int]) -> d
             if m.violation_frames and max(m.violation_frames) > counts[m.video] > 0
         ]
         if twice:
-            problems[scene] = f"movie {summarise(sorted(set(twice)))} listed twice; the movies of a scene must be distinct"
+            problems[scene] = f"movie {summarise(twice)} listed twice; the movies of a scene must be distinct"
         elif len(lengths) > 1 and 0 not in lengths:
             usual = lengths.most_common(1)[0][0]
             odd = [f"{v} has {n}" for v, n in counts.items() if n != usual]
-            problems[scene] = (
-                f"movies differ in length: {summarise(odd)}, the others {usual} frames; "
-                "restore the movie"
-            )
+            problems[scene] = f"movies differ in length: {summarise(odd)}, the others {usual} frames"
         elif late:
             problems[scene] = f"violation frames past the movie's end ({summarise(late)})"
     return problems
