@@ -131,9 +131,12 @@ def test_fit_logs_its_steps_off_a_terminal_and_opens_the_lightning_way(
 
     quiet = [arg for arg in small(world, tmp_path) if "enable_progress_bar" not in arg]
     args = ["fit", "-c", str(REPO / "configs" / "demo.yaml"), *quiet, "--trainer.max_steps=2"]
-    assert main([*args, "--trainer.logger=false", "--trainer.limit_val_batches=0"]) == 0
+    assert main([*args, "--trainer.logger=false", "--trainer.val_check_interval=2", "--trainer.limit_val_batches=1"]) == 0
     lines = capsys.readouterr().err.splitlines()
     assert any(line.startswith("fit: 2/2 steps (100%), ") for line in lines), lines
+    # last.ckpt is the latest state (model.ckpt), best.ckpt the lowest val/energy
+    assert os.readlink(tmp_path / "last.ckpt") == "model.ckpt"
+    assert load_model(tmp_path / "best.ckpt").geometry == load_model(tmp_path / "model.ckpt").geometry
     module = FuturePredictionModule.load_from_checkpoint(tmp_path / "model.ckpt")
     model = load_model(tmp_path / "model.ckpt", map_location="cpu")
     assert module.geometry == model.geometry and module.model.predictor.context_frames == 4

@@ -1,4 +1,6 @@
-"""A checkpoint at a fixed, documented path: ``<trainer.default_root_dir>/model.ckpt``."""
+"""Checkpoints at fixed, documented paths in ``<trainer.default_root_dir>``: ``model.ckpt``
+(the latest state, also reachable as ``last.ckpt``, as Lightning users expect) and
+``best.ckpt`` (the state with the lowest validation energy)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ class RunCheckpoint(ModelCheckpoint):
         super().__init__(
             filename=filename,
             save_top_k=1,
+            save_last="link",  # last.ckpt -> model.ckpt, so --ckpt_path last finds it
             enable_version_counter=False,
             every_n_train_steps=every_n_train_steps or None,
             save_on_train_epoch_end=True,
@@ -60,3 +63,39 @@ class RunCheckpoint(ModelCheckpoint):
         """Save the final state too, unless this step is saved already (``max_steps`` can stop mid-epoch)."""
         if not trainer.fast_dev_run and self._last_global_step_saved != trainer.global_step:
             self._save_checkpoint(trainer, str(Path(self.dirpath) / f"{self.filename}.ckpt"))
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))  # the link
+
+
+class BestCheckpoint(ModelCheckpoint):
+    """Keeps ``<default_root_dir>/best.ckpt``: the state with the lowest ``monitor`` so far.
+
+    It is saved after a validation that improves on every earlier one, and never without
+    validation (``data.val_fraction: 0``, ``limit_val_batches: 0``) or for a module that does
+    not log ``monitor`` (the decoder logs ``val/decoder_loss``).
+
+    Args:
+        monitor: the logged value to minimise.
+        filename: file name without ``.ckpt``.
+    """
+
+    def __init__(self, *, monitor: str = "val/energy", filename: str = "best") -> None:
+        super().__init__(
+            filename=filename,
+            monitor=monitor,
+            mode="min",
+            save_top_k=1,
+            enable_version_counter=False,
+            auto_insert_metric_name=False,
+            save_on_train_epoch_end=False,
+        )
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        """Point the checkpoint folder at the trainer's root folder."""
+        if self.dirpath is None:
+            self.dirpath = str(Path(trainer.default_root_dir))
+        super().setup(trainer, pl_module, stage)
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Save when the validation logged ``monitor`` (Lightning would stop the run otherwise)."""
+        if self.monitor in trainer.callback_metrics:
+            super().on_validation_end(trainer, pl_module)

@@ -32,7 +32,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from physpred.data.readers import VideoReadError
 from physpred.files import FolderBusyError, output_lock
-from physpred.lit.checkpoint import RunCheckpoint
+from physpred.lit.checkpoint import BestCheckpoint, RunCheckpoint
 from physpred.lit.guards import Interruption, NonFiniteError, SaveOnSignal, StopOnNonFinite
 from physpred.lit.predictions import PredictionWriter
 from physpred.lit.progress import progress_callbacks
@@ -84,6 +84,7 @@ class PhysPredCLI(LightningCLI):
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         """Add ``--checkpoint.*`` and link the clip geometry from data to model."""
         parser.add_lightning_class_args(RunCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(BestCheckpoint, "best_checkpoint")
         parser.add_lightning_class_args(PredictionWriter, "predictions")
         for source, target in LINKS:
             parser.link_arguments(source, target)
@@ -146,7 +147,10 @@ class PhysPredCLI(LightningCLI):
             config = self.config["fit"]
             root = Path(config.get("trainer.default_root_dir") or os.getcwd())
             self.held.enter_context(output_lock(root, "fit"))  # held until main() returns
-            check_no_overwrite(root / f"{config.get('checkpoint.filename') or 'model'}.ckpt", config.get("ckpt_path"))
+            ckpt_path = config.get("ckpt_path")
+            if ckpt_path == "last":  # Lightning's keyword: last.ckpt, the link to model.ckpt
+                ckpt_path = str(root / "last.ckpt")
+            check_no_overwrite(root / f"{config.get('checkpoint.filename') or 'model'}.ckpt", ckpt_path)
 
     def after_instantiate_classes(self) -> None:
         """Find and split the videos now, so that a data mistake stops before training."""
