@@ -137,6 +137,9 @@ def test_fit_logs_its_steps_off_a_terminal_and_opens_the_lightning_way(
     # last.ckpt is the latest state (model.ckpt), best.ckpt the lowest val/energy
     assert os.readlink(tmp_path / "last.ckpt") == "model.ckpt"
     assert load_model(tmp_path / "best.ckpt").geometry == load_model(tmp_path / "model.ckpt").geometry
+    more = [*args[:-1], "--trainer.max_steps=3", "--trainer.logger=false", "--trainer.limit_val_batches=0"]
+    assert main([*more, "--ckpt_path=last"]) == 0  # Lightning's keyword resumes the run
+    assert torch.load(tmp_path / "model.ckpt", weights_only=True)["global_step"] == 3
     module = FuturePredictionModule.load_from_checkpoint(tmp_path / "model.ckpt")
     model = load_model(tmp_path / "model.ckpt", map_location="cpu")
     assert module.geometry == model.geometry and module.model.predictor.context_frames == 4
