@@ -462,6 +462,15 @@ def _geometry(args: Namespace, scorer: Any, layout: str) -> dict[str, Any]:
     A checkpoint brings its own; a pretrained scorer takes the benchmark's published protocol
     (:mod:`physpred.eval.protocols`). A flag given wins either way.
     """
+    if args.scorer is None and hasattr(scorer, "movie_energies"):  # one energy per read frame
+        frame_step = args.frame_step or scorer.geometry.frame_step
+        return {
+            "frame_size": scorer.geometry.frame_size,
+            "frame_step": frame_step,
+            "stride": frame_step,
+            "context": [scorer.geometry.context_frames],
+            "future_frames": 1,
+        }
     if args.scorer is None:
         geometry = scorer.geometry
         frame_step = args.frame_step or geometry.frame_step

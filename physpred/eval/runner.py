@@ -10,7 +10,7 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
-from physpred.eval.surprise import Scorer, window_surprise, window_surprise_with_prior
+from physpred.eval.surprise import MovieScorer, Scorer, window_surprise, window_surprise_with_prior
 from physpred.eval.windows import WindowScorer, fixed_window_surprise
 from physpred.lit.progress import ProgressLog
 from physpred.models.energy import ZChoice
@@ -69,8 +69,10 @@ class SurpriseRunner(pl.LightningModule):
     """Wraps a scorer so that ``Trainer.predict`` yields one :class:`MovieSurprise` per movie.
 
     Args:
-        scorer: model with ``free_energy`` and ``geometry``, or a
-            :class:`~physpred.eval.windows.WindowScorer` (scored with V-JEPA's window layout).
+        scorer: model with ``free_energy`` and ``geometry``, a
+            :class:`~physpred.eval.windows.WindowScorer` (scored with V-JEPA's window layout), or
+            a :class:`~physpred.eval.surprise.MovieScorer` (one energy per frame along the movie;
+            ``stride``, ``contexts`` and ``z`` do not apply).
         frame_step: source frames between consecutive frames of a window.
         stride: source frames between consecutive window starts.
         batch_size: windows per ``free_energy`` call.
@@ -82,7 +84,7 @@ class SurpriseRunner(pl.LightningModule):
     def __init__(
         self,
         *,
-        scorer: Scorer | WindowScorer,
+        scorer: Scorer | WindowScorer | MovieScorer,
         frame_step: int,
         stride: int,
         batch_size: int,
@@ -102,7 +104,11 @@ class SurpriseRunner(pl.LightningModule):
     def predict_step(self, movie: ProbeMovie, batch_idx: int) -> MovieSurprise:
         """Window energies of one movie (the predict dataloader yields single ProbeMovies)."""
         def score(z: ZChoice) -> tuple[np.ndarray, np.ndarray]:
-            if isinstance(self.scorer, WindowScorer):  # no latent: V-JEPA's fixed windows
+            if isinstance(self.scorer, MovieScorer):  # a state carried along the whole movie
+                energies, future_start = self.scorer.movie_energies(
+                    movie.frames, movie.masks, movie.kinds, self.frame_step
+                )
+            elif isinstance(self.scorer, WindowScorer):  # no latent: V-JEPA's fixed windows
                 energies, future_start = fixed_window_surprise(
                     self.scorer,
                     movie.frames,

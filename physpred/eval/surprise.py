@@ -10,7 +10,7 @@ score is the mean or the max over its windows (:class:`physpred.eval.runner.Movi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -27,6 +27,21 @@ class Scorer(Protocol):
 
     def free_energy(self, context: Tensor, future: Tensor, z: ZChoice = "infer") -> Tensor:
         """(B, C, 3, H, W) and (B, M, 3, H, W) uint8 -> (B,) free energy (z passed by position)."""
+        ...
+
+
+@runtime_checkable
+class MovieScorer(Protocol):
+    """A model that carries a state through the whole movie (``ObjectEnergyModel``): it scores
+    each frame given every frame before it, instead of sliding windows."""
+
+    geometry: ClipGeometry
+
+    def movie_energies(
+        self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int
+    ) -> tuple[Tensor, Tensor]:
+        """(T, 3, H, W) uint8 movie (+ masks, kinds) -> energies (S,) and the source frame (S,)
+        each one scores."""
         ...
 
 

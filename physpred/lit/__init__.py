@@ -2,5 +2,6 @@
 
 from physpred.lit.decoder import DecoderModule
 from physpred.lit.module import FuturePredictionModule
+from physpred.lit.objects import ObjectPredictionModule
 
-__all__ = ["DecoderModule", "FuturePredictionModule"]
+__all__ = ["DecoderModule", "FuturePredictionModule", "ObjectPredictionModule"]

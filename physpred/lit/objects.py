@@ -1,0 +1,99 @@
+"""ObjectPredictionModule: trains an ``ObjectEnergyModel`` on clips with (or without) masks.
+
+loss = mean over frames 1..T-1 of the slot energy of each frame given the frames before it
++ ``gate_weight`` * mean gate openness (Loci-Looped's penalty: take the percept only where
+imagination is not enough). Validation logs the energy beside the control that predicts every
+slot stays where it was (``val/energy_copy_last``): a model that has learned nothing of motion
+is not below it.
+"""
+
+from __future__ import annotations
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
+from torch import Tensor
+
+from physpred.models.checkpoint import model_record
+from physpred.models.slots import ObjectEnergyModel
+from physpred.types import ClipGeometry, MaskedClip
+
+
+class ObjectPredictionModule(pl.LightningModule):
+    """Lowers the slot energy of observed frames given their past.
+
+    Args:
+        energy_model: the ``ObjectEnergyModel`` trained.
+        gate_weight: weight of the mean gate openness in the loss.
+        optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
+        lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
+            null`` gets the trainer's total number of steps.
+    """
+
+    def __init__(
+        self,
+        *,
+        energy_model: ObjectEnergyModel,
+        gate_weight: float = 0.0,
+        optimizer: OptimizerCallable = torch.optim.AdamW,
+        lr_scheduler: LRSchedulerCallable | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["optimizer", "lr_scheduler"])
+        if isinstance(self.hparams.get("energy_model"), torch.nn.Module):
+            del self.hparams["energy_model"]  # built in Python: the part lives in the state dict
+        self.model, self.gate_weight = energy_model, gate_weight
+        self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
+
+    @property
+    def geometry(self) -> ClipGeometry:
+        """The clips the model reads."""
+        return self.model.geometry
+
+    def _unpack(self, batch: MaskedClip | Tensor) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        if isinstance(batch, Tensor):
+            return batch, None, None
+        return batch.frames, batch.masks, batch.kinds
+
+    def training_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> Tensor:
+        """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256)."""
+        _, rollout, energies = self.model.rollout(*self._unpack(batch))
+        energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
+        loss = energy + self.gate_weight * gate
+        self.log("train/loss", loss, prog_bar=True)
+        self.log_dict({"train/energy": energy, "train/gate_open": gate})
+        return loss
+
+    def validation_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> None:
+        """Energy of the observed frames beside the stay-where-it-was control."""
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> None:
+        """As ``validation_step``, logged under ``test/``."""
+        self._evaluate(batch, "test")
+
+    def _evaluate(self, batch: MaskedClip | Tensor, stage: str) -> None:
+        percepts, rollout, energies = self.model.rollout(*self._unpack(batch))
+        control = self.model.copy_last_energy(percepts)
+        hidden = (percepts.features[:, 1:, :, 0] == 0) & (percepts.kind[:, None] == 1)
+        metrics = {
+            f"{stage}/energy": energies.mean(),
+            f"{stage}/energy_copy_last": control.mean(),
+            f"{stage}/gate_open_hidden": (rollout.gate[:, 1:] * hidden).sum() / hidden.sum().clamp_min(1),
+        }
+        self.log_dict(metrics, sync_dist=True, prog_bar=True)
+
+    def configure_optimizers(self) -> dict:
+        """Optimiser over the parameters; the scheduler steps every optimiser step."""
+        optimizer = self.optimizer_factory(self.parameters())
+        if self.lr_scheduler_factory is None:
+            return {"optimizer": optimizer}
+        scheduler = self.lr_scheduler_factory(optimizer)
+        if getattr(scheduler, "total_steps", 0) is None:
+            scheduler.total_steps = int(self.trainer.estimated_stepping_batches)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Store what ``physpred.models.load_model`` rebuilds the model from."""
+        config = self.hparams.get("energy_model")
+        checkpoint["physpred"] = model_record(config if isinstance(config, dict) else None, self.geometry, "model.")

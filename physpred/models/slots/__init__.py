@@ -1,0 +1,8 @@
+"""The object-level energy model: slots per frame, gated slot dynamics, energy in slot space."""
+
+from physpred.models.slots.dynamics import GatedSlotDynamics
+from physpred.models.slots.energy import SlotEnergy
+from physpred.models.slots.model import ObjectEnergyModel
+from physpred.models.slots.perception import MaskPerception, Percepts
+
+__all__ = ["GatedSlotDynamics", "MaskPerception", "ObjectEnergyModel", "Percepts", "SlotEnergy"]

@@ -1,0 +1,120 @@
+"""Slot dynamics whose state persists through the movie, with a percept gate per slot.
+
+Each step, a slot's input is a blend of what it sees and what the model imagined for this frame
+the step before: ``u = g * percept + (1 - g) * imagined``, with a learned gate ``g`` per slot (a
+small MLP over percept, imagined state and visibility, bias initialised open, as Loci-Looped's).
+When a thing is hidden the gate can close, so the model keeps moving it in imagination and
+expects it where it should come out. Slots exchange information through attention (collisions,
+support, occlusion by a screen), then a GRU cell per slot carries the state to the next frame,
+and a head predicts the next percept: a presence logit and a change of every other feature.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from physpred.models.slots.features import FEATURES, KINDS
+from physpred.models.slots.perception import Percepts
+
+
+class Rollout(NamedTuple):
+    """What the dynamics predicted along a clip.
+
+    Attributes:
+        prediction: (B, T - 1, K, F) prediction of frames 1..T-1, each from the frames before
+            it; feature 0 is a presence *logit*, the others are percept features.
+        gate: (B, T, K) how much each slot took from its percept (1) rather than imagination (0);
+            0 wherever the thing is not seen.
+    """
+
+    prediction: Tensor
+    gate: Tensor
+
+
+class SlotAttentionBlock(nn.Module):
+    """One pre-norm self-attention step over the K slots of a frame (empty slots are not attended)."""
+
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(width)
+        self.attention = nn.MultiheadAttention(width, heads, batch_first=True)
+
+    def forward(self, slots: Tensor, empty: Tensor) -> Tensor:
+        """(B, K, D) slots, (B, K) bool empty -> (B, K, D)."""
+        # every slot may attend to itself, so a frame with one thing has a valid softmax
+        blocked = empty[:, None, :] & ~torch.eye(empty.shape[1], dtype=torch.bool, device=empty.device)
+        blocked = blocked.repeat_interleave(self.attention.num_heads, dim=0)  # (B * heads, K, K)
+        normed = self.norm(slots)
+        return slots + self.attention(normed, normed, normed, attn_mask=blocked, need_weights=False)[0]
+
+
+class GatedSlotDynamics(nn.Module):
+    """Predicts every slot's next percept from the slots' whole past.
+
+    Args:
+        hidden: D, width of a slot's state.
+        heads: attention heads of the interaction between slots.
+        interact: let slots attend to each other (off: each slot alone).
+        gate: learn how far to trust a visible thing's percept over imagination (off: take every
+            visible percept as it is — an ablation). A hidden thing (presence 0) always runs on
+            imagination: its percept holds nothing.
+        gate_bias: initial bias of the gate's logit (positive: open, trust the percept).
+    """
+
+    def __init__(self, *, hidden: int = 96, heads: int = 4, interact: bool = True, gate: bool = True, gate_bias: float = 2.0) -> None:
+        super().__init__()
+        width = len(FEATURES)
+        self.hidden, self.interact, self.learn_gate = hidden, interact, gate
+        # input: blended percept, its change since the last step, observed presence, kind one-hot
+        inputs = 2 * width + 1 + len(KINDS) + 1
+        self.encode = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Linear(hidden, hidden))
+        self.interaction = SlotAttentionBlock(hidden, heads) if interact else None
+        self.cell = nn.GRUCell(hidden, hidden)
+        self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, width))
+        self.gate = nn.Sequential(nn.Linear(2 * width + 1, 32), nn.GELU(), nn.Linear(32, 1))
+        nn.init.zeros_(self.head[-1].weight)
+        nn.init.zeros_(self.head[-1].bias)
+        nn.init.constant_(self.gate[-1].bias, gate_bias)
+
+    def forward(self, percepts: Percepts) -> Rollout:
+        """Roll the slots through a clip, feeding each step the gated blend of percept and imagination.
+
+        Args:
+            percepts: features (B, T, K, F) and kind (B, K).
+
+        Returns:
+            :class:`Rollout`.
+        """
+        features, kind = percepts
+        batch, steps, slots, width = features.shape
+        kind_code = F.one_hot(kind, len(KINDS) + 1).to(features.dtype)  # (B, K, 4)
+        empty = kind == 0
+        state = features.new_zeros(batch * slots, self.hidden)
+        imagined = features.new_zeros(batch, slots, width)  # feature 0: presence probability
+        previous = features[:, 0]
+        predictions, gates = [], []
+        for t in range(steps):
+            seen = features[:, t]  # (B, K, F)
+            observed = seen[..., :1]
+            if t == 0 or not self.learn_gate:
+                gate = observed
+            else:  # a hidden thing's percept says nothing: only imagination can stand in for it
+                gate = observed * torch.sigmoid(self.gate(torch.cat([seen, imagined, observed], dim=-1)))
+            blended = gate * seen + (1 - gate) * imagined
+            step_input = torch.cat([blended, blended - previous, observed, kind_code], dim=-1)
+            encoded = self.encode(step_input)  # (B, K, D)
+            if self.interaction is not None:
+                encoded = self.interaction(encoded, empty)
+            state = self.cell(encoded.reshape(batch * slots, -1), state)
+            change = self.head(state).reshape(batch, slots, width)
+            logit = change[..., :1] + torch.logit(blended[..., :1].clamp(0.02, 0.98))
+            predicted = torch.cat([logit, blended[..., 1:] + change[..., 1:]], dim=-1)
+            predictions.append(predicted)
+            gates.append(gate[..., 0])
+            imagined = torch.cat([torch.sigmoid(logit), predicted[..., 1:]], dim=-1)
+            previous = blended
+        return Rollout(torch.stack(predictions[:-1], dim=1), torch.stack(gates, dim=1))

@@ -1,0 +1,65 @@
+"""The energy of a predicted frame in slot space, matched by identity.
+
+Per slot: a presence term (binary cross-entropy of the predicted presence against what is seen)
+plus, where the thing is seen, a robust error of its position, shape and colour,
+``log(1 + (error / scale)^2)`` (Cauchy). The robust error grows slowly, so a whole object a
+little out of place costs a few units while an expected object that is missing costs the
+presence term of a confident prediction, every frame it should be seen: an object compared as an
+object cannot be 30% present.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from physpred.models.slots.features import COLOUR, POSITION, SHAPE
+
+
+def cauchy(error: Tensor, scale: float) -> Tensor:
+    """log(1 + (error / scale)^2), summed over the last dimension."""
+    return torch.log1p((error / scale) ** 2).sum(dim=-1)
+
+
+class SlotEnergy(nn.Module):
+    """Energy of predicted slots against seen slots, per frame.
+
+    Args:
+        position_scale: error of the centre (fraction of the frame side) that costs log 2.
+        shape_scale: the same for spread, size and fill.
+        colour_scale: the same for the mean colour (fraction of 255).
+        presence_weight, position_weight, shape_weight, colour_weight: weights of the terms.
+    """
+
+    def __init__(
+        self,
+        *,
+        position_scale: float = 0.02,
+        shape_scale: float = 0.02,
+        colour_scale: float = 0.05,
+        presence_weight: float = 1.0,
+        position_weight: float = 1.0,
+        shape_weight: float = 1.0,
+        colour_weight: float = 1.0,
+    ) -> None:
+        super().__init__()
+        if min(position_scale, shape_scale, colour_scale) <= 0:
+            raise ValueError("SlotEnergy: every scale must be > 0 (fix the YAML)")
+        self.scales = (position_scale, shape_scale, colour_scale)
+        self.weights = (presence_weight, position_weight, shape_weight, colour_weight)
+
+    def per_slot(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
+        """(B, T, K, F) prediction (feature 0 a logit), (B, T, K, F) seen, (B, K) kind -> (B, T, K)."""
+        present = seen[..., 0]
+        presence = F.binary_cross_entropy_with_logits(prediction[..., 0], present, reduction="none")
+        position = cauchy(prediction[..., POSITION] - seen[..., POSITION], self.scales[0])
+        shape = cauchy(prediction[..., SHAPE] - seen[..., SHAPE], self.scales[1])
+        colour = cauchy(prediction[..., COLOUR] - seen[..., COLOUR], self.scales[2])
+        w_presence, w_position, w_shape, w_colour = self.weights
+        energy = w_presence * presence + present * (w_position * position + w_shape * shape + w_colour * colour)
+        return energy * (kind > 0)[:, None, :].to(energy.dtype)
+
+    def forward(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
+        """(B, T, K, F), (B, T, K, F), (B, K) -> (B, T) energy of each frame, summed over slots."""
+        return self.per_slot(prediction, seen, kind).sum(dim=-1)

@@ -1,0 +1,74 @@
+"""What a slot is, as numbers: pure functions from instance masks to per-object features.
+
+A slot's percept is :data:`FEATURES` — whether the thing is visible at all, where its visible
+pixels are (centre, spread), how big and how box-like it looks, and its mean colour — computed
+from a soft or hard mask over the frame. Coordinates are fractions of the frame side, colours
+fractions of 255, so the same numbers come out at any frame size.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+FEATURES = ("present", "x", "y", "spread_x", "spread_y", "size", "fill", "red", "green", "blue")
+"""Names of the F = 10 percept features, in order."""
+PRESENT, POSITION, SHAPE, COLOUR = slice(0, 1), slice(1, 3), slice(3, 7), slice(7, 10)
+"""Groups of :data:`FEATURES` (the energy weighs them apart)."""
+
+OCCUPIED = 0.25
+"""Mask mass a row or column of pixels needs to count in a slot's bounding box."""
+
+KINDS = ("object", "screen", "wall")
+"""Slot kinds; a kind id is 1 + its index (0 = background), as in ``MaskedClip.kinds``."""
+
+
+def select_ids(kinds: Tensor, wanted: tuple[int, ...], count: int) -> Tensor:
+    """The first ``count`` mask ids whose kind is in ``wanted``, ascending, -1 where fewer.
+
+    Args:
+        kinds: (B, 256) uint8 kind of every mask id.
+        wanted: kind ids (1 object, 2 screen, 3 wall).
+        count: K.
+
+    Returns:
+        (B, K) int64 ids, -1 for empty slots.
+    """
+    ids = torch.arange(kinds.shape[1], device=kinds.device)
+    match = torch.isin(kinds.long(), torch.tensor(wanted, device=kinds.device))  # (B, 256)
+    order = torch.where(match, ids, kinds.shape[1] + ids)  # wanted ids first, ascending
+    chosen = order.sort(dim=1).values[:, :count]
+    return torch.where(chosen < kinds.shape[1], chosen, torch.full_like(chosen, -1))
+
+
+def mask_features(frames: Tensor, weights: Tensor) -> Tensor:
+    """Percept features of K soft or hard masks per frame.
+
+    Args:
+        frames: (B, T, 3, H, W) uint8 or float in [0, 255].
+        weights: (B, T, K, H, W) in [0, 1], how much each pixel belongs to each slot.
+
+    Returns:
+        (B, T, K, F) features (:data:`FEATURES`); all zero where a slot holds no pixel.
+    """
+    _, _, _, height, width = weights.shape
+    ys = (torch.arange(height, device=weights.device, dtype=weights.dtype) + 0.5) / height
+    xs = (torch.arange(width, device=weights.device, dtype=weights.dtype) + 0.5) / width
+    mass = weights.sum(dim=(-2, -1))  # (B, T, K)
+    present = (mass >= 0.5).to(weights.dtype)
+    safe = mass.clamp_min(1e-6)
+    row_mass, col_mass = weights.sum(dim=-1), weights.sum(dim=-2)  # (B, T, K, H), (B, T, K, W)
+    x = (col_mass * xs).sum(-1) / safe
+    y = (row_mass * ys).sum(-1) / safe
+    spread_x = ((col_mass * (xs - x[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
+    spread_y = ((row_mass * (ys - y[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
+    size = (mass / (height * width)).sqrt()
+    # how much of its bounding box the thing fills: a ball about pi/4, an upright box 1
+    columns = (col_mass > OCCUPIED).sum(-1).to(weights.dtype)
+    rows = (row_mass > OCCUPIED).sum(-1).to(weights.dtype)
+    fill = (mass / (columns * rows).clamp_min(1.0)).clamp(0, 1)
+    colour = torch.einsum("btkhw,btchw->btkc", weights, frames.to(weights.dtype)) / safe[..., None] / 255.0
+    features = torch.cat(
+        [present[..., None], torch.stack([x, y, spread_x, spread_y, size, fill], dim=-1), colour], dim=-1
+    )
+    return features * present[..., None]

@@ -1,0 +1,94 @@
+"""ObjectEnergyModel: the object-level energy model, E(frame | past) in slot space along a movie.
+
+perception (frames, masks -> slots per frame) -> dynamics (a persistent, gated slot state that
+predicts the next frame's slots) -> energy (slots compared by identity). A movie's surprise is
+the energy of each frame given everything before it, so a hidden object is carried through the
+whole occlusion, however long; ``movie_energies`` gives it frame by frame, in the same form as
+the sliding-window energies of ``EnergyModel`` (one "window" per predicted frame).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from physpred.models.slots.dynamics import GatedSlotDynamics, Rollout
+from physpred.models.slots.energy import SlotEnergy
+from physpred.models.slots.perception import Percepts
+from physpred.types import ClipGeometry
+
+
+class ObjectEnergyModel(nn.Module):
+    """Scores every frame of a clip or a movie by how well the slot dynamics expected it.
+
+    Args:
+        perception: frames (and masks) -> :class:`Percepts` (``MaskPerception``).
+        dynamics: :class:`GatedSlotDynamics`.
+        energy: :class:`SlotEnergy`.
+        geometry: training clips of C + M frames ``frame_step`` apart; the first C frames of a
+            movie are not scored (the model needs them to see motion), and scoring reads a movie
+            at the same ``frame_step`` and ``frame_size``.
+    """
+
+    def __init__(self, *, perception: nn.Module, dynamics: GatedSlotDynamics, energy: SlotEnergy, geometry: ClipGeometry) -> None:
+        super().__init__()
+        self.perception, self.dynamics, self.energy, self.geometry = perception, dynamics, energy, geometry
+
+    @property
+    def reads_masks(self) -> bool:
+        """True when perception needs the data's instance masks."""
+        return bool(getattr(self.perception, "reads_masks", False))
+
+    def perceive(self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None) -> Percepts:
+        """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> slots."""
+        if self.reads_masks:
+            if masks is None or kinds is None:
+                raise ValueError(
+                    "this model reads instance masks and the data has none: make the data with "
+                    "`physpred world ... --masks` (or set data.masks: true)"
+                )
+            return self.perception(frames, masks, kinds)
+        return self.perception(frames)
+
+    def rollout(self, frames: Tensor, masks: Tensor | None = None, kinds: Tensor | None = None) -> tuple[Percepts, Rollout, Tensor]:
+        """Percepts, the dynamics' rollout and the energy (B, T - 1) of frames 1..T-1."""
+        percepts = self.perceive(frames, masks, kinds)
+        rollout = self.dynamics(percepts)
+        energies = self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind)
+        return percepts, rollout, energies
+
+    def copy_last_energy(self, percepts: Percepts) -> Tensor:
+        """(B, T - 1) energy of predicting that every slot stays as it was: the control to beat."""
+        last = percepts.features[:, :-1]
+        logit = torch.logit(last[..., :1].clamp(0.02, 0.98))
+        return self.energy(torch.cat([logit, last[..., 1:]], dim=-1), percepts.features[:, 1:], percepts.kind)
+
+    @torch.no_grad()
+    def movie_energies(self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int) -> tuple[Tensor, Tensor]:
+        """Energy of every frame of a movie given all frames before it.
+
+        Args:
+            frames: (T, 3, H, W) uint8, at the model's frame size.
+            masks: (T, H, W) uint8 or None.
+            kinds: (256,) uint8 or None.
+            frame_step: read every ``frame_step``-th source frame.
+
+        Returns:
+            energies (S,) float32 on the CPU, and the 0-based source frame (S,) int64 each one
+            scores; the first ``geometry.context_frames`` read frames are not scored.
+
+        Raises:
+            ValueError: the movie is not longer than the unscored frames.
+        """
+        picked = torch.arange(0, len(frames), frame_step)
+        burn_in = self.geometry.context_frames
+        if len(picked) <= burn_in:
+            raise ValueError(
+                f"a movie of {len(frames)} frames gives {len(picked)} frames at frame step {frame_step}, "
+                f"not more than the {burn_in} the model reads before scoring: lower --frame-step"
+            )
+        picked_on = picked.to(frames.device)
+        batch_masks = None if masks is None else masks[picked_on][None]
+        batch_kinds = None if kinds is None else kinds[None]
+        _, _, energies = self.rollout(frames[picked_on][None], batch_masks, batch_kinds)  # (1, S' - 1)
+        return energies[0, burn_in - 1 :].float().cpu(), picked[burn_in:].clone()

@@ -1,0 +1,66 @@
+"""Perception from instance masks (PLATO's setting): frames + masks -> object slots per frame.
+
+The slots are the masks' things in a fixed order — objects first, then screens and walls — so a
+slot keeps its identity for the whole movie, including across a probe's splice (the world gives
+a thing the same id in every movie of a quadruplet). It has no parameters: it is the upper bound
+that tells whether the dynamics and the scoring are right.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from physpred.models.slots.features import mask_features, select_ids
+
+
+class Percepts(NamedTuple):
+    """Slots seen in every frame of a batch of clips.
+
+    Attributes:
+        features: (B, T, K, F) percept features (``physpred.models.slots.features.FEATURES``).
+        kind: (B, K) int64, 1 object, 2 screen, 3 wall, 0 an empty slot.
+    """
+
+    features: Tensor
+    kind: Tensor
+
+
+class MaskPerception(nn.Module):
+    """Reads K = ``objects`` + ``scenery`` slots from the world's (or a data set's) masks.
+
+    Args:
+        objects: object slots (things that move: balls, boxes); extra objects are ignored.
+        scenery: slots for screens and walls (anything solid or occluding), in id order.
+    """
+
+    reads_masks = True
+
+    def __init__(self, *, objects: int = 4, scenery: int = 4) -> None:
+        super().__init__()
+        if objects < 1 or scenery < 0:
+            raise ValueError(f"MaskPerception: objects must be >= 1 and scenery >= 0, got {objects}, {scenery} (fix the YAML)")
+        self.objects, self.scenery = objects, scenery
+
+    @property
+    def slots(self) -> int:
+        """K."""
+        return self.objects + self.scenery
+
+    def forward(self, frames: Tensor, masks: Tensor, kinds: Tensor) -> Percepts:
+        """Slots of every frame.
+
+        Args:
+            frames: (B, T, 3, H, W) uint8.
+            masks: (B, T, H, W) uint8 instance ids.
+            kinds: (B, 256) uint8 kind of each id (0 background, 1 object, 2 screen, 3 wall).
+
+        Returns:
+            :class:`Percepts` with K = ``objects + scenery`` slots.
+        """
+        ids = torch.cat([select_ids(kinds, (1,), self.objects), select_ids(kinds, (2, 3), self.scenery)], dim=1)
+        weights = (masks[:, :, None].long() == ids[:, None, :, None, None]).float()  # (B, T, K, H, W)
+        kind = torch.where(ids >= 0, kinds.long().gather(1, ids.clamp_min(0)), torch.zeros_like(ids))
+        return Percepts(mask_features(frames, weights), kind)

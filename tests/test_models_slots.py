@@ -1,0 +1,146 @@
+"""The object-level model: slot features from masks, the gated dynamics, the slot energy, scoring."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from physpred.models.slots import GatedSlotDynamics, MaskPerception, ObjectEnergyModel, Percepts, SlotEnergy
+from physpred.models.slots.features import FEATURES, mask_features, select_ids
+from physpred.types import ClipGeometry
+
+SIDE = 16
+
+
+def _movie(steps: int, hidden_after: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A 2x2 red object (id 3) moving right one pixel a frame, a grey screen (id 7) at columns 8..11.
+
+    ``hidden_after``: from this frame on the object is gone (not drawn, no mask).
+    """
+    frames = torch.zeros(steps, 3, SIDE, SIDE, dtype=torch.uint8)
+    masks = torch.zeros(steps, SIDE, SIDE, dtype=torch.uint8)
+    for t in range(steps):
+        if hidden_after is None or t < hidden_after:
+            frames[t, 0, 6:8, t : t + 2] = 200
+            masks[t, 6:8, t : t + 2] = 3
+        frames[t, :, 4:12, 8:12] = 90
+        masks[t, 4:12, 8:12] = 7
+    kinds = torch.zeros(256, dtype=torch.uint8)
+    kinds[3], kinds[7] = 1, 2
+    return frames, masks, kinds
+
+
+def test_mask_features_by_hand() -> None:
+    frames = torch.zeros(1, 1, 3, 8, 8)
+    frames[..., 0, 2:4, 4:8] = 255
+    weights = torch.zeros(1, 1, 2, 8, 8)
+    weights[0, 0, 0, 2:4, 4:8] = 1
+    out = dict(zip(FEATURES, mask_features(frames, weights)[0, 0, 0].tolist()))
+    assert out["present"] == 1 and out["x"] == pytest.approx(6 / 8) and out["y"] == pytest.approx(3 / 8)
+    assert out["spread_x"] == pytest.approx(math.sqrt(1.25) / 8) and out["spread_y"] == pytest.approx(0.5 / 8)
+    assert out["size"] == pytest.approx(math.sqrt(8 / 64)) and out["fill"] == pytest.approx(1.0)
+    assert (out["red"], out["green"], out["blue"]) == (pytest.approx(1.0), 0, 0)
+    assert mask_features(frames, weights)[0, 0, 1].abs().sum() == 0  # an empty slot is all zero
+
+
+def test_fill_tells_a_disc_from_a_box() -> None:
+    ys, xs = torch.meshgrid(torch.arange(32) + 0.5, torch.arange(32) + 0.5, indexing="ij")
+    disc = (((ys - 16) ** 2 + (xs - 16) ** 2) < 10**2).float()
+    box = torch.zeros(32, 32)
+    box[6:26, 6:26] = 1
+    weights = torch.stack([disc, box])[None, None]
+    fill = mask_features(torch.zeros(1, 1, 3, 32, 32), weights)[0, 0, :, FEATURES.index("fill")]
+    assert fill[0] == pytest.approx(math.pi / 4, abs=0.03) and fill[1] == pytest.approx(1.0)
+
+
+def test_select_ids_orders_and_pads() -> None:
+    kinds = torch.zeros(2, 256, dtype=torch.uint8)
+    kinds[0, [9, 3, 7]] = 1
+    kinds[0, 5], kinds[1, 4] = 2, 3
+    assert select_ids(kinds, (1,), 4).tolist() == [[3, 7, 9, -1], [-1, -1, -1, -1]]
+    assert select_ids(kinds, (2, 3), 2).tolist() == [[5, -1], [4, -1]]
+
+
+def test_mask_perception_keeps_identity_and_kind() -> None:
+    frames, masks, kinds = _movie(6, hidden_after=3)
+    percepts = MaskPerception(objects=2, scenery=1)(frames[None], masks[None], kinds[None])
+    assert percepts.kind.tolist() == [[1, 0, 2]]
+    present = percepts.features[0, :, :, 0]
+    assert present[:, 0].tolist() == [1, 1, 1, 0, 0, 0]  # the object, then gone
+    assert present[:, 2].tolist() == [1] * 6  # the screen
+    x = percepts.features[0, :3, 0, 1] * SIDE
+    assert x.tolist() == pytest.approx([1.0, 2.0, 3.0])  # centre of columns t..t+1
+
+
+def test_dynamics_shapes_gate_and_causality() -> None:
+    torch.manual_seed(0)
+    dynamics = GatedSlotDynamics(hidden=16, heads=2)
+    features = torch.rand(2, 5, 3, len(FEATURES))
+    kind = torch.tensor([[1, 2, 0], [1, 1, 3]])
+    rollout = dynamics(Percepts(features, kind))
+    assert rollout.prediction.shape == (2, 4, 3, len(FEATURES)) and rollout.gate.shape == (2, 5, 3)
+    assert torch.equal(rollout.gate[:, 0], features[:, 0, :, 0])  # the first frame: the percept alone
+    changed = features.clone()
+    changed[:, 3:] = torch.rand_like(changed[:, 3:])
+    again = dynamics(Percepts(changed, kind))
+    # the prediction of frames 1..3 only reads frames 0..2
+    assert torch.allclose(again.prediction[:, :2], rollout.prediction[:, :2])
+    assert not torch.allclose(again.prediction[:, 3], rollout.prediction[:, 3])
+
+
+def test_missing_object_costs_more_than_a_misplaced_one() -> None:
+    energy = SlotEnergy()
+    seen = torch.zeros(1, 1, 1, len(FEATURES))
+    seen[..., :3] = torch.tensor([1.0, 0.5, 0.5])
+    prediction = seen.clone()
+    prediction[..., 0] = 4.0  # confident it is there (logit)
+    kind = torch.ones(1, 1, dtype=torch.long)
+    right = energy(prediction, seen, kind)
+    misplaced = prediction.clone()
+    misplaced[..., 1] += 2 / 64  # two pixels off at 64 x 64
+    missing = torch.zeros_like(seen)  # nothing seen there
+    assert right < energy(misplaced, seen, kind) < energy(prediction, missing, kind)
+    assert energy(prediction, seen, torch.zeros_like(kind)) == 0  # an empty slot costs nothing
+
+
+def _model() -> ObjectEnergyModel:
+    geometry = ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE)
+    return ObjectEnergyModel(
+        perception=MaskPerception(objects=2, scenery=1),
+        dynamics=GatedSlotDynamics(hidden=16, heads=2),
+        energy=SlotEnergy(),
+        geometry=geometry,
+    )
+
+
+def test_movie_energies_frames_and_errors() -> None:
+    torch.manual_seed(0)
+    model = _model()
+    frames, masks, kinds = _movie(9)
+    energies, scored = model.movie_energies(frames, masks, kinds, frame_step=2)
+    assert scored.tolist() == [4, 6, 8] and energies.shape == (3,)  # frames 0, 2 read first
+    assert torch.isfinite(energies).all()
+    with pytest.raises(ValueError, match="masks"):
+        model.movie_energies(frames, None, None, frame_step=1)
+    with pytest.raises(ValueError, match="frame step"):
+        model.movie_energies(frames[:3], masks[:3], kinds, frame_step=2)
+
+
+def test_training_learns_that_a_hidden_object_comes_back() -> None:
+    """A few hundred steps on one lawful movie: the movie where the object never comes out from
+    behind the screen costs more than the lawful one, frame by frame after it should be back."""
+    torch.manual_seed(0)
+    model = _model()
+    frames, masks, kinds = _movie(15)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(400):
+        loss = model.rollout(frames[None], masks[None], kinds[None])[2].mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    lawful, _ = model.movie_energies(frames, masks, kinds, frame_step=1)
+    vanish, scored = model.movie_energies(*_movie(15, hidden_after=9), frame_step=1)
+    back = scored >= 13  # the object is out again from frame 12 on
+    assert vanish[back].mean() > lawful[back].mean() + 1.0
