@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from physpred.models.slots import GatedSlotDynamics, MaskPerception, ObjectEnergyModel, Percepts, SlotEnergy
-from physpred.models.slots.features import FEATURES, mask_features, select_ids
+from physpred.models.slots.features import FEATURES, id_features, mask_features, select_ids
 from physpred.types import ClipGeometry
 
 SIDE = 16
@@ -144,3 +144,13 @@ def test_training_learns_that_a_hidden_object_comes_back() -> None:
     vanish, scored = model.movie_energies(*_movie(15, hidden_after=9), frame_step=1)
     back = scored >= 13  # the object is out again from frame 12 on
     assert vanish[back].mean() > lawful[back].mean() + 1.0
+
+
+def test_id_features_equal_mask_features_of_the_one_hot() -> None:
+    generator = torch.Generator().manual_seed(0)
+    masks = torch.randint(0, 5, (2, 3, 12, 12), generator=generator, dtype=torch.uint8)
+    masks[0, 1] = 0  # a frame with nothing but background
+    frames = torch.randint(0, 256, (2, 3, 3, 12, 12), generator=generator, dtype=torch.uint8)
+    ids = torch.tensor([[1, 3, -1], [4, 2, 0]])
+    one_hot = (masks[:, :, None].long() == ids[:, None, :, None, None]).float()
+    assert torch.allclose(id_features(frames, masks, ids), mask_features(frames, one_hot), atol=1e-5)

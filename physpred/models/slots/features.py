@@ -64,11 +64,70 @@ def mask_features(frames: Tensor, weights: Tensor) -> Tensor:
     spread_y = ((row_mass * (ys - y[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
     size = (mass / (height * width)).sqrt()
     # how much of its bounding box the thing fills: a ball about pi/4, an upright box 1
-    columns = (col_mass > OCCUPIED).sum(-1).to(weights.dtype)
-    rows = (row_mass > OCCUPIED).sum(-1).to(weights.dtype)
-    fill = (mass / (columns * rows).clamp_min(1.0)).clamp(0, 1)
+    fill = (mass / (_extent(col_mass) * _extent(row_mass)).clamp_min(1.0)).clamp(0, 1)
     colour = torch.einsum("btkhw,btchw->btkc", weights, frames.to(weights.dtype)) / safe[..., None] / 255.0
     features = torch.cat(
         [present[..., None], torch.stack([x, y, spread_x, spread_y, size, fill], dim=-1), colour], dim=-1
     )
     return features * present[..., None]
+
+
+def _extent(mass: Tensor) -> Tensor:
+    """(..., L) mass per row or column -> (...) rows or columns from the first occupied to the last."""
+    occupied = (mass > OCCUPIED).to(mass.dtype)
+    length = mass.shape[-1]
+    first = occupied.argmax(dim=-1)
+    last = length - 1 - occupied.flip(-1).argmax(dim=-1)
+    return torch.where(occupied.any(dim=-1), last - first + 1, torch.zeros_like(first)).to(mass.dtype)
+
+
+def id_features(frames: Tensor, masks: Tensor, ids: Tensor) -> Tensor:
+    """:func:`mask_features` of hard instance masks, from per-id sums (no (K, H, W) one-hot).
+
+    Args:
+        frames: (B, T, 3, H, W) uint8.
+        masks: (B, T, H, W) uint8 or int64 instance ids.
+        ids: (B, K) the id each slot reads, -1 for an empty slot.
+
+    Returns:
+        (B, T, K, F), equal to ``mask_features(frames, masks[:, :, None] == ids)``.
+    """
+    batch, steps, height, width = masks.shape
+    bins = 257  # ids 0..255, and one bin nothing reads
+    flat = masks.reshape(batch * steps, height * width).long()
+    ys, xs = torch.meshgrid(
+        (torch.arange(height, device=masks.device) + 0.5) / height,
+        (torch.arange(width, device=masks.device) + 0.5) / width,
+        indexing="ij",
+    )
+    values = torch.stack(
+        [torch.ones_like(xs), xs, ys, xs * xs, ys * ys], dim=0
+    ).reshape(1, 5, -1).expand(batch * steps, -1, -1)
+    colour = frames.reshape(batch * steps, 3, -1).to(xs.dtype)
+    values = torch.cat([values, colour], dim=1)  # (BT, 8, HW)
+    sums = values.new_zeros(batch * steps, 8, bins).scatter_add_(2, flat[:, None].expand(-1, 8, -1), values)
+    # first and last occupied column and row per id
+    cols = torch.arange(width, device=masks.device).repeat(height)[None].expand(batch * steps, -1)
+    rows = torch.arange(height, device=masks.device).repeat_interleave(width)[None].expand(batch * steps, -1)
+    def reduce(index: Tensor, how: str, start: int) -> Tensor:
+        out = torch.full((batch * steps, bins), start, device=masks.device, dtype=torch.long)
+        return out.scatter_reduce_(1, flat, index, reduce=how)
+    width_px = reduce(cols, "amax", -1) - reduce(cols, "amin", width) + 1
+    height_px = reduce(rows, "amax", -1) - reduce(rows, "amin", height) + 1
+    slot = torch.where(ids >= 0, ids, torch.full_like(ids, bins - 1))  # (B, K)
+    slot = slot[:, None].expand(batch, steps, -1).reshape(batch * steps, 1, -1)  # (BT, 1, K)
+    picked = sums.gather(2, slot.expand(-1, 8, -1))  # (BT, 8, K)
+    mass, sx, sy, sxx, syy = picked[:, 0], picked[:, 1], picked[:, 2], picked[:, 3], picked[:, 4]
+    safe = mass.clamp_min(1e-6)
+    x, y = sx / safe, sy / safe
+    spread_x = (sxx / safe - x * x).clamp_min(0).sqrt()
+    spread_y = (syy / safe - y * y).clamp_min(0).sqrt()
+    box = (width_px.gather(1, slot[:, 0]) * height_px.gather(1, slot[:, 0])).to(mass.dtype)
+    fill = (mass / box.clamp_min(1.0)).clamp(0, 1)
+    rgb = picked[:, 5:] / safe[:, None] / 255.0  # (BT, 3, K)
+    present = (mass >= 0.5).to(mass.dtype)
+    features = torch.cat(
+        [torch.stack([present, x, y, spread_x, spread_y, (mass / (height * width)).sqrt(), fill], dim=-1), rgb.transpose(1, 2)],
+        dim=-1,
+    )
+    return (features * present[..., None]).reshape(batch, steps, -1, len(FEATURES))

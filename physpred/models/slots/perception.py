@@ -13,7 +13,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from physpred.models.slots.features import mask_features, select_ids
+from physpred.models.slots.features import id_features, select_ids
 
 
 class Percepts(NamedTuple):
@@ -61,6 +61,5 @@ class MaskPerception(nn.Module):
             :class:`Percepts` with K = ``objects + scenery`` slots.
         """
         ids = torch.cat([select_ids(kinds, (1,), self.objects), select_ids(kinds, (2, 3), self.scenery)], dim=1)
-        weights = (masks[:, :, None].long() == ids[:, None, :, None, None]).float()  # (B, T, K, H, W)
         kind = torch.where(ids >= 0, kinds.long().gather(1, ids.clamp_min(0)), torch.zeros_like(ids))
-        return Percepts(mask_features(frames, weights), kind)
+        return Percepts(id_features(frames, masks, ids), kind)
