@@ -109,7 +109,8 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
         "steps": str(int(val["steps"])),
         "minutes": f"{minutes:.1f}",
         "energy_vs_copy_last": _cell(val["val/energy"] / val["val/energy_copy_last"]),
-        "latent_gain_val": _cell(1 - val["val/energy"] / val["val/energy_prior"]),
+        # an object model has no latent and no candidates: those cells stay empty
+        "latent_gain_val": _cell(1 - val["val/energy"] / val["val/energy_prior"]) if "val/energy_prior" in val else "",
         "latent_gain_probe": _cell(model.get("latent", {}).get("gain")),
         "candidate_acc": _cell(val.get("val/candidate_acc")),
         "expect_O1_vanish": _cell(expectation.get("O1/vanish", {}).get("expectation_rate")),

@@ -7,7 +7,15 @@ import math
 import pytest
 import torch
 
-from physpred.models.slots import GatedSlotDynamics, MaskPerception, ObjectEnergyModel, Percepts, SlotEnergy
+from physpred.models.slots import (
+    GatedSlotDynamics,
+    MaskPerception,
+    ObjectEnergyModel,
+    Percepts,
+    SlotAttentionPerception,
+    SlotEnergy,
+)
+from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.features import FEATURES, id_features, mask_features, select_ids
 from physpred.types import ClipGeometry
 
@@ -154,3 +162,27 @@ def test_id_features_equal_mask_features_of_the_one_hot() -> None:
     ids = torch.tensor([[1, 3, -1], [4, 2, 0]])
     one_hot = (masks[:, :, None].long() == ids[:, None, :, None, None]).float()
     assert torch.allclose(id_features(frames, masks, ids), mask_features(frames, one_hot), atol=1e-5)
+
+
+def test_fg_ari_scores_the_foreground_only() -> None:
+    truth = torch.zeros(1, 4, 4, dtype=torch.long)
+    truth[0, :2, :2], truth[0, 2:, 2:] = 1, 2
+    slots = torch.zeros(1, 3, 4, 4)
+    slots[0, 0] = 1  # slot 0 takes everything...
+    slots[0, 1, :2, :2], slots[0, 2, 2:, 2:] = 2, 2  # ...but the two things, one slot each
+    assert fg_ari(truth, slots).item() == pytest.approx(1.0)
+    merged = slots.clone()
+    merged[0, 2], merged[0, 1, 2:, 2:] = 0, 2  # both things in one slot
+    assert fg_ari(truth, merged).item() == pytest.approx(0.0)
+    assert torch.isnan(fg_ari(torch.zeros(1, 4, 4, dtype=torch.long), slots)).all()
+
+
+def test_slot_attention_perception_shapes_and_learning_signal() -> None:
+    torch.manual_seed(0)
+    perception = SlotAttentionPerception(slots=3, width=8, iterations=1, grid=8)
+    frames, _, _ = _movie(3)
+    percepts = perception(frames[None])
+    assert percepts.features.shape == (1, 3, 3, len(FEATURES)) and percepts.kind.tolist() == [[1, 1, 1]]
+    assert percepts.reconstruction_error.requires_grad and percepts.reconstruction_error > 0
+    _, masks, _ = perception.slots_and_masks(frames[None])
+    assert torch.allclose(masks.sum(dim=2), torch.ones(1, 3, 8, 8))  # slots share every cell

@@ -12,10 +12,11 @@ from __future__ import annotations
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
-from torch import Tensor
+from torch import Tensor, nn
 
 from physpred.models.checkpoint import model_record
 from physpred.models.slots import ObjectEnergyModel
+from physpred.models.slots.discovery import fg_ari
 from physpred.types import ClipGeometry, MaskedClip
 
 
@@ -25,6 +26,8 @@ class ObjectPredictionModule(pl.LightningModule):
     Args:
         energy_model: the ``ObjectEnergyModel`` trained.
         gate_weight: weight of the mean gate openness in the loss.
+        reconstruction_weight: weight of the perception's reconstruction error, for perception
+            that learns from pixels (``SlotAttentionPerception``).
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -35,6 +38,7 @@ class ObjectPredictionModule(pl.LightningModule):
         *,
         energy_model: ObjectEnergyModel,
         gate_weight: float = 0.0,
+        reconstruction_weight: float = 1.0,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -42,7 +46,7 @@ class ObjectPredictionModule(pl.LightningModule):
         self.save_hyperparameters(ignore=["optimizer", "lr_scheduler"])
         if isinstance(self.hparams.get("energy_model"), torch.nn.Module):
             del self.hparams["energy_model"]  # built in Python: the part lives in the state dict
-        self.model, self.gate_weight = energy_model, gate_weight
+        self.model, self.gate_weight, self.reconstruction_weight = energy_model, gate_weight, reconstruction_weight
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -57,11 +61,15 @@ class ObjectPredictionModule(pl.LightningModule):
 
     def training_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> Tensor:
         """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256)."""
-        _, rollout, energies = self.model.rollout(*self._unpack(batch))
+        percepts, rollout, energies = self.model.rollout(*self._unpack(batch))
         energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
         loss = energy + self.gate_weight * gate
+        terms = {"train/energy": energy, "train/gate_open": gate}
+        if percepts.reconstruction_error is not None:  # perception learning from pixels
+            loss = loss + self.reconstruction_weight * percepts.reconstruction_error
+            terms["train/reconstruction"] = percepts.reconstruction_error
         self.log("train/loss", loss, prog_bar=True)
-        self.log_dict({"train/energy": energy, "train/gate_open": gate})
+        self.log_dict(terms)
         return loss
 
     def validation_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> None:
@@ -81,6 +89,12 @@ class ObjectPredictionModule(pl.LightningModule):
             f"{stage}/energy_copy_last": control.mean(),
             f"{stage}/gate_open_hidden": (rollout.gate[:, 1:] * hidden).sum() / hidden.sum().clamp_min(1),
         }
+        frames, masks, _ = self._unpack(batch)
+        if masks is not None and hasattr(self.model.perception, "slots_and_masks"):
+            # found without labels, judged against the world's masks
+            _, found, _ = self.model.perception.slots_and_masks(frames)
+            truth = nn.functional.interpolate(masks.flatten(0, 1)[:, None].float(), size=found.shape[-2:], mode="nearest")
+            metrics[f"{stage}/fg_ari"] = fg_ari(truth[:, 0].long(), found.flatten(0, 1)).nanmean()
         self.log_dict(metrics, sync_dist=True, prog_bar=True)
 
     def configure_optimizers(self) -> dict:

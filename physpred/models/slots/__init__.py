@@ -4,5 +4,6 @@ from physpred.models.slots.dynamics import GatedSlotDynamics
 from physpred.models.slots.energy import SlotEnergy
 from physpred.models.slots.model import ObjectEnergyModel
 from physpred.models.slots.perception import MaskPerception, Percepts
+from physpred.models.slots.slot_attention import SlotAttentionPerception
 
-__all__ = ["GatedSlotDynamics", "MaskPerception", "ObjectEnergyModel", "Percepts", "SlotEnergy"]
+__all__ = ["GatedSlotDynamics", "MaskPerception", "ObjectEnergyModel", "Percepts", "SlotAttentionPerception", "SlotEnergy"]

@@ -89,7 +89,7 @@ class GatedSlotDynamics(nn.Module):
         Returns:
             :class:`Rollout`.
         """
-        features, kind = percepts
+        features, kind = percepts.features, percepts.kind
         batch, steps, slots, width = features.shape
         kind_code = F.one_hot(kind, len(KINDS) + 1).to(features.dtype)  # (B, K, 4)
         empty = kind == 0

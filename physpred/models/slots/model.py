@@ -53,7 +53,9 @@ class ObjectEnergyModel(nn.Module):
     def rollout(self, frames: Tensor, masks: Tensor | None = None, kinds: Tensor | None = None) -> tuple[Percepts, Rollout, Tensor]:
         """Percepts, the dynamics' rollout and the energy (B, T - 1) of frames 1..T-1."""
         percepts = self.perceive(frames, masks, kinds)
-        rollout = self.dynamics(percepts)
+        # the dynamics' energy does not train perception: perception trained to make the future
+        # predictable could learn to see nothing
+        rollout = self.dynamics(Percepts(percepts.features.detach(), percepts.kind))
         energies = self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind)
         return percepts, rollout, energies
 

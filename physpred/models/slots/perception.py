@@ -22,10 +22,13 @@ class Percepts(NamedTuple):
     Attributes:
         features: (B, T, K, F) percept features (``physpred.models.slots.features.FEATURES``).
         kind: (B, K) int64, 1 object, 2 screen, 3 wall, 0 an empty slot.
+        reconstruction_error: scalar loss of a perception that learns by drawing the frames
+            back (slot attention), None for one that learns nothing (masks).
     """
 
     features: Tensor
     kind: Tensor
+    reconstruction_error: Tensor | None = None
 
 
 class MaskPerception(nn.Module):
