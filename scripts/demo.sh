@@ -3,7 +3,9 @@
 #
 # Environment: DEMO_DIR (default runs/demo), DEMO_DATA (default data/demo), RECIPE (the configs
 # given to `physpred fit -c`, in order; default configs/demo.yaml; `make long` passes the longer
-# CPU recipe), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is
+# CPU recipe; `make objects` the object model with the world's masks), WORLD_FLAGS (added to every
+# `physpred world` command; `make objects` passes --masks), WITH_MASKS (default runs/objects_masks:
+# the with-masks run whose test table is printed beside this one when it is there), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is
 # reused when present (delete $DEMO_DATA to regenerate); the model is always retrained.
 # Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{index.html,scores.csv,report.json,*.png} and $DEMO_DIR/compare.png.
 set -euo pipefail
@@ -11,6 +13,8 @@ set -euo pipefail
 DEMO_DIR=${DEMO_DIR:-runs/demo}
 DEMO_DATA=${DEMO_DATA:-data/demo}
 read -ra RECIPE <<<"${RECIPE:-configs/demo.yaml}"
+read -ra WORLD_FLAGS <<<"${WORLD_FLAGS:-}"
+WITH_MASKS=${WITH_MASKS:-runs/objects_masks}
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -31,12 +35,12 @@ generate() {
 # screen, the rest fall, bounce, roll and rest on supports; none shows a violation.
 KINDS=occlusion=4,gap=2,support=2,fall=1,bounce=1,mixed=1.5,reveal=1,roll=0.5,ramp=0.5
 step "training videos -> $DEMO_DATA/train"
-generate "$DEMO_DATA/train" physpred world videos --videos 4000 --frames 80 --frame_size 64 --seed 10 --kinds "$KINDS"
+generate "$DEMO_DATA/train" physpred world videos --videos 4000 --frames 80 --frame_size 64 --seed 10 --kinds "$KINDS" ${WORLD_FLAGS[@]+"${WORLD_FLAGS[@]}"}
 
 step "probes -> $DEMO_DATA/probes_dev (seed 1), $DEMO_DATA/probes_test (seed 2, also in a look never trained on)"
-generate "$DEMO_DATA/probes_dev" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 1
-generate "$DEMO_DATA/probes_test" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 2
-generate "$DEMO_DATA/probes_test_swapped" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 2 --style swapped
+generate "$DEMO_DATA/probes_dev" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 1 ${WORLD_FLAGS[@]+"${WORLD_FLAGS[@]}"}
+generate "$DEMO_DATA/probes_test" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 2 ${WORLD_FLAGS[@]+"${WORLD_FLAGS[@]}"}
+generate "$DEMO_DATA/probes_test_swapped" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 2 --style swapped ${WORLD_FLAGS[@]+"${WORLD_FLAGS[@]}"}
 
 step "train -> $DEMO_DIR/model.ckpt"
 rm -f "$DEMO_DIR/model.ckpt"  # the demo retrains on purpose; fit itself refuses to overwrite a run
@@ -52,5 +56,10 @@ step "probe the model on the test probes in another look (negative colours, red 
 physpred probe --ckpt_path "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test_swapped" --stride 8 --out "$DEMO_DIR/probe_other_look"
 
 step "comparison (chance is 0.5; the controls must stay near it)"
-physpred probe compare "$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last" "$DEMO_DIR/probe_other_look" \
-    --plot "$DEMO_DIR/compare.png"
+runs=("$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last" "$DEMO_DIR/probe_other_look")
+# the object model that reads the world's masks (`make objects`): the upper bound, named as such
+if [[ $WITH_MASKS != "$DEMO_DIR" && -f $WITH_MASKS/probe/report.json ]]; then
+  echo "beside it: $WITH_MASKS/probe, the object model WITH the world's masks (make objects)"
+  runs+=("$WITH_MASKS/probe")
+fi
+physpred probe compare "${runs[@]}" --plot "$DEMO_DIR/compare.png"

@@ -35,15 +35,18 @@ OVERLAYS = {
 }
 OVERLAY_FILES = {o.partition("+")[2] for o in OVERLAYS}  # paths under configs/, without .yaml
 CONFIGS = sorted(p.stem for p in (REPO / "configs").glob("*.yaml") if p.stem not in {"decoder", *OVERLAY_FILES})
+OBJECT_RECIPES = [c for c in CONFIGS if c.startswith("objects_")]
+"""Recipes of the object track (``ObjectPredictionModule``: clips with masks, no windows)."""
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny ``physpred world videos`` folder: 10 videos of 20 frames, 32x32."""
+    """A tiny ``physpred world videos --masks`` folder: 10 videos of 20 frames, 32x32."""
     from physpred.world.cli import main as world_main
 
     root = tmp_path_factory.mktemp("world")
-    assert world_main(["videos", "--out", str(root), "--videos", "10", "--frames", "20", "--size", "32", "--workers", "1"]) == 0
+    # with masks, so that the object recipes (data.masks: true) run too; the others ignore them
+    assert world_main(["videos", "--out", str(root), "--videos", "10", "--frames", "20", "--size", "32", "--workers", "1", "--masks"]) == 0
     return root
 
 
@@ -77,7 +80,7 @@ def test_every_overlay_is_listed() -> None:
     assert overlays <= OVERLAY_FILES
 
 
-@pytest.mark.parametrize("config", [*CONFIGS, *OVERLAYS])
+@pytest.mark.parametrize("config", [*(c for c in CONFIGS if c not in OBJECT_RECIPES), *OVERLAYS])
 def test_every_recipe_parses_and_builds_its_model(config: str) -> None:
     """Every YAML in configs/ (overlays after their recipe) names classes and keys that exist:
     its model is built and takes one training objective on a random batch of its own clip
@@ -92,6 +95,21 @@ def test_every_recipe_parses_and_builds_its_model(config: str) -> None:
     loss, terms, _ = model._objective(batch)
     assert torch.isfinite(loss) and "energy" in terms
     assert OVERLAYS.get(config, set()) <= set(terms)
+
+
+@pytest.mark.parametrize("config", OBJECT_RECIPES)
+def test_every_object_recipe_builds_and_takes_a_step(config: str) -> None:
+    """The object recipes build and lower their loss on a random masked batch of their geometry."""
+    from benchmarks.train_throughput import build
+    from physpred.types import MaskedClip
+
+    model, frames = build(str(REPO / "configs" / f"{config}.yaml"), 2, ["--data.frame_size", "32"])
+    generator = torch.Generator().manual_seed(0)
+    masks = torch.randint(0, 4, frames.shape[:2] + frames.shape[3:], dtype=torch.uint8, generator=generator)
+    kinds = torch.zeros(2, 256, dtype=torch.uint8)
+    kinds[:, 1:3], kinds[:, 3] = 1, 2
+    loss = model.training_step(MaskedClip(frames, masks, kinds), 0)
+    assert torch.isfinite(loss) and loss.requires_grad
 
 
 @pytest.mark.slow

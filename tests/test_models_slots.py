@@ -45,7 +45,7 @@ def test_mask_features_by_hand() -> None:
     frames[..., 0, 2:4, 4:8] = 255
     weights = torch.zeros(1, 1, 2, 8, 8)
     weights[0, 0, 0, 2:4, 4:8] = 1
-    out = dict(zip(FEATURES, mask_features(frames, weights)[0, 0, 0].tolist()))
+    out = dict(zip(FEATURES, mask_features(frames, weights)[0, 0, 0].tolist(), strict=True))
     assert out["present"] == 1 and out["x"] == pytest.approx(6 / 8) and out["y"] == pytest.approx(3 / 8)
     assert out["spread_x"] == pytest.approx(math.sqrt(1.25) / 8) and out["spread_y"] == pytest.approx(0.5 / 8)
     assert out["size"] == pytest.approx(math.sqrt(8 / 64)) and out["fill"] == pytest.approx(1.0)

@@ -345,6 +345,13 @@ def _probe(args: Namespace) -> int:
         raise ProbeError(
             f"{err}: restore its movies, or pass --skip_incomplete to leave such scenes out"
         ) from err
+    unmasked = [e.video for e in dataset.entries if e.masks is None]
+    if getattr(scorer, "reads_masks", False) and unmasked:
+        raise ProbeError(
+            f"the model reads instance masks and {len(unmasked)} movies of {args.data} have none "
+            f"(first: {unmasked[0]}): make the probes with `physpred world probes --masks`, or "
+            "give each movie a masks/ folder (data/README.md)"
+        )
     print(_found(dataset, args.data))
     # A trained model with a latent also scores every window at z = 0, to measure what z
     # explains (not the controls: an untrained latent is not worth a third pass per window).
