@@ -66,6 +66,26 @@ class ObjectEnergyModel(nn.Module):
         return self.energy(torch.cat([logit, last[..., 1:]], dim=-1), percepts.features[:, 1:], percepts.kind)
 
     @torch.no_grad()
+    def movie_rollout(
+        self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int
+    ) -> tuple[Tensor, Percepts, Rollout, Tensor]:
+        """Everything the model sees and predicts along one movie (for figures).
+
+        Args:
+            frames: (T, 3, H, W) uint8; masks (T, H, W) and kinds (256,) or None.
+            frame_step: read every ``frame_step``-th source frame.
+
+        Returns:
+            the source frames read (S',), their percepts (batch of one), the rollout and the
+            energies (1, S' - 1) of read frames 1..S'-1.
+        """
+        picked = torch.arange(0, len(frames), frame_step)
+        on = picked.to(frames.device)
+        batch_masks = None if masks is None else masks[on][None]
+        batch_kinds = None if kinds is None else kinds[None]
+        return (picked, *self.rollout(frames[on][None], batch_masks, batch_kinds))
+
+    @torch.no_grad()
     def movie_energies(self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int) -> tuple[Tensor, Tensor]:
         """Energy of every frame of a movie given all frames before it.
 
@@ -82,15 +102,12 @@ class ObjectEnergyModel(nn.Module):
         Raises:
             ValueError: the movie is not longer than the unscored frames.
         """
-        picked = torch.arange(0, len(frames), frame_step)
         burn_in = self.geometry.context_frames
-        if len(picked) <= burn_in:
+        read = len(range(0, len(frames), frame_step))
+        if read <= burn_in:
             raise ValueError(
-                f"a movie of {len(frames)} frames gives {len(picked)} frames at frame step {frame_step}, "
+                f"a movie of {len(frames)} frames gives {read} frames at frame step {frame_step}, "
                 f"not more than the {burn_in} the model reads before scoring: lower --frame-step"
             )
-        picked_on = picked.to(frames.device)
-        batch_masks = None if masks is None else masks[picked_on][None]
-        batch_kinds = None if kinds is None else kinds[None]
-        _, _, energies = self.rollout(frames[picked_on][None], batch_masks, batch_kinds)  # (1, S' - 1)
+        picked, _, _, energies = self.movie_rollout(frames, masks, kinds, frame_step)  # (1, S' - 1)
         return energies[0, burn_in - 1 :].float().cpu(), picked[burn_in:].clone()
