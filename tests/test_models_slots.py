@@ -186,3 +186,15 @@ def test_slot_attention_perception_shapes_and_learning_signal() -> None:
     assert percepts.reconstruction_error.requires_grad and percepts.reconstruction_error > 0
     _, masks, _ = perception.slots_and_masks(frames[None])
     assert torch.allclose(masks.sum(dim=2), torch.ones(1, 3, 8, 8))  # slots share every cell
+
+
+def test_constant_velocity_coasts_from_the_start() -> None:
+    """Untrained (the head starts at zero), a seen thing is predicted one step further along."""
+    features = torch.zeros(1, 3, 1, len(FEATURES))
+    features[0, :, 0, :3] = torch.tensor([[1.0, 0.2, 0.5], [1.0, 0.25, 0.5], [1.0, 0.3, 0.5]])
+    percepts = Percepts(features, torch.ones(1, 1, dtype=torch.long))
+    coasting = GatedSlotDynamics(hidden=8, heads=1, gate=False, constant_velocity=True)(percepts)
+    still = GatedSlotDynamics(hidden=8, heads=1, gate=False)(percepts)
+    # the prediction of frame 2, made after frames 0 and 1
+    assert coasting.prediction[0, 1, 0, 1].item() == pytest.approx(0.3)  # 0.25 + (0.25 - 0.2)
+    assert still.prediction[0, 1, 0, 1].item() == pytest.approx(0.25)

@@ -83,11 +83,12 @@ class ObjectPredictionModule(pl.LightningModule):
     def _evaluate(self, batch: MaskedClip | Tensor, stage: str) -> None:
         percepts, rollout, energies = self.model.rollout(*self._unpack(batch))
         control = self.model.copy_last_energy(percepts)
-        hidden = (percepts.features[:, 1:, :, 0] == 0) & (percepts.kind[:, None] == 1)
+        seen = (percepts.features[:, 1:, :, 0] > 0) & (percepts.kind[:, None] > 0)
         metrics = {
             f"{stage}/energy": energies.mean(),
             f"{stage}/energy_copy_last": control.mean(),
-            f"{stage}/gate_open_hidden": (rollout.gate[:, 1:] * hidden).sum() / hidden.sum().clamp_min(1),
+            # how far the model trusts what it sees over what it imagined, where it sees a thing
+            f"{stage}/gate_open_seen": (rollout.gate[:, 1:] * seen).sum() / seen.sum().clamp_min(1),
         }
         frames, masks, _ = self._unpack(batch)
         if masks is not None and hasattr(self.model.perception, "slots_and_masks"):

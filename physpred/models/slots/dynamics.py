@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from physpred.models.slots.features import FEATURES, KINDS
+from physpred.models.slots.features import FEATURES, KINDS, POSITION
 from physpred.models.slots.perception import Percepts
 
 
@@ -63,12 +63,28 @@ class GatedSlotDynamics(nn.Module):
             visible percept as it is — an ablation). A hidden thing (presence 0) always runs on
             imagination: its percept holds nothing.
         gate_bias: initial bias of the gate's logit (positive: open, trust the percept).
+        constant_velocity: predict each position as the last one plus the last step's change
+            plus what the head adds, so that at initialisation things coast instead of stopping.
     """
 
-    def __init__(self, *, hidden: int = 96, heads: int = 4, interact: bool = True, gate: bool = True, gate_bias: float = 2.0) -> None:
+    def __init__(
+        self,
+        *,
+        hidden: int = 96,
+        heads: int = 4,
+        interact: bool = True,
+        gate: bool = True,
+        gate_bias: float = 2.0,
+        constant_velocity: bool = False,
+    ) -> None:
         super().__init__()
         width = len(FEATURES)
         self.hidden, self.interact, self.learn_gate = hidden, interact, gate
+        self.constant_velocity = constant_velocity
+        # coasting moves the position by the last step's change (the other features stay)
+        coasting = torch.zeros(width - 1)
+        coasting[POSITION.start - 1 : POSITION.stop - 1] = 1.0  # feature 0, presence, is not in it
+        self.register_buffer("coasting", coasting, persistent=False)
         # input: blended percept, its change since the last step, observed presence, kind one-hot
         inputs = 2 * width + 1 + len(KINDS) + 1
         self.encode = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Linear(hidden, hidden))
@@ -112,7 +128,10 @@ class GatedSlotDynamics(nn.Module):
             state = self.cell(encoded.reshape(batch * slots, -1), state)
             change = self.head(state).reshape(batch, slots, width)
             logit = change[..., :1] + torch.logit(blended[..., :1].clamp(0.02, 0.98))
-            predicted = torch.cat([logit, blended[..., 1:] + change[..., 1:]], dim=-1)
+            rest = blended[..., 1:] + change[..., 1:]
+            if self.constant_velocity:  # the head learns departures from coasting (gravity, bounces)
+                rest = rest + (blended - previous)[..., 1:] * self.coasting
+            predicted = torch.cat([logit, rest], dim=-1)
             predictions.append(predicted)
             gates.append(gate[..., 0])
             imagined = torch.cat([torch.sigmoid(logit), predicted[..., 1:]], dim=-1)
