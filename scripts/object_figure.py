@@ -20,7 +20,7 @@ import torch
 
 from physpred.data import ProbeDataset
 from physpred.models import load_model
-from physpred.viz.files import atomic_path
+from physpred.viz.files import save_small_png
 from physpred.viz.slots import slot_strip
 
 COLUMNS = 7
@@ -57,8 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append((label, titles, frames, percepts.features[0, chosen].numpy(), expected.numpy(), percepts.kind[0].numpy()))
     figure = slot_strip(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(args.out) as temporary:
-        figure.savefig(temporary, format="png", dpi=90)
+    save_small_png(figure, args.out)
     print(f"wrote {args.out} ({args.block} {args.event}: {possible} against {impossible})")
     return 0
 

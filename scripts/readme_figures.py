@@ -15,29 +15,12 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from matplotlib.figure import Figure
-from PIL import Image
-
 from physpred import viz
 from physpred.data import ProbeDataset
 from physpred.eval.surprise import window_surprise
 from physpred.lit.decoder import DecoderModule
 from physpred.models import EnergyModel, load_model
-from physpred.viz.files import atomic_path
-
-DPI = 90
-COLORS = 128  # palette PNGs: the committed figures stay a few tens of kB
-
-
-def save_small_png(figure: Figure, path: Path) -> Path:
-    """Render at ``DPI`` and save as a palette PNG, atomically."""
-    figure.set_dpi(DPI)
-    image = Image.fromarray(viz.figure_to_array(figure)).quantize(
-        COLORS, method=Image.Quantize.MEDIANCUT
-    )
-    with atomic_path(path) as temporary:
-        image.save(temporary, format="PNG", optimize=True)
-    return path
+from physpred.viz.files import save_small_png
 
 
 def _parser() -> argparse.ArgumentParser:
