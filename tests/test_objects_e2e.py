@@ -31,7 +31,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
         "--trainer.val_check_interval", "2", "--trainer.limit_val_batches", "1",
         "--data.frame_size", "32", "--data.batch_size", "2", "--data.num_workers", "0",
-        "--data.val_fraction", "0.25",
+        "--data.val_fraction", "0.25", "--data.future_frames", "8",
     ]) == 0  # fmt: skip
     return {"probes": probes, "ckpt": run / "model.ckpt", "root": root}
 
