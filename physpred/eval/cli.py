@@ -345,8 +345,9 @@ def _probe(args: Namespace) -> int:
         raise ProbeError(
             f"{err}: restore its movies, or pass --skip_incomplete to leave such scenes out"
         ) from err
-    unmasked = [e.video for e in dataset.entries if e.masks is None]
-    if getattr(scorer, "reads_masks", False) and unmasked:
+    reads_masks = getattr(scorer, "reads_masks", False)
+    unmasked = [e.video for e in dataset.entries if e.masks is None] if reads_masks else []
+    if unmasked:
         raise ProbeError(
             f"the model reads instance masks and {len(unmasked)} movies of {args.data} have none "
             f"(first: {unmasked[0]}): make the probes with `physpred world probes --masks`, or "

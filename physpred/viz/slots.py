@@ -44,7 +44,8 @@ def slot_strip(rows: Sequence[tuple[str, Sequence[str], np.ndarray, np.ndarray, 
             ax.set_title(name, fontsize=8)
             for slot in np.flatnonzero(kind == 1):
                 if seen[column, slot, 0] > 0:
-                    ax.add_patch(Rectangle(_box(seen[column, slot], side)[:2], *_box(seen[column, slot], side)[2:], fill=False, color=SEEN, lw=1.2))
+                    box = _box(seen[column, slot], side)
+                    ax.add_patch(Rectangle(box[:2], *box[2:], fill=False, color=SEEN, lw=1.2))
                 sure = float(expected[column, slot, 0])
                 if sure > 0.05:
                     box = _box(expected[column, slot], side)

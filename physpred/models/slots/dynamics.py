@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from physpred.models.slots.features import FEATURES, KINDS, POSITION
+from physpred.models.slots.features import FEATURES, KINDS, POSITION, presence_logit
 from physpred.models.slots.perception import Percepts
 
 
@@ -127,7 +127,7 @@ class GatedSlotDynamics(nn.Module):
                 encoded = self.interaction(encoded, empty)
             state = self.cell(encoded.reshape(batch * slots, -1), state)
             change = self.head(state).reshape(batch, slots, width)
-            logit = change[..., :1] + torch.logit(blended[..., :1].clamp(0.02, 0.98))
+            logit = change[..., :1] + presence_logit(blended[..., :1])
             rest = blended[..., 1:] + change[..., 1:]
             if self.constant_velocity:  # the head learns departures from coasting (gravity, bounces)
                 rest = rest + (blended - previous)[..., 1:] * self.coasting

@@ -23,6 +23,11 @@ KINDS = ("object", "screen", "wall")
 """Slot kinds; a kind id is 1 + its index (0 = background), as in ``MaskedClip.kinds``."""
 
 
+def presence_logit(presence: Tensor) -> Tensor:
+    """Logit of a presence probability, clamped to [0.02, 0.98] so a certain 0 or 1 stays finite."""
+    return torch.logit(presence.clamp(0.02, 0.98))
+
+
 def select_ids(kinds: Tensor, wanted: tuple[int, ...], count: int) -> Tensor:
     """The first ``count`` mask ids whose kind is in ``wanted``, ascending, -1 where fewer.
 

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from physpred.models.slots.dynamics import GatedSlotDynamics, Rollout
 from physpred.models.slots.energy import SlotEnergy
+from physpred.models.slots.features import presence_logit
 from physpred.models.slots.perception import Percepts
 from physpred.types import ClipGeometry
 
@@ -62,8 +63,7 @@ class ObjectEnergyModel(nn.Module):
     def copy_last_energy(self, percepts: Percepts) -> Tensor:
         """(B, T - 1) energy of predicting that every slot stays as it was: the control to beat."""
         last = percepts.features[:, :-1]
-        logit = torch.logit(last[..., :1].clamp(0.02, 0.98))
-        return self.energy(torch.cat([logit, last[..., 1:]], dim=-1), percepts.features[:, 1:], percepts.kind)
+        return self.energy(torch.cat([presence_logit(last[..., :1]), last[..., 1:]], dim=-1), percepts.features[:, 1:], percepts.kind)
 
     @torch.no_grad()
     def movie_rollout(

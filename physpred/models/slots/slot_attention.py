@@ -60,9 +60,13 @@ class SlotAttentionPerception(nn.Module):
         self.decoder = nn.Sequential(nn.Conv2d(width, width, 1), nn.ReLU(), nn.Conv2d(width, 4, 1))
         self.decoder_position = nn.Linear(4, width)
 
+    def pool(self, frames: Tensor) -> Tensor:
+        """(N, 3, H, W) uint8 -> (N, 3, G, G) in [-1, 1]: what the slots see and draw back."""
+        return F.interpolate(frames.float() / 127.5 - 1, size=(self.grid, self.grid), mode="area")
+
     def encode(self, frames: Tensor) -> Tensor:
         """(N, 3, H, W) uint8 -> (N, G * G, D) grid features with position."""
-        pixels = F.interpolate(frames.float() / 127.5 - 1, size=(self.grid, self.grid), mode="area")
+        pixels = self.pool(frames)
         features = rearrange(self.encoder(pixels), "n d h w -> n h w d")
         features = features + self.position(position_grid(self.grid, frames.device))
         return self.project(rearrange(features, "n h w d -> n (h w) d"))
@@ -119,7 +123,7 @@ class SlotAttentionPerception(nn.Module):
         with the reconstruction error of the frames pooled to the grid."""
         _, masks, recon = self.slots_and_masks(frames)
         batch, side = frames.shape[0], frames.shape[-1]
-        pooled = F.interpolate(rearrange(frames, "b t c h w -> (b t) c h w").float() / 127.5 - 1, size=(self.grid, self.grid), mode="area")
+        pooled = self.pool(rearrange(frames, "b t c h w -> (b t) c h w"))
         error = (rearrange(recon, "b t c h w -> (b t) c h w") - pooled).pow(2).mean()
         full = F.interpolate(rearrange(masks, "b t k h w -> (b t) k h w"), size=(side, side), mode="bilinear", align_corners=False)
         weights = rearrange(full, "(b t) k h w -> b t k h w", b=batch)
