@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import importlib.util
 import json
@@ -103,12 +102,19 @@ def test_untrained_is_seeded_and_keeps_the_configuration(world: dict[str, Path])
     assert first.geometry == trained.geometry
 
 
-def test_readme_surprise_figure_picks_pairs_by_event(world: dict[str, Path], tmp_path: Path) -> None:
+def test_readme_figures_draw_both_and_pick_pairs_by_event(world: dict[str, Path], tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("readme_figures", REPO / "scripts" / "readme_figures.py")
     figures = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(figures)
-    model = load_model(world["ckpt"])
-    args = argparse.Namespace(probes=world["probes"], block="O1", pairs=1, event="vanish", out=tmp_path)
-    assert figures.surprise_figure(model, args).read_bytes()[:4] == b"\x89PNG"
+    long = tmp_path / "probes"  # 100 frames: room for the 32-frame context before the violation
+    assert physpred(["world", "probes", "--out", str(long), "--scenes_per_block", "1", "--blocks", "O1",
+                     "--frame_size", "32", "--frames", "100", "--num_workers", "1"]) == 0  # fmt: skip
+    argv = ["--ckpt", str(world["ckpt"]), "--probes", str(long), "--out", str(tmp_path / "figures")]
+    assert figures.main([*argv, "--event", "vanish"]) == 0
+    for name in ("predictions.png", "surprise.png"):
+        assert (tmp_path / "figures" / name).read_bytes()[:4] == b"\x89PNG"
+    assert figures._model_name(figures._parser().parse_args(argv)) == "run, 2 steps"
     with pytest.raises(SystemExit, match="event floats"):  # a G1 event, not an O1 one
-        figures.surprise_figure(model, argparse.Namespace(**{**vars(args), "event": "floats"}))
+        figures.surprise_figure(load_model(world["ckpt"]), figures._parser().parse_args([*argv, "--event", "floats"]))
+    with pytest.raises(SystemExit, match="leaves no room for a window"):  # 48-frame probes
+        figures.main(["--ckpt", str(world["ckpt"]), "--probes", str(world["probes"]), "--out", str(tmp_path)])

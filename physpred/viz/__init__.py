@@ -24,9 +24,15 @@ from physpred.viz.predictions import (
 )
 from physpred.viz.probes import divergence_frame, pair_strip, quadruplet_strip
 from physpred.viz.rollout import save_rollout, side_by_side
-from physpred.viz.surprise import surprise_curve, thumbnail_indices, violation_difference_curve
+from physpred.viz.surprise import (
+    aligned_surprise_curve,
+    surprise_curve,
+    thumbnail_indices,
+    violation_difference_curve,
+)
 
 __all__ = [
+    "aligned_surprise_curve",
     "candidate_energies",
     "divergence_frame",
     "figure_to_array",

@@ -38,24 +38,37 @@ def _row_label(ax: Axes, label: str, horizontal: bool = False) -> None:
 
 
 def prediction_strip(
-    context: Frames, true_future: Frames, predicted_future: Frames | None = None
+    context: Frames,
+    true_future: Frames,
+    predicted_future: Frames | None = None,
+    context_shown: int | None = 2,
 ) -> Figure:
-    """Context frames, the true future and the predicted future, one row each.
+    """The end of the context and the future on one time axis: truth on top, prediction and
+    error under the frames they predict.
 
-    The true and predicted futures share columns, so each prediction sits under the frame it
-    predicts. Unused cells are removed, so the figure has C + M (+ M) axes.
+    Row ``truth`` holds the last K context frames then the M true future frames; with a
+    prediction, row ``predicted`` holds the M predicted frames and row ``|error|`` their mean
+    absolute difference from the truth over colours (grey levels, one scale for the row, given in
+    its label). The cells under the context in those rows stay empty: a long context (C >> M)
+    no longer widens the figure, which is K + M panels wide.
 
     Args:
         context: uint8 (C, 3, H, W) context frames.
         true_future: uint8 (M, 3, H, W) frames that followed.
-        predicted_future: uint8 (M, 3, H, W) predicted frames, or None to show two rows.
+        predicted_future: uint8 (M, 3, H, W) predicted frames, or None for the truth row alone.
+        context_shown: K, how many of the last context frames to show (at most C; None: all).
 
     Returns:
-        the figure.
+        the figure: (K + M) columns, one row or three.
+
+    Raises:
+        ValueError: ``context_shown`` below 1, or a prediction that does not match the future.
     """
-    rows = [("context", to_hwc(context))]
+    if context_shown is not None and context_shown < 1:
+        raise ValueError(f"context_shown must be at least 1 (or None for all), got {context_shown}")
+    seen = to_hwc(context)[-context_shown if context_shown is not None else None :]
     future = to_hwc(true_future)
-    rows.append(("true future", future))
+    rows = [("truth", [*seen, *future])]
     if predicted_future is not None:
         predicted = to_hwc(predicted_future)
         if predicted.shape != future.shape:
@@ -63,23 +76,42 @@ def prediction_strip(
                 f"predicted_future {predicted.shape[:1] + predicted.shape[-3:-1]} does not match "
                 f"true_future {future.shape[:1] + future.shape[-3:-1]} (M, H, W)"
             )
-        rows.append(("predicted", predicted))
-    num_context = len(rows[0][1])
-    columns = max(len(frames) for _, frames in rows)
+        error = np.abs(predicted.astype(np.float32) - future.astype(np.float32)).mean(-1)  # (M, H, W)
+        top = max(1.0, float(error.max()))
+        blank = [None] * len(seen)
+        rows += [("predicted", [*blank, *predicted]), (f"|error|\n(0-{top:.0f}\nof 255)", [*blank, *error])]
+    columns = len(seen) + len(future)
     figure = Figure(
-        figsize=(PANEL_INCHES * columns, PANEL_INCHES * len(rows) + 0.3), layout="constrained"
+        figsize=(PANEL_INCHES * columns + 0.7, PANEL_INCHES * len(rows) + 0.3), layout="constrained"
     )
     grid = figure.subplots(len(rows), columns, squeeze=False)
-    for row, (label, frames) in enumerate(rows):
-        for column in range(columns):
+    for row, (label, cells) in enumerate(rows):
+        for column, cell in enumerate(cells):
             ax = grid[row, column]
-            if column >= len(frames):
+            offset = column - len(seen) + 1  # t is the last context frame
+            title = None if row else f"{'context' if offset <= 0 else 'future'} {_time_label(offset)}"
+            if cell is None:  # no prediction of the past
                 ax.remove()
-                continue
-            offset = column - num_context + 1 if row == 0 else column + 1
-            _show(ax, frames[column], f"t{offset:+d}" if offset else "t")
-        _row_label(grid[row, 0], label)
+            elif cell.ndim == 2:
+                _show_error(ax, cell, top)
+            else:
+                _show(ax, cell, title)
+        # On the row's first panel: beside the predictions, not across the empty cells.
+        first = next(column for column, cell in enumerate(cells) if cell is not None)
+        _row_label(grid[row, first], label, horizontal=True)
     return figure
+
+
+def _time_label(offset: int) -> str:
+    """``t`` for the last context frame, ``t-2`` or ``t+1`` for frames before or after it."""
+    return f"t{offset:+d}" if offset else "t"
+
+
+def _show_error(ax: Axes, error: np.ndarray, top: float) -> None:
+    """Draw one (H, W) error map on the 0..``top`` scale, without ticks."""
+    ax.imshow(error, cmap="magma", vmin=0.0, vmax=top, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 
 def _z_label(z: Tensor) -> str:

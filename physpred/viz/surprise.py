@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from physpred.viz.frames import Frames, to_hwc
 
 ArrayLike = Sequence[float] | np.ndarray
+COLOURS = {"possible": "tab:blue", "impossible": "tab:red"}
 
 
 def _stack(curves: Sequence[ArrayLike], num_times: int, name: str) -> np.ndarray:
@@ -22,15 +23,60 @@ def _stack(curves: Sequence[ArrayLike], num_times: int, name: str) -> np.ndarray
     return np.stack(arrays) if arrays else np.empty((0, num_times))
 
 
-def _band(ax: Axes, times: np.ndarray, curves: np.ndarray, color: str, label: str) -> None:
-    """Mean line with a ±1 standard deviation band (no band for a single curve)."""
-    if len(curves) == 0:
-        return
-    mean = curves.mean(axis=0)
-    ax.plot(times, mean, color=color, label=f"{label} (n={len(curves)})")
-    if len(curves) > 1:
-        std = curves.std(axis=0)
-        ax.fill_between(times, mean - std, mean + std, color=color, alpha=0.2, linewidth=0)
+def _thin(ax: Axes, times: np.ndarray, curve: np.ndarray, colour: str) -> None:
+    """One movie's curve, thin and faint, so that many of them show their spread."""
+    ax.plot(times, curve, color=colour, linewidth=0.7, alpha=0.35)
+
+
+def _bold(ax: Axes, times: np.ndarray, mean: np.ndarray, label: str, count: int) -> None:
+    """The mean over ``count`` movies (or the one movie), bold; the impossible one dashed, so
+    that it shows where it lies on the possible one."""
+    name = f"{label} (1 movie)" if count == 1 else f"{label}: mean of {count}"
+    style = (0, (4, 2)) if label == "impossible" else "-"
+    ax.plot(times, mean, color=COLOURS[label], linewidth=2.2, linestyle=style, label=name)
+
+
+def _each_movie_entry(ax: Axes) -> None:
+    """A legend entry for the thin lines."""
+    ax.plot([], [], color="grey", linewidth=0.7, label="each movie (thin)")
+
+
+def _legend_outside(ax: Axes) -> None:
+    """The legend right of the axes, where it hides no data."""
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
+def _with_thumbnails(
+    rows: Sequence[tuple[str, np.ndarray]], titles: Sequence[str], highlighted: Sequence[bool]
+) -> tuple[Figure, Axes]:
+    """A figure with one axes for curves above rows of thumbnails.
+
+    Args:
+        rows: (label, uint8 (K, H, W, 3) frames) per row; an empty label draws none.
+        titles: K column titles, on the first row.
+        highlighted: K flags; highlighted titles are red (the violation).
+
+    Returns:
+        the figure and the curves' axes.
+    """
+    columns = len(titles)
+    if not rows:
+        figure = Figure(figsize=(7.2, 3.2), layout="constrained")
+        return figure, figure.subplots()
+    figure = Figure(figsize=(max(7.2, 1.1 * columns + 1.6), 3.2 + 1.2 * len(rows)), layout="constrained")
+    top, bottom = figure.subfigures(2, 1, height_ratios=[2.6, 1.1 * len(rows)])
+    curves = top.subplots()  # first, so that it is figure.axes[0]
+    grid = bottom.subplots(len(rows), columns, squeeze=False)
+    for row, (label, frames) in enumerate(rows):
+        for column, ax in enumerate(grid[row]):
+            ax.imshow(frames[column], interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(titles[column], fontsize=8, color="tab:red" if highlighted[column] else "black")
+        if label:
+            grid[row, 0].set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
+    return figure, curves
 
 
 def thumbnail_indices(
@@ -62,7 +108,7 @@ def surprise_curve(
     num_thumbnails: int = 6,
     title: str | None = None,
 ) -> Figure:
-    """Surprise per window for possible and impossible movies: mean ± std, violation marked.
+    """Surprise per window for possible and impossible movies: each movie thin, the means bold.
 
     Args:
         times: (S,) frame index of each window: its first predicted frame (``future_start`` of
@@ -76,7 +122,8 @@ def surprise_curve(
         title: figure title.
 
     Returns:
-        the figure: one axes for the curves plus one per thumbnail.
+        the figure: one axes for the curves plus one per thumbnail; the legend sits right of
+        the curves.
     """
     time_axis = np.asarray(times, dtype=np.float64).reshape(-1)
     possible = _stack(surprise_possible, len(time_axis), "surprise_possible")
@@ -85,40 +132,98 @@ def surprise_curve(
         violation_frames = [int(violation_frames)]
     violations = list(violation_frames or [])
 
-    frames = None if thumbnails is None else to_hwc(thumbnails)
+    rows: list[tuple[str, np.ndarray]] = []
     indices: list[int] = []
-    if frames is not None:
+    if thumbnails is not None:
+        frames = to_hwc(thumbnails)
         first, last = int(time_axis.min()), min(int(time_axis.max()), len(frames) - 1)
-        shown = [v for v in violations if first <= v <= last]
-        indices = thumbnail_indices(first, last, num_thumbnails, shown)
-
-    figure = Figure(
-        figsize=(max(6.0, 1.1 * len(indices)), 4.6 if indices else 3.2), layout="constrained"
-    )
-    if indices:
-        top, bottom = figure.subfigures(2, 1, height_ratios=[2.2, 1.0])
-        ax = top.subplots()
-        for thumb_ax, index in zip(
-            bottom.subplots(1, len(indices), squeeze=False)[0], indices, strict=True
-        ):
-            thumb_ax.imshow(frames[index], interpolation="nearest")
-            thumb_ax.set_xticks([])
-            thumb_ax.set_yticks([])
-            is_violation = index in violations
-            thumb_ax.set_title(
-                f"frame {index}", fontsize=8, color="tab:red" if is_violation else "black"
-            )
-    else:
-        ax = figure.subplots()
-    _band(ax, time_axis, possible, "tab:blue", "possible")
-    _band(ax, time_axis, impossible, "tab:red", "impossible")
+        indices = thumbnail_indices(first, last, num_thumbnails, [v for v in violations if first <= v <= last])
+        rows = [("", frames[indices])]
+    figure, ax = _with_thumbnails(rows, [f"frame {i}" for i in indices], [i in violations for i in indices])
+    sides = (("possible", possible), ("impossible", impossible))
+    for name, curves in sides:
+        for curve in curves if len(curves) > 1 else ():
+            _thin(ax, time_axis, curve, COLOURS[name])
+    if max(len(possible), len(impossible)) > 1:
+        _each_movie_entry(ax)
+    for name, curves in sides:  # the means over every thin line
+        if len(curves):
+            _bold(ax, time_axis, curves.mean(axis=0), name, len(curves))
     for i, frame in enumerate(violations):
         ax.axvline(
             frame, color="black", linestyle="--", linewidth=1, label="violation" if i == 0 else None
         )
     ax.set_xlabel("frame (first predicted frame of the window)")
     ax.set_ylabel("surprise (free energy)")
-    ax.legend(fontsize=8, loc="upper left")
+    _legend_outside(ax)
+    if title is not None:
+        ax.set_title(title, fontsize=10)
+    return figure
+
+
+def aligned_surprise_curve(
+    pairs: Sequence[tuple[ArrayLike, ArrayLike, ArrayLike]],
+    examples: Sequence[tuple[str, Frames]] = (),
+    example_offsets: Sequence[int] = (),
+    min_fraction: float = 0.5,
+    title: str | None = None,
+) -> Figure:
+    """Surprise of matched pairs aligned on their violations: each movie thin, the means bold.
+
+    The violation comes at a different frame in each pair, so each pair's windows are placed by
+    their offset from its own violation; averaged by frame instead, the bump of one pair would
+    fall on the flat part of another.
+
+    Args:
+        pairs: per matched pair, (offsets (S,), possible (S,), impossible (S,)): the source
+            frames from the pair's violation (the first frame where its two movies differ) to
+            each window's last predicted frame, and both movies' surprise of that window
+            (S may differ between pairs).
+        examples: rows of thumbnails under the curves, (label, uint8 (K, 3, H, W) frames),
+            e.g. one pair's possible and impossible movie at ``example_offsets``.
+        example_offsets: the K offsets from the violation the thumbnails show (their titles).
+        min_fraction: the means are drawn where at least this fraction of the pairs has a
+            window (near the ends of the movies only some pairs have one).
+        title: the figure's title.
+
+    Returns:
+        the figure: one axes for the curves (the violation at offset 0) plus one per thumbnail;
+        the legend sits right of the curves.
+
+    Raises:
+        ValueError: no pair, a pair whose arrays differ in length, or thumbnails whose count
+            differs from ``example_offsets``.
+    """
+    if not pairs:
+        raise ValueError("aligned_surprise_curve needs at least one pair")
+    curves = []
+    for i, (offsets, possible, impossible) in enumerate(pairs):
+        x = np.asarray(offsets, dtype=np.float64).reshape(-1)
+        both = _stack([possible, impossible], len(x), f"pairs[{i}] (possible, impossible)")
+        curves.append((x, both))
+    rows = [(label, to_hwc(frames)) for label, frames in examples]
+    for label, frames in rows:
+        if len(frames) != len(example_offsets):
+            raise ValueError(f"example {label!r} has {len(frames)} frames for {len(example_offsets)} example_offsets")
+    figure, ax = _with_thumbnails(
+        rows, [f"{offset:+d}" if offset else "0: violation" for offset in example_offsets],
+        [offset == 0 for offset in example_offsets],
+    )  # fmt: skip
+    for x, both in curves:
+        for side, name in enumerate(("possible", "impossible")):
+            _thin(ax, x, both[side], COLOURS[name])
+    _each_movie_entry(ax)
+    every = np.unique(np.concatenate([x for x, _ in curves]))
+    for side, name in enumerate(("possible", "impossible")):  # the means over every thin line
+        values = [[both[side][x == offset] for x, both in curves] for offset in every]
+        counts = np.array([sum(len(v) for v in at) for at in values])
+        kept = counts >= min_fraction * len(curves)
+        means = np.array([np.concatenate(at).mean() for at, keep in zip(values, kept, strict=True) if keep])
+        _bold(ax, every[kept], means, name, len(curves))
+    ax.axvline(0, color="black", linestyle="--", linewidth=1, label="violation")
+    ax.set_xlabel("frames from the violation to the window's last predicted frame")
+    ax.set_ylabel("surprise (free energy)")
+    _legend_outside(ax)
     if title is not None:
         ax.set_title(title, fontsize=10)
     return figure
