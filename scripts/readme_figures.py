@@ -8,7 +8,9 @@ first ``--strip_event`` pair of ``--block``; the possible movie's last context f
 future, the model's prediction and its error under them. And ``OUT/surprise.png``: the surprise
 of the block's first ``--pairs`` matched pairs (all by default, of ``--event`` only when given),
 each pair aligned on its own violation (up to the last window that holds it), one thin line per
-movie and the means bold, with the first of those pairs as thumbnails. Both titles name the model, its training steps and the
+movie and the means bold, with the first of those pairs as thumbnails; its title counts the pairs
+whose impossible movie has the higher mean surprise over its windows (``pairwise_acc_mean``, with
+windows every frame). Both titles name the model, its training steps and the
 probe set. Representation-space models need ``--decoder`` (``physpred fit -c
 configs/decoder.yaml ...``) to show their predictions.
 """
@@ -23,6 +25,7 @@ import numpy as np
 
 from physpred import viz
 from physpred.data import ProbeDataset
+from physpred.eval.metrics import pairwise_accuracy
 from physpred.eval.surprise import window_surprise
 from physpred.lit.decoder import DecoderModule
 from physpred.models import EnergyModel, load_model
@@ -132,13 +135,14 @@ def surprise_figure(model: EnergyModel, args: argparse.Namespace) -> Path:
     step, future = g.frame_step, g.future_frames
     span = step * (g.context_frames + future - 1)  # source frames from a window's first to last frame
     events = {entry.video: entry.event for entry in probes.entries}
-    curves, examples = [], []
+    curves, examples, scores = [], [], {}
     for possible_id, impossible_id in pairs:
         possible, impossible = (probes[index[video]].frames for video in (possible_id, impossible_id))
         onset = viz.divergence_frame(possible, impossible)
         (energies_p, starts), (energies_i, _) = (
             window_surprise(model, movie, step, 1, 32, "infer") for movie in (possible, impossible)
         )
+        scores[possible_id], scores[impossible_id] = float(energies_p.mean()), float(energies_i.mean())
         offsets = starts.numpy() + step * (future - 1) - onset
         seen = offsets <= span  # windows that still hold the violation's first frame
         curves.append((offsets[seen], energies_p.numpy()[seen], energies_i.numpy()[seen]))
@@ -149,13 +153,14 @@ def surprise_figure(model: EnergyModel, args: argparse.Namespace) -> Path:
                 (f"impossible\n{impossible_id}\n({events[impossible_id]})", impossible[shown]),
             ]
     which = f"{len(pairs)} matched pairs" + ("" if args.pairs > 0 else " (all)")
+    wins = round(pairwise_accuracy(scores, pairs) * len(pairs))
     figure = viz.aligned_surprise_curve(
         curves,
         examples,
         THUMBNAIL_OFFSETS,
         title=f"{_model_name(args)}: surprise on {which} of block {args.block}"
         f"{'' if args.event is None else f' ({args.event})'} of {args.probes.name}\n"
-        "each pair aligned on its violation; below, the first pair",
+        f"the impossible movie is the more surprising (mean over its windows) in {wins} of {len(pairs)}",
     )
     return save_small_png(figure, args.out / "surprise.png")
 

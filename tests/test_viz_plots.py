@@ -121,7 +121,7 @@ def test_aligned_surprise_curve_averages_pairs_at_the_same_offset() -> None:
     np.testing.assert_allclose(lines["possible: mean of 3"].get_ydata(), [1.5, 2.0, 2.0, 2.5])
     assert lines["violation"].get_xdata()[0] == 0
     assert len([line for line in ax.lines if line.get_label().startswith("_")]) == 2 * 3
-    assert legend_is_outside(ax) and ax.get_title() == "three pairs"
+    assert legend_is_outside(ax) and figure.get_suptitle() == "three pairs"
 
 
 def test_aligned_surprise_curve_thumbnails_and_bad_input() -> None:

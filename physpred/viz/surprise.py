@@ -184,7 +184,7 @@ def aligned_surprise_curve(
         example_offsets: the K offsets from the violation the thumbnails show (their titles).
         min_fraction: the means are drawn where at least this fraction of the pairs has a
             window (near the ends of the movies only some pairs have one).
-        title: the figure's title.
+        title: the figure's title, over the curves and the legend.
 
     Returns:
         the figure: one axes for the curves (the violation at offset 0) plus one per thumbnail;
@@ -225,7 +225,7 @@ def aligned_surprise_curve(
     ax.set_ylabel("surprise (free energy)")
     _legend_outside(ax)
     if title is not None:
-        ax.set_title(title, fontsize=10)
+        figure.suptitle(title, fontsize=10)  # over the legend too: room for a long title
     return figure
 
 
