@@ -90,12 +90,16 @@ class ObjectPredictionModule(pl.LightningModule):
             # how far the model trusts what it sees over what it imagined, where it sees a thing
             f"{stage}/gate_open_seen": (rollout.gate[:, 1:] * seen).sum() / seen.sum().clamp_min(1),
         }
-        frames, masks, _ = self._unpack(batch)
-        if masks is not None and hasattr(self.model.perception, "slots_and_masks"):
-            # found without labels, judged against the world's masks
-            _, found, _ = self.model.perception.slots_and_masks(frames)
-            truth = nn.functional.interpolate(masks.flatten(0, 1)[:, None].float(), size=found.shape[-2:], mode="nearest")
-            metrics[f"{stage}/fg_ari"] = fg_ari(truth[:, 0].long(), found.flatten(0, 1)).nanmean()
+        frames, masks, kinds = self._unpack(batch)
+        if masks is not None and hasattr(self.model.perception, "segment"):
+            # found without labels, judged against the world's masks: every thing (screens and
+            # walls too), and the objects alone (what a perception of moving things can find)
+            found = self.model.perception.segment(frames).flatten(0, 1)  # (B * T, S, h, w)
+            ids = masks.long()
+            objects = torch.where(kinds.gather(1, ids.flatten(1)).view_as(ids) == 1, ids, torch.zeros_like(ids))
+            for key, truth in (("fg_ari", ids), ("fg_ari_objects", objects)):
+                small = nn.functional.interpolate(truth.flatten(0, 1)[:, None].float(), size=found.shape[-2:], mode="nearest")
+                metrics[f"{stage}/{key}"] = fg_ari(small[:, 0].long(), found).nanmean()
         self.log_dict(metrics, sync_dist=True, prog_bar=True)
 
     def configure_optimizers(self) -> dict:

@@ -2,8 +2,17 @@
 
 from physpred.models.slots.dynamics import GatedSlotDynamics
 from physpred.models.slots.energy import SlotEnergy
+from physpred.models.slots.foreground import ForegroundPerception
 from physpred.models.slots.model import ObjectEnergyModel
 from physpred.models.slots.perception import MaskPerception, Percepts
 from physpred.models.slots.slot_attention import SlotAttentionPerception
 
-__all__ = ["GatedSlotDynamics", "MaskPerception", "ObjectEnergyModel", "Percepts", "SlotAttentionPerception", "SlotEnergy"]
+__all__ = [
+    "ForegroundPerception",
+    "GatedSlotDynamics",
+    "MaskPerception",
+    "ObjectEnergyModel",
+    "Percepts",
+    "SlotAttentionPerception",
+    "SlotEnergy",
+]

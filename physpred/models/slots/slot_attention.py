@@ -118,6 +118,10 @@ class SlotAttentionPerception(nn.Module):
             rearrange(recon, "(b t) c h w -> b t c h w", b=batch),
         )
 
+    def segment(self, frames: Tensor) -> Tensor:
+        """(B, T, 3, H, W) uint8 -> (B, T, K, G, G) soft masks whose argmax is each cell's slot (for FG-ARI)."""
+        return self.slots_and_masks(frames)[1]
+
     def forward(self, frames: Tensor) -> Percepts:
         """(B, T, 3, H, W) uint8 frames -> :class:`Percepts` from the soft masks (kind 1 for all),
         with the reconstruction error of the frames pooled to the grid."""

@@ -1,0 +1,79 @@
+"""FG-ARI of ForegroundPerception (no weights, nothing trained) against the world's masks.
+
+    python benchmarks/foreground_discovery.py --videos DIR [--count 20] [--threshold 0.1 ...]
+    python benchmarks/foreground_discovery.py --probes DIR [--scenes 2] [--threshold 0.1]
+
+Training videos (made with ``--masks``): clips of the object recipes' geometry (32 frames, frame
+step 2, 64 x 64), the first ``--count`` videos. Probes (with ``masks/``): every movie of the first
+``--scenes`` scenes of each block, read whole at frame step 2, as ``physpred probe`` reads them.
+Prints one line per threshold (and per probe block): mean FG-ARI over frames against every
+thing (objects, screens, walls) and against the objects alone, and the time per clip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+
+import torch
+
+from physpred.data import VideoClipDataset
+from physpred.data.datasets import ProbeDataset
+from physpred.models.slots import ForegroundPerception
+from physpred.models.slots.discovery import fg_ari
+
+
+def _clips(args: argparse.Namespace) -> Iterator[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """(group, frames (T, 3, S, S), masks (T, S, S), kinds (256,)) of the chosen clips or movies."""
+    if args.videos:
+        data = VideoClipDataset(args.videos, 4, 28, 2, 64, masks=True, seed=0)
+        for index in range(min(args.count, len(data))):
+            clip = data[index]
+            yield "videos", clip.frames, clip.masks, clip.kinds
+        return
+    probes = ProbeDataset(args.probes, frame_size=64)
+    blocks: dict[str, list[str]] = {}
+    for scene in probes.scenes:
+        blocks.setdefault(scene.split("/")[0], []).append(scene)
+    wanted = {scene for scenes in blocks.values() for scene in sorted(scenes)[: args.scenes]}
+    for index, entry in enumerate(probes.entries):
+        if entry.scene in wanted:
+            movie = probes[index]
+            yield movie.block, movie.frames[::2], movie.masks[::2], movie.kinds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--videos", help="training videos made with --masks")
+    source.add_argument("--probes", help="a probe set with masks/")
+    parser.add_argument("--count", type=int, default=20, help="training clips")
+    parser.add_argument("--scenes", type=int, default=2, help="probe scenes per block")
+    parser.add_argument("--threshold", type=float, nargs="+", default=[0.1])
+    parser.add_argument("--opening", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    clips = list(_clips(args))
+    for threshold in args.threshold:
+        perception = ForegroundPerception(slots=6, threshold=threshold, opening=args.opening)
+        scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
+        start = time.perf_counter()
+        for group, frames, masks, kinds in clips:
+            found = perception.segment(frames[None])[0]  # (T, K + 1, S, S)
+            ids = masks.long()
+            objects = torch.where(kinds.long()[ids] == 1, ids, torch.zeros_like(ids))
+            every, only = scores.setdefault(group, ([], []))
+            every.append(fg_ari(ids, found))
+            only.append(fg_ari(objects, found))
+        seconds = (time.perf_counter() - start) / len(clips)
+        for group, (every, only) in scores.items():
+            print(
+                f"threshold {threshold} opening {args.opening} {group}: FG-ARI every thing "
+                f"{torch.cat(every).nanmean():.3f}, objects only {torch.cat(only).nanmean():.3f} "
+                f"({len(every)} clips, {seconds:.2f} s a clip incl. FG-ARI)"
+            )
+
+
+if __name__ == "__main__":
+    main()

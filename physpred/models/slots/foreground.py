@@ -1,0 +1,214 @@
+"""Perception without labels and without learning: background subtraction and tracking.
+
+The camera of the world (and of IntPhys) does not move, so a clip's background is the per-pixel
+temporal median of its frames; a pixel whose colour differs from it by more than ``threshold``
+is foreground. Each frame's foreground splits into 8-connected components (kornia's exact
+union-find labelling), and a tracker hands them to K slots so that a slot follows one thing
+through the clip:
+
+1. a thing seen in the previous frame keeps its slot if it moved at most ``gate``;
+2. a thing coming back takes a *reserved* slot — one whose thing was seen before and is hidden
+   now — of a similar colour, the nearest to where that thing was last seen first: an object
+   that comes out from behind a screen lands in the slot it went in with, which is the slot
+   the dynamics carried through the occlusion and expects back (object permanence, O1);
+3. anything else takes a never-used slot; a slot hidden longer than ``memory`` frames is
+   freed for that too.
+
+This is classical computer vision, not learned perception. What it cannot see: a thing at rest
+for most of the clip is background (and where it rests, the frames before it came show a
+"ghost" of the sky it covers); screens and walls never move, so they are never slots; a moving
+camera or changing light makes everything foreground. It has no weights.
+"""
+
+from __future__ import annotations
+
+import torch
+from kornia.contrib import connected_components_union_find
+from kornia.morphology import opening as morphological_opening
+from torch import Tensor, nn
+
+from physpred.models.slots.features import id_features
+from physpred.models.slots.perception import Percepts
+
+RETURNING, FRESH = 10.0, 100.0
+"""Cost offsets of a match to a reserved slot and to a never-used one: a thing first continues
+its track, then comes back to a reserved slot, and only then opens a new one."""
+
+
+class ForegroundPerception(nn.Module):
+    """K slots per frame of what moves, from pixels alone.
+
+    Args:
+        slots: K, slots per clip (things that ever move in one clip; more are dropped).
+        threshold: how far (the largest channel difference, a fraction of 255) a pixel's
+            colour must be from the clip's median background to be foreground.
+        min_area: components smaller than this, in pixels at the frame size read, are noise.
+        opening: side of a square kernel for a morphological opening of the foreground before
+            labelling (0: none); it removes specks, and things thinner than the kernel with them.
+        gate: how far (a fraction of the frame side) a thing may move between two read frames
+            and keep its slot.
+        colour_gate: how different (largest channel difference, a fraction of 255) a thing's
+            mean colour may be from the one a reserved slot last saw, for it to take it back.
+        memory: frames a hidden thing's slot stays reserved; None for the whole clip.
+    """
+
+    reads_masks = False
+
+    def __init__(
+        self,
+        *,
+        slots: int = 6,
+        threshold: float = 0.1,
+        min_area: int = 4,
+        opening: int = 0,
+        gate: float = 0.15,
+        colour_gate: float = 0.25,
+        memory: int | None = None,
+    ) -> None:
+        super().__init__()
+        problems = [
+            f"slots must be >= 1, got {slots}" if slots < 1 else "",
+            f"threshold must be in (0, 1), got {threshold}" if not 0 < threshold < 1 else "",
+            f"min_area must be >= 1, got {min_area}" if min_area < 1 else "",
+            f"opening must be 0 or odd and >= 3, got {opening}" if opening and (opening < 3 or opening % 2 == 0) else "",
+            f"gate must be > 0, got {gate}" if gate <= 0 else "",
+            f"colour_gate must be in (0, 1], got {colour_gate}" if not 0 < colour_gate <= 1 else "",
+            f"memory must be >= 1 or null, got {memory}" if memory is not None and memory < 1 else "",
+        ]
+        problems = [p for p in problems if p]
+        if problems:
+            raise ValueError(f"ForegroundPerception: {'; '.join(problems)} (fix the YAML)")
+        self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
+        self.gate, self.colour_gate, self.memory = gate, colour_gate, memory
+
+    def foreground(self, frames: Tensor) -> Tensor:
+        """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's median colour."""
+        background = frames.median(dim=1, keepdim=True).values  # (B, 1, 3, H, W)
+        difference = (frames.float() - background.float()).abs().amax(dim=2) / 255.0
+        found = difference > self.threshold
+        if self.opening:
+            kernel = torch.ones(self.opening, self.opening, device=frames.device)
+            found = morphological_opening(found.flatten(0, 1)[:, None].float(), kernel)[:, 0].view_as(found) > 0.5
+        return found
+
+    def components(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """The largest K foreground components of every frame, at least ``min_area`` pixels.
+
+        Args:
+            frames: (B, T, 3, H, W) uint8.
+
+        Returns:
+            labels (B, T, H, W) int64, 1..U for the components of the whole batch and 0 for the
+            background; for the K candidates of each frame, largest first: their label (B, T, K)
+            (0 where fewer), centre (B, T, K, 2) in fractions of the frame (x, y) and mean colour
+            (B, T, K, 3) in fractions of 255.
+        """
+        batch, steps, _, height, width = frames.shape
+        raw = connected_components_union_find(self.foreground(frames).flatten(0, 1)[:, None])[:, 0]
+        _, labels = torch.unique(raw, return_inverse=True)  # 0 stays the background, 1..U after it
+        count = int(labels.max()) + 1
+        flat = labels.flatten(1)  # (N, HW)
+        ys, xs = torch.meshgrid(
+            (torch.arange(height, device=frames.device) + 0.5) / height,
+            (torch.arange(width, device=frames.device) + 0.5) / width,
+            indexing="ij",
+        )
+        values = torch.cat(
+            [torch.stack([torch.ones_like(xs), xs, ys]).flatten(1)[None].expand(len(flat), -1, -1), frames.flatten(0, 1).flatten(2).float() / 255.0],
+            dim=1,
+        )  # (N, 6, HW): 1, x, y, r, g, b
+        sums = values.new_zeros(6, count).index_add_(1, flat.flatten(), values.transpose(0, 1).flatten(1))
+        frame_of = torch.zeros(count, dtype=torch.long, device=frames.device).scatter_reduce_(
+            0, flat.flatten(), torch.arange(len(flat), device=frames.device).repeat_interleave(height * width), "amax"
+        )
+        area = sums[0]
+        usable = (area >= self.min_area) & (torch.arange(count, device=frames.device) > 0)
+        # components sorted by frame, then largest first; each one's rank within its frame
+        order = torch.argsort(frame_of * (height * width + 1) + (height * width - area.long()))
+        order = order[usable[order]]
+        first = torch.searchsorted(frame_of[order], frame_of[order], right=False)
+        rank = torch.arange(len(order), device=frames.device) - first
+        keep = rank < self.slots
+        chosen = torch.zeros(batch * steps, self.slots, dtype=torch.long, device=frames.device)
+        chosen[frame_of[order][keep], rank[keep]] = order[keep]
+        safe = area.clamp_min(1.0)
+        centre = (sums[1:3] / safe).T[chosen]  # (N, K, 2)
+        colour = (sums[3:6] / safe).T[chosen]
+        shape = (batch, steps, self.slots)
+        return labels.view(batch, steps, height, width), chosen.view(shape), centre.view(*shape, 2), colour.view(*shape, 3)
+
+    def track(self, candidates: Tensor, centre: Tensor, colour: Tensor) -> Tensor:
+        """Hands each frame's candidates to slots that keep their thing through the clip.
+
+        Args:
+            candidates: (B, T, K) component labels, 0 for no candidate.
+            centre: (B, T, K, 2) their centres; colour (B, T, K, 3) their mean colours.
+
+        Returns:
+            (B, T, K) the component label each slot holds in each frame, 0 where it sees nothing.
+        """
+        batch, steps, count = candidates.shape
+        device = candidates.device
+        where = centre.new_zeros(batch, count, 2)  # where each slot's thing was last seen
+        looks = colour.new_zeros(batch, count, 3)
+        last_seen = torch.full((batch, count), -1, dtype=torch.long, device=device)
+        rows = torch.arange(batch, device=device)
+        held = []
+        for t in range(steps):
+            distance = torch.cdist(centre[:, t], where)  # (B, K candidates, K slots)
+            shade = (colour[:, t, :, None] - looks[:, None]).abs().amax(dim=-1)
+            cost = distance + shade
+            seen_before = (last_seen >= 0) & (last_seen == t - 1)
+            hidden = (last_seen >= 0) & (last_seen < t - 1)
+            if self.memory is not None:
+                hidden = hidden & (t - last_seen <= self.memory)
+            fresh = ~(seen_before | hidden)  # never used, or hidden past memory
+            total = torch.where(
+                seen_before[:, None] & (distance <= self.gate),
+                cost,
+                torch.where(
+                    hidden[:, None] & (shade <= self.colour_gate),
+                    RETURNING + cost,
+                    torch.where(fresh[:, None], FRESH + torch.arange(count, device=device) * 1e-3, torch.inf),
+                ),
+            )
+            total = torch.where((candidates[:, t] > 0)[..., None], total, torch.inf)
+            slot_of = torch.zeros(batch, count, dtype=torch.long, device=device)
+            for _ in range(count):  # greedy: the cheapest match first, then its row and column are taken
+                best = total.flatten(1).min(dim=1)
+                ok = torch.isfinite(best.values)
+                candidate, slot = best.indices // count, best.indices % count
+                slot_of[rows[ok], slot[ok]] = candidates[rows[ok], t, candidate[ok]]
+                where[rows[ok], slot[ok]] = centre[rows[ok], t, candidate[ok]]
+                # a blob much unlike the slot's colour (two things touching) keeps the slot going
+                # but does not overwrite its colour, so each thing is told apart when they part
+                alike = ok & ((shade[rows, candidate, slot] <= self.colour_gate) | (best.values >= FRESH))
+                looks[rows[alike], slot[alike]] = colour[rows[alike], t, candidate[alike]]
+                last_seen[rows[ok], slot[ok]] = t
+                total[rows[ok], candidate[ok], :] = torch.inf
+                total[rows[ok], :, slot[ok]] = torch.inf
+            held.append(slot_of)
+        return torch.stack(held, dim=1)
+
+    def slot_map(self, frames: Tensor) -> Tensor:
+        """(B, T, 3, H, W) uint8 -> (B, T, H, W) int64: 1 + the slot each pixel belongs to, 0 for none."""
+        labels, candidates, centre, colour = self.components(frames)
+        held = self.track(candidates, centre, colour)  # (B, T, K)
+        lookup = torch.zeros(int(labels.max()) + 1, dtype=torch.long, device=frames.device)
+        slot_ids = torch.arange(1, self.slots + 1, device=frames.device).expand_as(held)
+        lookup[held[held > 0]] = slot_ids[held > 0]
+        return lookup[labels]
+
+    def segment(self, frames: Tensor) -> Tensor:
+        """(B, T, 3, H, W) uint8 -> (B, T, K + 1, H, W) hard masks whose argmax is each pixel's
+        segment: channel 0 the pixels no slot holds, channel 1 + k slot k (for FG-ARI)."""
+        return nn.functional.one_hot(self.slot_map(frames), self.slots + 1).permute(0, 1, 4, 2, 3).float()
+
+    def forward(self, frames: Tensor) -> Percepts:
+        """(B, T, 3, H, W) uint8 -> :class:`Percepts` of the K tracked slots; a slot ever used in
+        the clip has kind 1 (object), one never used kind 0."""
+        slot_map = self.slot_map(frames)
+        ids = torch.arange(1, self.slots + 1, device=frames.device).expand(len(frames), -1)
+        features = id_features(frames, slot_map, ids)  # = mask_features of the hard slot masks
+        kind = (features[..., 0] > 0).any(dim=1).long()
+        return Percepts(features, kind)

@@ -1,0 +1,105 @@
+"""ForegroundPerception: background subtraction + tracking keeps a thing's slot through an occlusion."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from physpred.models.slots import ForegroundPerception
+from physpred.models.slots.discovery import fg_ari
+from physpred.models.slots.features import FEATURES
+
+SIDE, STEPS = 48, 20
+SCREEN = slice(20, 30)  # columns of the screen, rows 8..24
+HIDDEN = range(9, 13)  # frames in which the red square is wholly behind the screen
+LATE = 9  # the green square enters from the left edge after this frame, while red is hidden
+
+
+def _movie() -> tuple[torch.Tensor, torch.Tensor]:
+    """A red 4x4 square moving right 2 px a frame behind a static grey screen, a blue one falling
+    at the right, a green one entering late at the bottom, on a static textured background with
+    a little noise per frame (like a compressed video).
+
+    Returns:
+        frames (T, 3, H, W) uint8 and instance ids (T, H, W): red 1, blue 2, green 4, screen 3.
+    """
+    generator = torch.Generator().manual_seed(0)
+    texture = torch.randint(70, 110, (3, SIDE, SIDE), generator=generator)
+    frames = texture.expand(STEPS, -1, -1, -1).clone()
+    ids = torch.zeros(STEPS, SIDE, SIDE, dtype=torch.long)
+    for t in range(STEPS):
+        for colour, thing, rows, cols in (
+            ((230, 30, 30), 1, slice(14, 18), slice(2 + 2 * t, 6 + 2 * t)),
+            ((30, 30, 230), 2, slice(2 + t, 6 + t), slice(38, 42)),
+            ((30, 220, 30), 4, slice(40, 44), slice(max(0, 2 * (t - LATE) - 4), max(0, 2 * (t - LATE)))),
+        ):
+            frames[t, :, rows, cols] = torch.tensor(colour)[:, None, None]
+            ids[t, rows, cols] = thing
+        frames[t, :, 8:25, SCREEN] = 150  # the screen is drawn in front
+        ids[t, 8:25, SCREEN] = 3
+    noise = torch.randint(-4, 5, frames.shape, generator=generator)
+    return (frames + noise).clamp(0, 255).to(torch.uint8), ids
+
+
+def _slot_of(slot_map: torch.Tensor, ids: torch.Tensor, thing: int, t: int) -> int:
+    """The slot (0-based) holding most of ``thing``'s pixels in frame t."""
+    held = slot_map[t][ids[t] == thing]
+    return int(held.mode().values) - 1
+
+
+def test_a_thing_keeps_its_slot_through_an_occlusion_and_is_absent_while_hidden() -> None:
+    frames, ids = _movie()
+    perception = ForegroundPerception(slots=4)
+    slot_map = perception.slot_map(frames[None])[0]
+    red = _slot_of(slot_map, ids, 1, 0)
+    assert (ids[HIDDEN.start] == 1).sum() == 0 and (ids[HIDDEN.start - 1] == 1).sum() > 0  # the movie is as meant
+    assert _slot_of(slot_map, ids, 1, STEPS - 1) == red  # came out in the slot it went in with
+    assert _slot_of(slot_map, ids, 2, 0) == _slot_of(slot_map, ids, 2, STEPS - 1) != red
+    green = _slot_of(slot_map, ids, 4, STEPS - 1)
+    assert green not in (red, _slot_of(slot_map, ids, 2, 0))  # a newcomer takes a fresh slot
+    percepts = perception(frames[None])
+    present = percepts.features[0, :, red, FEATURES.index("present")]
+    assert present[list(HIDDEN)].eq(0).all() and present[: HIDDEN.start].eq(1).all() and present[-1] == 1
+    x = percepts.features[0, -1, red, FEATURES.index("x")].item()
+    assert x == pytest.approx((2 + 2 * (STEPS - 1) + 2) / SIDE, abs=0.5 / SIDE)
+    assert percepts.kind.tolist() == [[1, 1, 1, 0]] and percepts.reconstruction_error is None
+
+
+def test_without_a_reserved_slot_the_newcomer_would_take_the_hidden_things_slot() -> None:
+    """memory=1 frees a hidden thing's slot at once: the green newcomer, entering while red is
+    hidden, takes red's old slot and red comes back in another; by default red's slot waits."""
+    frames, ids = _movie()
+    kept = ForegroundPerception(slots=4).slot_map(frames[None])[0]
+    forgetful = ForegroundPerception(slots=4, memory=1, colour_gate=1.0).slot_map(frames[None])[0]
+    assert _slot_of(kept, ids, 1, 0) == _slot_of(kept, ids, 1, STEPS - 1)
+    assert _slot_of(forgetful, ids, 1, 0) != _slot_of(forgetful, ids, 1, STEPS - 1)
+
+
+def test_fg_ari_of_the_moving_things_is_high() -> None:
+    frames, ids = _movie()
+    segments = ForegroundPerception(slots=4).segment(frames[None])[0]  # (T, K + 1, H, W)
+    objects_only = torch.where(ids == 3, torch.zeros_like(ids), ids)  # the screen never moves
+    assert fg_ari(objects_only, segments).nanmean() > 0.95
+    # a perception that puts all moving things in one slot scores about 0
+    one = torch.zeros_like(segments)
+    one[:, 1] = segments[:, 1:].sum(dim=1)
+    one[:, 0] = 1 - one[:, 1]
+    assert fg_ari(objects_only, one).nanmean() < 0.2
+
+
+@pytest.mark.parametrize(
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}]
+)
+def test_bad_options_raise_one_line_errors(options: dict) -> None:
+    with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:
+        ForegroundPerception(**options)
+    assert "\n" not in str(error.value)
+
+
+def test_opening_removes_specks() -> None:
+    frames, ids = _movie()
+    frames[5, :, 40, 10] = 255  # a one-pixel speck, large enough to pass min_area=1
+    plain = ForegroundPerception(slots=4, min_area=1).slot_map(frames[None])[0]
+    opened = ForegroundPerception(slots=4, min_area=1, opening=3).slot_map(frames[None])[0]
+    assert plain[5, 40, 10] > 0 and opened[5, 40, 10] == 0
+    assert (opened[0][ids[0] == 1] > 0).all()  # a 4x4 square survives a 3x3 opening
