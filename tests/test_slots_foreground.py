@@ -103,3 +103,10 @@ def test_opening_removes_specks() -> None:
     opened = ForegroundPerception(slots=4, min_area=1, opening=3).slot_map(frames[None])[0]
     assert plain[5, 40, 10] > 0 and opened[5, 40, 10] == 0
     assert (opened[0][ids[0] == 1] > 0).all()  # a 4x4 square survives a 3x3 opening
+
+
+def test_a_still_clip_has_no_slots() -> None:
+    frames, _ = _movie()
+    still = frames[:1].expand(6, -1, -1, -1)[None]  # the first frame six times: all background
+    percepts = ForegroundPerception(slots=4)(still)
+    assert percepts.kind.eq(0).all() and percepts.features.eq(0).all()

@@ -105,24 +105,21 @@ class ForegroundPerception(nn.Module):
         """
         batch, steps, _, height, width = frames.shape
         raw = connected_components_union_find(self.foreground(frames).flatten(0, 1)[:, None])[:, 0]
-        _, labels = torch.unique(raw, return_inverse=True)  # 0 stays the background, 1..U after it
-        count = int(labels.max()) + 1
-        flat = labels.flatten(1)  # (N, HW)
-        ys, xs = torch.meshgrid(
-            (torch.arange(height, device=frames.device) + 0.5) / height,
-            (torch.arange(width, device=frames.device) + 0.5) / width,
-            indexing="ij",
-        )
+        # statistics of the foreground pixels only (a few percent of the frame)
+        where = raw.flatten().nonzero()[:, 0]
+        _, inverse = torch.unique(raw.flatten()[where], return_inverse=True)
+        count = int(inverse.max()) + 2 if len(where) else 1  # label 0 is the background
+        labels = torch.zeros_like(raw).flatten().index_put_((where,), inverse + 1).view_as(raw)
+        frame_index, pixel = where // (height * width), where % (height * width)
+        colours = frames.flatten(0, 1).flatten(2)[frame_index, :, pixel].float() / 255.0  # (P, 3)
         values = torch.cat(
-            [torch.stack([torch.ones_like(xs), xs, ys]).flatten(1)[None].expand(len(flat), -1, -1), frames.flatten(0, 1).flatten(2).float() / 255.0],
+            [torch.ones_like(colours[:, :1]), ((pixel % width + 0.5) / width)[:, None], ((pixel // width + 0.5) / height)[:, None], colours],
             dim=1,
-        )  # (N, 6, HW): 1, x, y, r, g, b
-        sums = values.new_zeros(6, count).index_add_(1, flat.flatten(), values.transpose(0, 1).flatten(1))
-        frame_of = torch.zeros(count, dtype=torch.long, device=frames.device).scatter_reduce_(
-            0, flat.flatten(), torch.arange(len(flat), device=frames.device).repeat_interleave(height * width), "amax"
-        )
+        )  # (P, 6): 1, x, y, r, g, b
+        sums = values.new_zeros(count, 6).index_add_(0, inverse + 1, values).T
+        frame_of = torch.zeros(count, dtype=torch.long, device=frames.device).index_put_((inverse + 1,), frame_index)
         area = sums[0]
-        usable = (area >= self.min_area) & (torch.arange(count, device=frames.device) > 0)
+        usable = (area >= self.min_area) & (torch.arange(len(area), device=frames.device) > 0)
         # components sorted by frame, then largest first; each one's rank within its frame
         order = torch.argsort(frame_of * (height * width + 1) + (height * width - area.long()))
         order = order[usable[order]]
@@ -177,6 +174,8 @@ class ForegroundPerception(nn.Module):
             for _ in range(count):  # greedy: the cheapest match first, then its row and column are taken
                 best = total.flatten(1).min(dim=1)
                 ok = torch.isfinite(best.values)
+                if not ok.any():  # every candidate placed (most frames hold one to three)
+                    break
                 candidate, slot = best.indices // count, best.indices % count
                 slot_of[rows[ok], slot[ok]] = candidates[rows[ok], t, candidate[ok]]
                 where[rows[ok], slot[ok]] = centre[rows[ok], t, candidate[ok]]
