@@ -1,4 +1,5 @@
-"""End to end, the object track with masks: a masked world, a two-step fit, ``physpred probe``."""
+"""End to end, the object track: a masked world, a two-step fit, ``physpred probe`` (with masks, and
+the label-free recipe that reads masks only to log FG-ARI)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,26 @@ def test_probe_without_masks_says_how_to_make_them(world: dict[str, Path], tmp_p
     message = capsys.readouterr().err.strip()
     assert "--masks" in message and "O1/01/" in message and len(message.splitlines()) == 1
     assert not (tmp_path / "out").exists()  # refused before anything is written
+
+
+def test_label_free_recipe_trains_with_masks_for_fg_ari_and_probes_without(world: dict[str, Path], tmp_path: Path) -> None:
+    """configs/objects_foreground.yaml: masks in training only for val/fg_ari; probes need none."""
+    run, probes = tmp_path / "run", tmp_path / "plain"
+    assert physpred([
+        "fit", "-c", str(REPO / "configs" / "objects_foreground.yaml"), "-c", str(REPO / "configs" / "logger" / "csv.yaml"),
+        "--data.root", str(world["root"] / "videos"), "--trainer.logger.init_args.save_dir", str(run),
+        "--trainer.default_root_dir", str(run), "--trainer.max_steps", "2", "--trainer.enable_progress_bar", "false",
+        "--trainer.val_check_interval", "2", "--trainer.limit_val_batches", "1",
+        "--data.frame_size", "32", "--data.batch_size", "2", "--data.num_workers", "0",
+        "--data.val_fraction", "0.5", "--data.future_frames", "8",
+    ]) == 0  # fmt: skip
+    assert not load_model(run / "model.ckpt").reads_masks
+    logged = (run / "csv" / "version_0" / "metrics.csv").read_text().splitlines()
+    header, values = logged[0].split(","), [line.split(",") for line in logged[1:]]
+    for key in ("val/fg_ari", "val/fg_ari_objects"):  # found without labels, judged by the masks
+        assert any(0.0 <= float(row[header.index(key)]) <= 1.0 for row in values if row[header.index(key)])
+    assert physpred(["world", "probes", "--out", str(probes), "--scenes_per_block", "1", "--blocks", "O1",
+                     "--frame_size", "64", "--frames", "48", "--num_workers", "1"]) == 0  # fmt: skip
+    assert physpred(["probe", "--ckpt_path", str(run / "model.ckpt"), "--data", str(probes), "--out", str(tmp_path / "out"),
+                     "--bootstrap", "20"]) == 0  # fmt: skip
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["blocks"]["O1"]["n_pairs"] == 2
