@@ -83,7 +83,8 @@ class ForegroundPerception(nn.Module):
 
     def foreground(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's median colour."""
-        background = frames.median(dim=1, keepdim=True).values  # (B, 1, 3, H, W)
+        # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
+        background = frames.contiguous().median(dim=1, keepdim=True).values  # (B, 1, 3, H, W)
         difference = (frames.float() - background.float()).abs().amax(dim=2) / 255.0
         found = difference > self.threshold
         if self.opening:
