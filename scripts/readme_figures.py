@@ -112,8 +112,8 @@ def predictions_figure(
         )
     figure = viz.prediction_strip(context[0], possible[future_frames], predicted[0])
     figure.suptitle(
-        f"{_model_name(args)}: what it expects in {possible_id} ({args.probes.name})\n"
-        f"where the {args.strip_event} twin {impossible_id} parts: t+1 = frame {onset}, {step} frames apart",
+        f"{_model_name(args)}:\nwhat it expects in {possible_id} ({args.probes.name}), where its\n"
+        f"{args.strip_event} twin {impossible_id} parts: t+1 = frame {onset}, {step} frames apart",
         fontsize=9,
     )
     return save_small_png(figure, args.out / "predictions.png")
