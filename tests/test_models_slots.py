@@ -198,3 +198,15 @@ def test_constant_velocity_coasts_from_the_start() -> None:
     # the prediction of frame 2, made after frames 0 and 1
     assert coasting.prediction[0, 1, 0, 1].item() == pytest.approx(0.3)  # 0.25 + (0.25 - 0.2)
     assert still.prediction[0, 1, 0, 1].item() == pytest.approx(0.25)
+
+
+def test_presence_from_the_state_alone_starts_neutral() -> None:
+    """Untrained, a residual presence keeps a hidden thing expected; a state-only one says 1/2."""
+    features = torch.zeros(1, 4, 1, len(FEATURES))
+    features[0, :2, 0, :3] = torch.tensor([1.0, 0.4, 0.5])  # seen twice, then hidden
+    percepts = Percepts(features, torch.ones(1, 1, dtype=torch.long))
+    residual = GatedSlotDynamics(hidden=8, heads=1)(percepts)
+    neutral = GatedSlotDynamics(hidden=8, heads=1, presence_residual=False)(percepts)
+    hidden = residual.prediction[0, 1:, 0, 0]  # predictions of frames 2 and 3
+    assert (torch.sigmoid(hidden) > 0.9).all()
+    assert torch.sigmoid(neutral.prediction[0, :, 0, 0]).tolist() == pytest.approx([0.5] * 3)

@@ -65,6 +65,11 @@ class GatedSlotDynamics(nn.Module):
         gate_bias: initial bias of the gate's logit (positive: open, trust the percept).
         constant_velocity: predict each position as the last one plus the last step's change
             plus what the head adds, so that at initialisation things coast instead of stopping.
+        presence_residual: predict the presence logit as a change of the slot's current
+            presence, so a hidden slot keeps its last presence until the head learns otherwise
+            (object permanence by construction: the untrained model already expects hidden
+            things back and is no neutral control); off: from the slot's state alone, 1/2 for
+            every slot at initialisation.
     """
 
     def __init__(
@@ -76,11 +81,12 @@ class GatedSlotDynamics(nn.Module):
         gate: bool = True,
         gate_bias: float = 2.0,
         constant_velocity: bool = False,
+        presence_residual: bool = True,
     ) -> None:
         super().__init__()
         width = len(FEATURES)
         self.hidden, self.interact, self.learn_gate = hidden, interact, gate
-        self.constant_velocity = constant_velocity
+        self.constant_velocity, self.presence_residual = constant_velocity, presence_residual
         # coasting moves the position by the last step's change (the other features stay)
         coasting = torch.zeros(width - 1)
         coasting[POSITION.start - 1 : POSITION.stop - 1] = 1.0  # feature 0, presence, is not in it
@@ -127,7 +133,9 @@ class GatedSlotDynamics(nn.Module):
                 encoded = self.interaction(encoded, empty)
             state = self.cell(encoded.reshape(batch * slots, -1), state)
             change = self.head(state).reshape(batch, slots, width)
-            logit = change[..., :1] + presence_logit(blended[..., :1])
+            logit = change[..., :1]
+            if self.presence_residual:
+                logit = logit + presence_logit(blended[..., :1])
             rest = blended[..., 1:] + change[..., 1:]
             if self.constant_velocity:  # the head learns departures from coasting (gravity, bounces)
                 rest = rest + (blended - previous)[..., 1:] * self.coasting
