@@ -154,6 +154,25 @@ def test_training_learns_that_a_hidden_object_comes_back() -> None:
     assert vanish[back].mean() > lawful[back].mean() + 1.0
 
 
+def test_fill_has_its_own_scale() -> None:
+    """Fill jumps of pixel aliasing cost little under a coarse fill scale; extent stays sharp."""
+    seen = torch.zeros(1, 1, 1, len(FEATURES))
+    seen[..., :7] = torch.tensor([1.0, 0.5, 0.5, 0.03, 0.03, 0.1, 0.8])
+    kind = torch.ones(1, 1, dtype=torch.long)
+    prediction = seen.clone()
+    prediction[..., 0] = 4.0
+    aliased, wider = prediction.clone(), prediction.clone()
+    aliased[..., FEATURES.index("fill")] += 0.1
+    wider[..., FEATURES.index("size")] += 0.1
+    sharp, coarse = SlotEnergy(), SlotEnergy(fill_scale=0.2)
+    base = coarse(prediction, seen, kind)
+    assert coarse(aliased, seen, kind) - base == pytest.approx(math.log1p(0.25), abs=1e-4)
+    assert sharp(aliased, seen, kind) - base == pytest.approx(math.log1p(25.0), abs=1e-3)
+    assert coarse(wider, seen, kind) == pytest.approx(sharp(wider, seen, kind).item())
+    with pytest.raises(ValueError, match="scale"):
+        SlotEnergy(fill_scale=0.0)
+
+
 def test_id_features_equal_mask_features_of_the_one_hot() -> None:
     generator = torch.Generator().manual_seed(0)
     masks = torch.randint(0, 5, (2, 3, 12, 12), generator=generator, dtype=torch.uint8)
