@@ -193,6 +193,39 @@ def test_learned_scales_go_to_the_likelihood_scale_of_the_errors() -> None:
     assert (fixed.normaliser(seen, kind) == 0).all()
 
 
+def test_imagining_one_frame_ahead_is_the_next_frame_prediction() -> None:
+    torch.manual_seed(0)
+    model = _model()
+    _, percepts, rollout, _ = model.movie_rollout(*_movie(8), frame_step=1)
+    assert torch.allclose(model.imagine_ahead(percepts, 1), rollout.prediction, atol=1e-5)
+
+
+def test_a_stop_costs_for_as_long_as_the_horizon() -> None:
+    """A coasting model expects the object to go on; after it stops, horizon h pays h frames."""
+    frames, masks, kinds = _movie(12)
+    stop = 6
+    for t in range(stop + 1, 12):  # from frame 7 on the object stays where it was at frame 6
+        frames[t, 0, 6:8] = 0
+        masks[t, 6:8] = torch.where(masks[t, 6:8] == 3, 0, masks[t, 6:8])
+        frames[t, 0, 6:8, stop : stop + 2], masks[t, 6:8, stop : stop + 2] = 200, 3
+    costs = {}
+    for horizon in (1, 3):
+        torch.manual_seed(0)
+        model = ObjectEnergyModel(
+            perception=MaskPerception(objects=2, scenery=1),
+            dynamics=GatedSlotDynamics(hidden=8, heads=1, gate=False, constant_velocity=True),
+            energy=SlotEnergy(),
+            geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
+            horizon=horizon,
+        )
+        energies, scored = model.movie_energies(frames, masks, kinds, frame_step=1)
+        costs[horizon] = energies[scored > stop]
+    assert (costs[1][:1] > 1).all() and (costs[1][1:] < 0.1).all()  # one surprised frame
+    assert (costs[3][:3] > 1).all() and (costs[3][3:] < 0.1).all()  # three
+    with pytest.raises(ValueError, match="horizon"):
+        ObjectEnergyModel(perception=MaskPerception(), dynamics=GatedSlotDynamics(), energy=SlotEnergy(), geometry=ClipGeometry(1, 1, 1, SIDE), horizon=0)
+
+
 def test_id_features_equal_mask_features_of_the_one_hot() -> None:
     generator = torch.Generator().manual_seed(0)
     masks = torch.randint(0, 5, (2, 3, 12, 12), generator=generator, dtype=torch.uint8)

@@ -29,11 +29,22 @@ class ObjectEnergyModel(nn.Module):
         geometry: training clips of C + M frames ``frame_step`` apart; the first C frames of a
             movie are not scored (the model needs them to see motion), and scoring reads a movie
             at the same ``frame_step`` and ``frame_size``.
+        horizon: read frames of imagination alone behind a scored frame's position, shape and
+            colour: frame t is scored against what the model imagined from the frames up to
+            t - horizon (1: the next-frame prediction). A thing that stops, floats or speeds up
+            then pays for as long as its seen and its imagined course part, not for one frame
+            before the gate reads the new course. Presence is always scored one frame ahead.
+            Scoring only: training predicts the next frame.
     """
 
-    def __init__(self, *, perception: nn.Module, dynamics: GatedSlotDynamics, energy: SlotEnergy, geometry: ClipGeometry) -> None:
+    def __init__(
+        self, *, perception: nn.Module, dynamics: GatedSlotDynamics, energy: SlotEnergy, geometry: ClipGeometry, horizon: int = 1
+    ) -> None:
         super().__init__()
+        if horizon < 1:
+            raise ValueError(f"ObjectEnergyModel: horizon must be >= 1 read frames, got {horizon} (fix the YAML)")
         self.perception, self.dynamics, self.energy, self.geometry = perception, dynamics, energy, geometry
+        self.horizon = horizon
 
     @property
     def reads_masks(self) -> bool:
@@ -109,5 +120,29 @@ class ObjectEnergyModel(nn.Module):
                 f"a movie of {len(frames)} frames gives {read} frames at frame step {frame_step}, "
                 f"not more than the {burn_in} the model reads before scoring: lower --frame-step"
             )
-        picked, _, _, energies = self.movie_rollout(frames, masks, kinds, frame_step)  # (1, S' - 1)
+        picked, percepts, rollout, energies = self.movie_rollout(frames, masks, kinds, frame_step)  # (1, S' - 1)
+        if self.horizon > 1:
+            imagined = self.imagine_ahead(percepts, self.horizon)
+            prediction = torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
+            energies = self.energy(prediction, percepts.features[:, 1:], percepts.kind)
         return energies[0, burn_in - 1 :].float().cpu(), picked[burn_in:].clone()
+
+    @torch.no_grad()
+    def imagine_ahead(self, percepts: Percepts, horizon: int) -> Tensor:
+        """Every frame as imagined from the frames up to ``horizon`` before it.
+
+        Args:
+            percepts: features (1, S, K, F) and kind (1, K) of one movie.
+            horizon: read frames of imagination alone (fewer for the first frames).
+
+        Returns:
+            (1, S - 1, K, F): the prediction of frames 1..S-1; frame t from frames 0..max(t - horizon, 0).
+        """
+        steps = percepts.features.shape[1]
+        # copy c sees frames 0..c, then nothing: every thing is hidden and runs on imagination
+        seen_until = torch.arange(steps, device=percepts.features.device)
+        keep = (seen_until[None, :] <= seen_until[:, None]).to(percepts.features.dtype)  # (copies, S)
+        copies = percepts.features.expand(steps, -1, -1, -1) * keep[:, :, None, None]
+        predictions = self.dynamics(Percepts(copies, percepts.kind.expand(steps, -1))).prediction  # (S, S - 1, K, F)
+        targets = torch.arange(1, steps, device=copies.device)
+        return predictions[(targets - horizon).clamp_min(0), targets - 1][None]
