@@ -173,26 +173,6 @@ def test_fill_has_its_own_scale() -> None:
         SlotEnergy(fill_scale=0.0)
 
 
-def test_learned_scales_go_to_the_likelihood_scale_of_the_errors() -> None:
-    """Errors of constant size e: the Cauchy likelihood is highest at scale e, for every group."""
-    seen = torch.zeros(2, 3, 2, len(FEATURES))
-    seen[..., 0] = 1.0
-    prediction = seen.clone()
-    prediction[..., 0] = 4.0
-    prediction[..., 1:] += torch.tensor([0.01, -0.01, 0.05, 0.05, -0.05, 0.1, 0.2, -0.2, 0.2])
-    kind = torch.ones(2, 2, dtype=torch.long)
-    energy = SlotEnergy(learn_scales=True)
-    optimizer = torch.optim.Adam(energy.parameters(), lr=0.05)
-    for _ in range(400):
-        optimizer.zero_grad()
-        (energy(prediction, seen, kind) + energy.normaliser(seen, kind)).mean().backward()
-        optimizer.step()
-    assert energy.scales.tolist() == pytest.approx([0.01, 0.05, 0.1, 0.2], rel=0.02)
-    fixed = SlotEnergy()
-    assert not list(fixed.parameters()) and not fixed.state_dict()  # old checkpoints still load
-    assert (fixed.normaliser(seen, kind) == 0).all()
-
-
 def test_imagining_one_frame_ahead_is_the_next_frame_prediction() -> None:
     torch.manual_seed(0)
     model = _model()

@@ -63,9 +63,7 @@ class ObjectPredictionModule(pl.LightningModule):
         """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256)."""
         percepts, rollout, energies = self.model.rollout(*self._unpack(batch))
         energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
-        # the learned scales' share of the likelihood (0 for fixed scales); never in the surprise
-        normaliser = self.model.energy.normaliser(percepts.features[:, 1:], percepts.kind).mean()
-        loss = energy + normaliser + self.gate_weight * gate
+        loss = energy + self.gate_weight * gate
         terms = {"train/energy": energy, "train/gate_open": gate}
         if percepts.reconstruction_error is not None:  # perception learning from pixels
             loss = loss + self.reconstruction_weight * percepts.reconstruction_error
@@ -92,9 +90,6 @@ class ObjectPredictionModule(pl.LightningModule):
             # how far the model trusts what it sees over what it imagined, where it sees a thing
             f"{stage}/gate_open_seen": (rollout.gate[:, 1:] * seen).sum() / seen.sum().clamp_min(1),
         }
-        energy = self.model.energy
-        if isinstance(energy.log_gain, nn.Parameter):  # where the learned scales went
-            metrics.update({f"{stage}/scale_{name}": s for name, s in zip(("position", "extent", "fill", "colour"), energy.scales, strict=True)})
         frames, masks, kinds = self._unpack(batch)
         if masks is not None and hasattr(self.model.perception, "segment"):
             # found without labels, judged against the world's masks: every thing (screens and

@@ -20,7 +20,7 @@ GROUPS = (POSITION, EXTENT, FILL, COLOUR)
 """The feature groups that each have a scale, in the order of ``SlotEnergy.scales``."""
 
 
-def cauchy(error: Tensor, scale: float | Tensor) -> Tensor:
+def cauchy(error: Tensor, scale: float) -> Tensor:
     """log(1 + (error / scale)^2), summed over the last dimension."""
     return torch.log1p((error / scale) ** 2).sum(dim=-1)
 
@@ -37,11 +37,6 @@ class SlotEnergy(nn.Module):
             floats cheaper than one that moves lawfully (lab row objects_masks_v6_fill).
         colour_scale: the same for the mean colour (fraction of 255).
         presence_weight, position_weight, shape_weight, colour_weight: weights of the terms.
-        learn_scales: learn each group's scale from the data (the Cauchy maximum-likelihood
-            scale: training adds :meth:`normaliser`), starting from the scales above, so that
-            lawful perception noise (aliasing of a small moving thing) costs what it costs in
-            the training videos and a violation stands out against it. The surprise itself never
-            holds the normaliser: it would make every seen thing a discount.
     """
 
     def __init__(
@@ -55,35 +50,19 @@ class SlotEnergy(nn.Module):
         position_weight: float = 1.0,
         shape_weight: float = 1.0,
         colour_weight: float = 1.0,
-        learn_scales: bool = False,
     ) -> None:
         super().__init__()
-        initial = (position_scale, shape_scale, fill_scale, colour_scale)
-        if min(initial) <= 0:
+        self.scales = (position_scale, shape_scale, fill_scale, colour_scale)
+        if min(self.scales) <= 0:
             raise ValueError("SlotEnergy: every scale must be > 0 (fix the YAML)")
-        self.register_buffer("initial_scales", torch.tensor(initial), persistent=False)
-        # log of each scale over its initial value: weight decay pulls a learned scale back to it
-        gain = torch.zeros(len(GROUPS))
-        if learn_scales:
-            self.log_gain = nn.Parameter(gain)
-        else:
-            self.register_buffer("log_gain", gain, persistent=False)
         self.weights = (presence_weight, position_weight, shape_weight, colour_weight)
-        group_weights = (position_weight, shape_weight, shape_weight, colour_weight)
-        sizes = [g.stop - g.start for g in GROUPS]
-        self.register_buffer("group_mass", torch.tensor([w * n for w, n in zip(group_weights, sizes, strict=True)]), persistent=False)
-
-    @property
-    def scales(self) -> Tensor:
-        """(4,) the scales of position, extent, fill and colour."""
-        return self.initial_scales * self.log_gain.exp()
 
     def per_slot(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
         """(B, T, K, F) prediction (feature 0 a logit), (B, T, K, F) seen, (B, K) kind -> (B, T, K)."""
         present = seen[..., 0]
         presence = F.binary_cross_entropy_with_logits(prediction[..., 0], present, reduction="none")
-        error, scales = prediction - seen, self.scales
-        position, extent, fill, colour = (cauchy(error[..., g], s) for g, s in zip(GROUPS, scales, strict=True))
+        error = prediction - seen
+        position, extent, fill, colour = (cauchy(error[..., g], s) for g, s in zip(GROUPS, self.scales, strict=True))
         w_presence, w_position, w_shape, w_colour = self.weights
         energy = w_presence * presence + present * (w_position * position + w_shape * (extent + fill) + w_colour * colour)
         return energy * (kind > 0)[:, None, :].to(energy.dtype)
@@ -91,9 +70,3 @@ class SlotEnergy(nn.Module):
     def forward(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
         """(B, T, K, F), (B, T, K, F), (B, K) -> (B, T) energy of each frame, summed over slots."""
         return self.per_slot(prediction, seen, kind).sum(dim=-1)
-
-    def normaliser(self, seen: Tensor, kind: Tensor) -> Tensor:
-        """(B, T, K, F) seen, (B, K) kind -> (B, T): what the learned scales add to the negative
-        log-likelihood of the seen things (up to a constant); 0 when the scales are fixed."""
-        present = seen[..., 0] * (kind > 0)[:, None, :].to(seen.dtype)
-        return present.sum(dim=-1) * (self.group_mass * self.log_gain).sum()
