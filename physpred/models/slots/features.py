@@ -13,10 +13,8 @@ from torch import Tensor
 
 FEATURES = ("present", "x", "y", "spread_x", "spread_y", "size", "fill", "red", "green", "blue")
 """Names of the F = 10 percept features, in order."""
-PRESENT, POSITION, SHAPE, COLOUR = slice(0, 1), slice(1, 3), slice(3, 7), slice(7, 10)
-"""Groups of :data:`FEATURES` (the energy weighs them apart)."""
-EXTENT, FILL = slice(3, 6), slice(6, 7)
-"""The two parts of :data:`SHAPE`: spread and size, and fill (the energy gives fill its own scale)."""
+PRESENT, POSITION, EXTENT, FILL, COLOUR = slice(0, 1), slice(1, 3), slice(3, 6), slice(6, 7), slice(7, 10)
+"""Groups of :data:`FEATURES`: presence, centre, spread and size, fill, colour (the energy weighs them apart)."""
 
 OCCUPIED = 0.25
 """Mask mass a row or column of pixels needs to count in a slot's bounding box."""
