@@ -18,7 +18,7 @@ from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 
 from physpred.data.transforms import normalize_frames
-from physpred.lit.schedule import momentum_at
+from physpred.lit.schedule import momentum_at, optimizer_config
 from physpred.models.candidates import candidate_accuracy, candidate_futures
 from physpred.models.checkpoint import linked_config, model_record, read_checkpoint
 from physpred.models.collapse import effective_rank, representation_std, sample_rows
@@ -135,13 +135,8 @@ class FuturePredictionModule(pl.LightningModule):
 
     def configure_optimizers(self) -> dict:
         """Optimiser over trainable parameters; the scheduler steps every optimiser step."""
-        optimizer = self.optimizer_factory([p for p in self.parameters() if p.requires_grad])
-        if self.lr_scheduler_factory is None:
-            return {"optimizer": optimizer}
-        scheduler = self.lr_scheduler_factory(optimizer)
-        if getattr(scheduler, "total_steps", 0) is None:  # WarmupCosine: as long as the training
-            scheduler.total_steps = int(self.trainer.estimated_stepping_batches)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        trainable = [p for p in self.parameters() if p.requires_grad]
+        return optimizer_config(trainable, self.optimizer_factory, self.lr_scheduler_factory, self.trainer)
 
     @classmethod
     def load_from_checkpoint(  # type: ignore[override]

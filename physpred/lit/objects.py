@@ -14,6 +14,7 @@ import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 
+from physpred.lit.schedule import optimizer_config
 from physpred.models.checkpoint import model_record
 from physpred.models.slots import ObjectEnergyModel
 from physpred.models.slots.discovery import fg_ari
@@ -104,13 +105,7 @@ class ObjectPredictionModule(pl.LightningModule):
 
     def configure_optimizers(self) -> dict:
         """Optimiser over the parameters; the scheduler steps every optimiser step."""
-        optimizer = self.optimizer_factory(self.parameters())
-        if self.lr_scheduler_factory is None:
-            return {"optimizer": optimizer}
-        scheduler = self.lr_scheduler_factory(optimizer)
-        if getattr(scheduler, "total_steps", 0) is None:
-            scheduler.total_steps = int(self.trainer.estimated_stepping_batches)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        return optimizer_config(self.parameters(), self.optimizer_factory, self.lr_scheduler_factory, self.trainer)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         """Store what ``physpred.models.load_model`` rebuilds the model from."""

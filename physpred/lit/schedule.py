@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 
+import pytorch_lightning as pl
+from torch import nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
@@ -14,6 +17,24 @@ def warmup_cosine_factor(step: int, warmup_steps: int, total_steps: int, min_rat
         return (step + 1) / warmup_steps
     progress = min((step - warmup_steps) / max(total_steps - warmup_steps, 1), 1.0)
     return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def optimizer_config(
+    parameters: Iterable[nn.Parameter],
+    optimizer_factory: Callable[..., Optimizer],
+    lr_scheduler_factory: Callable[[Optimizer], LRScheduler] | None,
+    trainer: pl.Trainer,
+) -> dict:
+    """What a LightningModule's ``configure_optimizers`` returns: the optimiser over
+    ``parameters`` and, if given, its scheduler stepped every optimiser step (a scheduler whose
+    ``total_steps`` is None, as WarmupCosine's in YAML, runs as long as ``trainer``'s training)."""
+    optimizer = optimizer_factory(parameters)
+    if lr_scheduler_factory is None:
+        return {"optimizer": optimizer}
+    scheduler = lr_scheduler_factory(optimizer)
+    if getattr(scheduler, "total_steps", 0) is None:
+        scheduler.total_steps = int(trainer.estimated_stepping_batches)
+    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
 
 def momentum_at(step: int, total_steps: int, start: float, end: float) -> float:
