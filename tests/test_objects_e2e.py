@@ -3,6 +3,7 @@ the label-free recipe that reads masks only to log FG-ARI)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -91,3 +92,22 @@ def test_label_free_recipe_trains_with_masks_for_fg_ari_and_probes_without(world
     assert physpred(["probe", "--ckpt_path", str(run / "model.ckpt"), "--data", str(probes), "--out", str(tmp_path / "out"),
                      "--bootstrap", "20"]) == 0  # fmt: skip
     assert json.loads((tmp_path / "out" / "report.json").read_text())["blocks"]["O1"]["n_pairs"] == 2
+
+
+def test_object_figure_draws_a_pair_of_rows_per_checkpoint(world: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = importlib.util.spec_from_file_location("object_figure", REPO / "scripts" / "object_figure.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    argv = ["--probes", str(world["probes"]), "--event", "vanish", "--out", str(tmp_path / "slots.png")]
+    assert script.main(["--ckpt", str(world["ckpt"]), *argv]) == 0
+    assert (tmp_path / "slots.png").read_bytes()[:4] == b"\x89PNG"
+    drawn = []
+    monkeypatch.setattr(script, "save_small_png", lambda figure, path: drawn.append(figure))
+    assert script.main(["--ckpt", str(world["ckpt"]), "--ckpt", str(world["ckpt"]), *argv, "--zoom", "0.5"]) == 0
+    (figure,) = drawn
+    assert [part._suptitle.get_text() for part in figure.subfigs] == ["with masks: run (expected from 3 read frames before)"] * 2
+    labels = [ax.get_ylabel() for part in figure.subfigs for ax in part.axes if ax.get_ylabel()]
+    assert [label.split()[0] for label in labels] == ["possible", "impossible"] * 2
+    assert figure._suptitle.get_text().startswith("probes, block O1, event vanish: O1/01/")
+    with pytest.raises(SystemExit):  # no O1 pair shows a G1 event
+        script.main(["--ckpt", str(world["ckpt"]), *argv, "--event", "floats"])

@@ -120,12 +120,45 @@ class ObjectEnergyModel(nn.Module):
                 f"a movie of {len(frames)} frames gives {read} frames at frame step {frame_step}, "
                 f"not more than the {burn_in} the model reads before scoring: lower --frame-step"
             )
-        picked, percepts, rollout, energies = self.movie_rollout(frames, masks, kinds, frame_step)  # (1, S' - 1)
-        if self.horizon > 1:
-            imagined = self.imagine_ahead(percepts, self.horizon)
-            prediction = torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
-            energies = self.energy(prediction, percepts.features[:, 1:], percepts.kind)
+        picked, _, _, energies = self.movie_expectation(frames, masks, kinds, frame_step)  # (1, S' - 1)
         return energies[0, burn_in - 1 :].float().cpu(), picked[burn_in:].clone()
+
+    @torch.no_grad()
+    def movie_expectation(
+        self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int
+    ) -> tuple[Tensor, Percepts, Tensor, Tensor]:
+        """What the model sees along one movie, what it scores each frame against, and the energies.
+
+        Args:
+            frames: (T, 3, H, W) uint8; masks (T, H, W) and kinds (256,) or None.
+            frame_step: read every ``frame_step``-th source frame.
+
+        Returns:
+            the source frames read (S',), their percepts (batch of one), the expectation
+            (1, S' - 1, K, F) of read frames 1..S'-1 (:meth:`scored_prediction`, feature 0 a
+            presence logit) and the energies (1, S' - 1) of those frames against it.
+        """
+        picked, percepts, rollout, energies = self.movie_rollout(frames, masks, kinds, frame_step)
+        expected = self.scored_prediction(percepts, rollout)
+        if self.horizon > 1:
+            energies = self.energy(expected, percepts.features[:, 1:], percepts.kind)
+        return picked, percepts, expected, energies
+
+    def scored_prediction(self, percepts: Percepts, rollout: Rollout) -> Tensor:
+        """What the energy compares frames 1..S-1 of one movie with, at the model's ``horizon``.
+
+        Args:
+            percepts: features (1, S, K, F) and kind (1, K) of one movie.
+            rollout: the dynamics' rollout of those percepts.
+
+        Returns:
+            (1, S - 1, K, F): the presence logit of the next-frame prediction; position, shape
+            and colour as imagined from ``horizon`` read frames before (:meth:`imagine_ahead`).
+        """
+        if self.horizon == 1:
+            return rollout.prediction
+        imagined = self.imagine_ahead(percepts, self.horizon)
+        return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
 
     @torch.no_grad()
     def imagine_ahead(self, percepts: Percepts, horizon: int) -> Tensor:
