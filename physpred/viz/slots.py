@@ -7,7 +7,7 @@ dataset); :func:`slot_strip` draws the rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -42,12 +42,7 @@ class SlotScorer(Protocol):
 
     def movie_expectation(
         self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int
-    ) -> tuple[Tensor, object, Tensor, Tensor]: ...
-
-
-def track_name(model: SlotScorer) -> str:
-    """The object track a model belongs to, as the docs name it."""
-    return "with masks" if model.reads_masks else "without labels"
+    ) -> tuple[Tensor, Any, Tensor, Tensor]: ...
 
 
 def expectation_rows(model: SlotScorer, name: str, movies: Sequence[ProbeMovie], first: int, columns: int = 7) -> Group:
@@ -81,7 +76,8 @@ def expectation_rows(model: SlotScorer, name: str, movies: Sequence[ProbeMovie],
         frames = movie.frames[picked[chosen]].permute(0, 2, 3, 1).numpy()
         rows.append((label, titles, frames, percepts.features[0, chosen].numpy(), shown.numpy(), percepts.kind[0].numpy()))
     before = "the frame before" if model.horizon == 1 else f"{model.horizon} read frames before"
-    return f"{track_name(model)}: {name} (expected from {before})", rows
+    track = "with masks" if model.reads_masks else "without labels"  # the tracks as the docs name them
+    return f"{track}: {name} (expected from {before})", rows
 
 
 def _box(features: np.ndarray, side: int) -> tuple[float, float, float, float]:
