@@ -52,11 +52,12 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=2, help="probe scenes per block")
     parser.add_argument("--threshold", type=float, nargs="+", default=[0.1])
     parser.add_argument("--opening", type=int, default=0)
+    parser.add_argument("--resting", type=int, default=15, help="ForegroundPerception(resting=); 0: the plain median")
     args = parser.parse_args()
     torch.set_num_threads(1)
     clips = list(_clips(args))
     for threshold in args.threshold:
-        perception = ForegroundPerception(slots=6, threshold=threshold, opening=args.opening)
+        perception = ForegroundPerception(slots=6, threshold=threshold, opening=args.opening, resting=args.resting)
         scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
         start = time.perf_counter()
         for group, frames, masks, kinds in clips:
@@ -69,7 +70,7 @@ def main() -> None:
         seconds = (time.perf_counter() - start) / len(clips)
         for group, (every, only) in scores.items():
             print(
-                f"threshold {threshold} opening {args.opening} {group}: FG-ARI every thing "
+                f"threshold {threshold} opening {args.opening} resting {args.resting} {group}: FG-ARI every thing "
                 f"{torch.cat(every).nanmean():.3f}, objects only {torch.cat(only).nanmean():.3f} "
                 f"({len(every)} clips, {seconds:.2f} s a clip incl. FG-ARI)"
             )

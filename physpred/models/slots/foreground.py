@@ -30,6 +30,9 @@ from torch import Tensor, nn
 from physpred.models.slots.features import id_features
 from physpred.models.slots.perception import Percepts
 
+DISPUTED = 0.02
+"""Fraction of a clip's frames a pixel must differ from its median in for the median to be in
+doubt (a thing passing by covers a pixel for a few frames; a thing at rest for most of them)."""
 RETURNING, FRESH = 10.0, 100.0
 """Cost offsets of a match to a reserved slot and to a never-used one: a thing first continues
 its track, then comes back to a reserved slot, and only then opens a new one."""
@@ -50,6 +53,10 @@ class ForegroundPerception(nn.Module):
         colour_gate: how different (largest channel difference, a fraction of 255) a thing's
             mean colour may be from the one a reserved slot last saw, for it to take it back.
         memory: frames a hidden thing's slot stays reserved; None for the whole clip.
+        resting: side of the box, in pixels, around a pixel where something rests for most of
+            the clip, whose undisputed background tells whether that something is the
+            background or a thing at rest (see :meth:`background`); 0: the plain median, which
+            loses a thing when it comes to rest.
     """
 
     reads_masks = False
@@ -64,6 +71,7 @@ class ForegroundPerception(nn.Module):
         gate: float = 0.15,
         colour_gate: float = 0.25,
         memory: int | None = None,
+        resting: int = 15,
     ) -> None:
         super().__init__()
         problems = [
@@ -74,18 +82,53 @@ class ForegroundPerception(nn.Module):
             f"gate must be > 0, got {gate}" if gate <= 0 else "",
             f"colour_gate must be in (0, 1], got {colour_gate}" if not 0 < colour_gate <= 1 else "",
             f"memory must be >= 1 or null, got {memory}" if memory is not None and memory < 1 else "",
+            f"resting must be 0 or odd and >= 3, got {resting}" if resting and (resting < 3 or resting % 2 == 0) else "",
         ]
         problems = [p for p in problems if p]
         if problems:
             raise ValueError(f"ForegroundPerception: {'; '.join(problems)} (fix the YAML)")
         self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
-        self.gate, self.colour_gate, self.memory = gate, colour_gate, memory
+        self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
+
+    def background(self, frames: Tensor) -> Tensor:
+        """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
+
+        The clip's per-pixel median, except where something rests for most of the clip: there
+        the median is the thing, and the colour the pixel shows the rest of the time (the median
+        of the frames away from the median) is the background if it is closer to the nearest
+        colour of the background around it (the undisputed medians in a ``resting``-wide box).
+        Nearest, not mean: a pixel on the edge between sky and floor matches one of them.
+        """
+        # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
+        clip = frames.contiguous().float()
+        median = clip.median(dim=1).values  # (B, 3, H, W)
+        if not self.resting:
+            return median
+        away = (clip - median[:, None]).abs().amax(dim=2) > self.threshold * 255  # (B, T, H, W)
+        disputed = away.float().mean(dim=1) > DISPUTED  # (B, H, W)
+        batch, _, height, width = median.shape
+        where = disputed.flatten().nonzero()[:, 0]
+        if not len(where):
+            return median
+        other = torch.where(away[:, :, None], clip, torch.nan).nanmedian(dim=1).values
+        image, pixel = where // (height * width), where % (height * width)
+        # the box around each disputed pixel, disputed neighbours (and the frame's outside) at infinity
+        known = nn.functional.pad(torch.where(disputed[:, None], torch.inf, median), [self.resting // 2] * 4, value=torch.inf)
+        boxes = nn.functional.unfold(known, self.resting).view(batch, 3, -1, height * width)[image, :, :, pixel]  # (P, 3, k * k)
+        def nearest(colour: Tensor) -> Tensor:  # (P, 3) -> (P,) distance to the nearest undisputed neighbour
+            return (boxes - colour[:, :, None]).abs().amax(dim=1).min(dim=1).values
+        flat = lambda x: x.permute(0, 2, 3, 1).reshape(-1, 3)[where]  # noqa: E731
+        # the other colour must look like the background around (within threshold) and the median
+        # must not: a pixel on a blurred edge, whose median is a blend no neighbour shows, keeps it
+        close = self.threshold * 255
+        use_other = (nearest(flat(other)) <= close) & (nearest(flat(median)) > close)
+        chosen = torch.where(use_other[:, None], flat(other), flat(median))
+        return median.permute(0, 2, 3, 1).reshape(-1, 3).index_put((where,), chosen).view(batch, height, width, 3).permute(0, 3, 1, 2)
 
     def foreground(self, frames: Tensor) -> Tensor:
-        """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's median colour."""
-        # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
-        background = frames.contiguous().median(dim=1, keepdim=True).values  # (B, 1, 3, H, W)
-        difference = (frames.float() - background.float()).abs().amax(dim=2) / 255.0
+        """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's background."""
+        background = self.background(frames)[:, None]  # (B, 1, 3, H, W)
+        difference = (frames.float() - background).abs().amax(dim=2) / 255.0
         found = difference > self.threshold
         if self.opening:
             kernel = torch.ones(self.opening, self.opening, device=frames.device)
