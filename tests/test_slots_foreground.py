@@ -110,3 +110,41 @@ def test_a_still_clip_has_no_slots() -> None:
     still = frames[:1].expand(6, -1, -1, -1)[None]  # the first frame six times: all background
     percepts = ForegroundPerception(slots=4)(still)
     assert percepts.kind.eq(0).all() and percepts.features.eq(0).all()
+
+
+def _coming_to_rest() -> tuple[torch.Tensor, torch.Tensor]:
+    """A red 4x4 square slides in from the left for 6 frames and rests for the other 14, in
+    front of a sky above a floor (the square rests on the edge between them), with noise.
+
+    Returns:
+        frames (T, 3, H, W) uint8 and the square's mask (T, H, W) bool.
+    """
+    generator = torch.Generator().manual_seed(1)
+    frames = torch.zeros(STEPS, 3, SIDE, SIDE, dtype=torch.long)
+    frames[:, :, :24] = torch.tensor([120, 140, 170])[:, None, None] + torch.arange(24)[:, None]  # a sky gradient
+    frames[:, :, 24:] = torch.tensor([90, 70, 50])[:, None, None]
+    square = torch.zeros(STEPS, SIDE, SIDE, dtype=torch.bool)
+    for t in range(STEPS):
+        left = 4 + 4 * min(t, 6)
+        square[t, 21:25, left : left + 4] = True
+    frames = torch.where(square[:, None], torch.tensor([230, 30, 30])[:, None, None], frames)
+    noise = torch.randint(-4, 5, frames.shape, generator=generator)
+    return (frames + noise).clamp(0, 255).to(torch.uint8), square
+
+
+def test_a_thing_at_rest_for_most_of_the_clip_stays_foreground() -> None:
+    """The plain median takes the resting square for background (it is there in 14 frames of
+    20) and sees a sky-coloured ghost where it will rest; ``resting`` tells the two apart by the
+    background around, and the edge between sky and floor stays background."""
+    frames, square = _coming_to_rest()
+    plain = ForegroundPerception(slots=4, resting=0).foreground(frames[None])[0]
+    kept = ForegroundPerception(slots=4).foreground(frames[None])[0]
+    assert not plain[-1][square[-1]].any()  # lost at rest
+    assert plain[0][square[-1]].all()  # the ghost: where it will rest, frame 0 shows sky
+    assert all(kept[t][square[t]].all() for t in range(STEPS))
+    assert kept.sum() == square.sum()  # nothing else: no ghost, no edge
+
+
+def test_resting_must_be_odd() -> None:
+    with pytest.raises(ValueError, match="ForegroundPerception: resting must be 0 or odd"):
+        ForegroundPerception(resting=4)

@@ -14,10 +14,15 @@ through the clip:
 3. anything else takes a never-used slot; a slot hidden longer than ``memory`` frames is
    freed for that too.
 
+The background is each pixel's temporal median, except where something rests for most of the
+clip (then the median is the thing): there the colour the pixel shows the rest of the time is
+the background when it looks like the undisputed background around and the median does not
+(``resting``; without it a thing vanishes when it comes to rest and leaves a ghost where it
+will rest).
+
 This is classical computer vision, not learned perception. What it cannot see: a thing at rest
-for most of the clip is background (and where it rests, the frames before it came show a
-"ghost" of the sky it covers); screens and walls never move, so they are never slots; a moving
-camera or changing light makes everything foreground. It has no weights.
+for the whole clip is background; screens and walls never move, so they are never slots; a
+moving camera or changing light makes everything foreground. It has no weights.
 """
 
 from __future__ import annotations
@@ -36,6 +41,17 @@ doubt (a thing passing by covers a pixel for a few frames; a thing at rest for m
 RETURNING, FRESH = 10.0, 100.0
 """Cost offsets of a match to a reserved slot and to a never-used one: a thing first continues
 its track, then comes back to a reserved slot, and only then opens a new one."""
+
+
+def _pixel_rows(image: Tensor) -> Tensor:
+    """(B, 3, H, W) -> (B * H * W, 3): one row per pixel."""
+    return image.permute(0, 2, 3, 1).reshape(-1, 3)
+
+
+def _nearest(boxes: Tensor, colours: Tensor) -> Tensor:
+    """(P, 3, N) colours around each of P pixels, (P, 3) a colour per pixel -> (P,) the largest
+    channel difference to the nearest colour around it."""
+    return (boxes - colours[:, :, None]).abs().amax(dim=1).min(dim=1).values
 
 
 class ForegroundPerception(nn.Module):
@@ -95,9 +111,11 @@ class ForegroundPerception(nn.Module):
 
         The clip's per-pixel median, except where something rests for most of the clip: there
         the median is the thing, and the colour the pixel shows the rest of the time (the median
-        of the frames away from the median) is the background if it is closer to the nearest
-        colour of the background around it (the undisputed medians in a ``resting``-wide box).
-        Nearest, not mean: a pixel on the edge between sky and floor matches one of them.
+        of the frames away from the median) is the background if it looks like (within
+        ``threshold``) one of the undisputed medians in a ``resting``-wide box around and the
+        median looks like none. The nearest, not the mean, of the box: a pixel by the edge
+        between sky and floor matches one of them. A pixel on a blurred edge, whose median is a
+        blend no neighbour shows, keeps its median unless its other colour matches.
         """
         # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
         clip = frames.contiguous().float()
@@ -106,24 +124,21 @@ class ForegroundPerception(nn.Module):
             return median
         away = (clip - median[:, None]).abs().amax(dim=2) > self.threshold * 255  # (B, T, H, W)
         disputed = away.float().mean(dim=1) > DISPUTED  # (B, H, W)
-        batch, _, height, width = median.shape
         where = disputed.flatten().nonzero()[:, 0]
         if not len(where):
             return median
+        batch, _, height, width = median.shape
         other = torch.where(away[:, :, None], clip, torch.nan).nanmedian(dim=1).values
-        image, pixel = where // (height * width), where % (height * width)
-        # the box around each disputed pixel, disputed neighbours (and the frame's outside) at infinity
+        # the box around each disputed pixel; disputed neighbours and the frame's outside at infinity
         known = nn.functional.pad(torch.where(disputed[:, None], torch.inf, median), [self.resting // 2] * 4, value=torch.inf)
-        boxes = nn.functional.unfold(known, self.resting).view(batch, 3, -1, height * width)[image, :, :, pixel]  # (P, 3, k * k)
-        def nearest(colour: Tensor) -> Tensor:  # (P, 3) -> (P,) distance to the nearest undisputed neighbour
-            return (boxes - colour[:, :, None]).abs().amax(dim=1).min(dim=1).values
-        flat = lambda x: x.permute(0, 2, 3, 1).reshape(-1, 3)[where]  # noqa: E731
-        # the other colour must look like the background around (within threshold) and the median
-        # must not: a pixel on a blurred edge, whose median is a blend no neighbour shows, keeps it
+        boxes = nn.functional.unfold(known, self.resting).view(batch, 3, -1, height * width)
+        boxes = boxes[where // (height * width), :, :, where % (height * width)]  # (P, 3, k * k)
+        median_rows = _pixel_rows(median)
+        kept, alternative = median_rows[where], _pixel_rows(other)[where]
         close = self.threshold * 255
-        use_other = (nearest(flat(other)) <= close) & (nearest(flat(median)) > close)
-        chosen = torch.where(use_other[:, None], flat(other), flat(median))
-        return median.permute(0, 2, 3, 1).reshape(-1, 3).index_put((where,), chosen).view(batch, height, width, 3).permute(0, 3, 1, 2)
+        use_other = (_nearest(boxes, alternative) <= close) & (_nearest(boxes, kept) > close)
+        chosen = median_rows.index_put((where,), torch.where(use_other[:, None], alternative, kept))
+        return chosen.view(batch, height, width, 3).permute(0, 3, 1, 2)
 
     def foreground(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's background."""
