@@ -7,7 +7,8 @@ Training videos (made with ``--masks``): clips of the object recipes' geometry (
 step 2, 64 x 64), the first ``--count`` videos. Probes (with ``masks/``): every movie of the first
 ``--scenes`` scenes of each block, read whole at frame step 2, as ``physpred probe`` reads them.
 Prints one line per threshold (and per probe block): mean FG-ARI over frames against every
-thing (objects, screens, walls) and against the objects alone, and the time per clip.
+thing (objects, screens, walls) and against the objects alone, the recall of objects while they
+move and while they rest (FG-ARI does not see a lone object missed whole), and the time per clip.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import torch
 from physpred.data import VideoClipDataset
 from physpred.data.datasets import ProbeDataset
 from physpred.models.slots import ForegroundPerception
-from physpred.models.slots.discovery import fg_ari
+from physpred.models.slots.discovery import fg_ari, object_recall
 
 
 def _clips(args: argparse.Namespace) -> Iterator[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -58,20 +59,24 @@ def main() -> None:
     clips = list(_clips(args))
     for threshold in args.threshold:
         perception = ForegroundPerception(slots=6, threshold=threshold, opening=args.opening, resting=args.resting)
-        scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
+        scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]] = {}
         start = time.perf_counter()
         for group, frames, masks, kinds in clips:
             found = perception.segment(frames[None])[0]  # (T, K + 1, S, S)
             ids = masks.long()
             objects = torch.where(kinds.long()[ids] == 1, ids, torch.zeros_like(ids))
-            every, only = scores.setdefault(group, ([], []))
+            every, only, recall = scores.setdefault(group, ([], [], []))
             every.append(fg_ari(ids, found))
             only.append(fg_ari(objects, found))
+            recall.append(object_recall(ids, kinds == 1, found.argmax(dim=1) > 0))
         seconds = (time.perf_counter() - start) / len(clips)
-        for group, (every, only) in scores.items():
+        for group, (every, only, recall) in scores.items():
+            hits, total = (sum(counts) for counts in zip(*recall, strict=True))
+            moving, resting = (hits / total.clamp_min(1)).tolist()
             print(
                 f"threshold {threshold} opening {args.opening} resting {args.resting} {group}: FG-ARI every thing "
-                f"{torch.cat(every).nanmean():.3f}, objects only {torch.cat(only).nanmean():.3f} "
+                f"{torch.cat(every).nanmean():.3f}, objects only {torch.cat(only).nanmean():.3f}; objects found "
+                f"moving {moving:.3f} ({int(total[0])}), at rest {resting:.3f} ({int(total[1])}) "
                 f"({len(every)} clips, {seconds:.2f} s a clip incl. FG-ARI)"
             )
 
