@@ -113,6 +113,22 @@ def test_missing_object_costs_more_than_a_misplaced_one() -> None:
     assert energy(prediction, seen, torch.zeros_like(kind)) == 0  # an empty slot costs nothing
 
 
+def test_normalised_energy_adds_the_seen_slots_log_normaliser_and_the_same_gradient() -> None:
+    seen = torch.zeros(2, 1, 1, len(FEATURES))
+    seen[0, ..., :3] = torch.tensor([1.0, 0.5, 0.5])  # movie 0 sees the thing, movie 1 does not
+    kind = torch.ones(2, 1, dtype=torch.long)
+    prediction = seen[:1].expand(2, -1, -1, -1).clone().requires_grad_()
+    plain, normalised = SlotEnergy(fill_scale=0.2), SlotEnergy(fill_scale=0.2, normalised=True)
+    # per feature log(pi * scale): 2 of position at 0.02, 3 of extent at 0.02, fill at 0.2, 3 of colour at 0.05
+    by_hand = 5 * math.log(math.pi * 0.02) + math.log(math.pi * 0.2) + 3 * math.log(math.pi * 0.05)
+    assert normalised.seen_log_normaliser() == pytest.approx(by_hand)
+    difference = normalised(prediction, seen, kind) - plain(prediction, seen, kind)
+    assert difference.detach().squeeze().tolist() == pytest.approx([by_hand, 0.0], abs=1e-5)
+    grad_plain = torch.autograd.grad(plain(prediction, seen, kind).sum(), prediction)[0]
+    grad_normalised = torch.autograd.grad(normalised(prediction, seen, kind).sum(), prediction)[0]
+    assert torch.equal(grad_plain, grad_normalised)
+
+
 def _model() -> ObjectEnergyModel:
     geometry = ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE)
     return ObjectEnergyModel(

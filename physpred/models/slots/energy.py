@@ -10,6 +10,8 @@ object cannot be 30% present.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
@@ -37,6 +39,14 @@ class SlotEnergy(nn.Module):
             floats cheaper than one that moves lawfully (lab row objects_masks_v6_fill).
         colour_scale: the same for the mean colour (fraction of 255).
         presence_weight, position_weight, shape_weight, colour_weight: weights of the terms.
+        normalised: add each seen slot's Cauchy normaliser, ``log(pi * scale)`` per feature
+            (weighted like its term), so the energy is the negative log-likelihood of what is
+            seen: a thing seen where it was expected *lowers* the energy (by about 2.8 per
+            feature at scale 0.02) and an expected thing that is missing forgoes that. The
+            normaliser depends only on what is seen, so training is the same either way; only
+            the surprise changes. Measured worse (lab row objects_masks_v8_normalised, dev
+            0.567 against 0.817): a thing in view becomes a reward, so one that appears, stops
+            or stays in view instead of leaving wins its pair.
     """
 
     def __init__(
@@ -50,12 +60,14 @@ class SlotEnergy(nn.Module):
         position_weight: float = 1.0,
         shape_weight: float = 1.0,
         colour_weight: float = 1.0,
+        normalised: bool = False,
     ) -> None:
         super().__init__()
         self.scales = (position_scale, shape_scale, fill_scale, colour_scale)
         if min(self.scales) <= 0:
             raise ValueError("SlotEnergy: every scale must be > 0 (fix the YAML)")
         self.weights = (presence_weight, position_weight, shape_weight, colour_weight)
+        self.normalised = normalised
 
     def per_slot(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
         """(B, T, K, F) prediction (feature 0 a logit), (B, T, K, F) seen, (B, K) kind -> (B, T, K)."""
@@ -65,7 +77,15 @@ class SlotEnergy(nn.Module):
         position, extent, fill, colour = (cauchy(error[..., g], s) for g, s in zip(GROUPS, self.scales, strict=True))
         w_presence, w_position, w_shape, w_colour = self.weights
         energy = w_presence * presence + present * (w_position * position + w_shape * (extent + fill) + w_colour * colour)
+        if self.normalised:
+            energy = energy + present * self.seen_log_normaliser()
         return energy * (kind > 0)[:, None, :].to(energy.dtype)
+
+    def seen_log_normaliser(self) -> float:
+        """Sum over the features of a seen slot of its weighted ``log(pi * scale)`` (negative
+        for scales below 1/pi)."""
+        weight_of = (self.weights[1], self.weights[2], self.weights[2], self.weights[3])
+        return sum(w * (g.stop - g.start) * math.log(math.pi * s) for g, s, w in zip(GROUPS, self.scales, weight_of, strict=True))
 
     def forward(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
         """(B, T, K, F), (B, T, K, F), (B, K) -> (B, T) energy of each frame, summed over slots."""
