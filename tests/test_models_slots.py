@@ -278,3 +278,26 @@ def test_presence_from_the_state_alone_starts_neutral() -> None:
     hidden = residual.prediction[0, 1:, 0, 0]  # predictions of frames 2 and 3
     assert (torch.sigmoid(hidden) > 0.9).all()
     assert torch.sigmoid(neutral.prediction[0, :, 0, 0]).tolist() == pytest.approx([0.5] * 3)
+
+
+def test_imagination_energy_is_the_horizons_imagination_that_scoring_compares() -> None:
+    """Frame cut + j imagined blind from frames 0..cut is what imagine_ahead at horizon j
+    predicts for it; the training term averages those frames' appearance energy for j = 1..h,
+    and gradients reach the dynamics."""
+    frames, masks, kinds = _movie(10)
+    torch.manual_seed(0)
+    model = _model()
+    with torch.no_grad():
+        for parameter in model.dynamics.head.parameters():  # a head that is not zero, so imagination moves
+            parameter.normal_(0, 0.3)
+    percepts = model.perceive(frames[None], masks[None], kinds[None])
+    cut, horizon = 3, 3
+    by_frame = [
+        model.energy.appearance(model.imagine_ahead(percepts, j), percepts.features[:, 1:], percepts.kind)[0, cut + j - 1].sum()
+        for j in range(1, horizon + 1)
+    ]
+    energy = model.imagination_energy(percepts, torch.tensor([cut]), horizon)
+    assert energy.item() == pytest.approx(torch.stack(by_frame).mean().item(), rel=1e-5)
+    assert energy.item() > 0
+    energy.sum().backward()
+    assert model.dynamics.head[-1].weight.grad.abs().sum() > 0

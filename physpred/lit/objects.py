@@ -1,7 +1,8 @@
 """ObjectPredictionModule: trains an ``ObjectEnergyModel`` on clips with (or without) masks.
 
 loss = mean over frames 1..T-1 of the slot energy of each frame given the frames before it
-+ ``gate_weight`` * mean gate openness (Loci-Looped's penalty: take the percept only where
++ ``imagination_weight`` * the energy of a few frames imagined blind from a random cut (what
+scoring at a horizon compares) + ``gate_weight`` * mean gate openness (Loci-Looped's penalty: take the percept only where
 imagination is not enough). Validation logs the energy beside the control that predicts every
 slot stays where it was (``val/energy_copy_last``): a model that has learned nothing of motion
 is not below it.
@@ -29,6 +30,10 @@ class ObjectPredictionModule(pl.LightningModule):
         gate_weight: weight of the mean gate openness in the loss.
         reconstruction_weight: weight of the perception's reconstruction error, for perception
             that learns from pixels (``SlotAttentionPerception``).
+        imagination_weight: weight of :meth:`ObjectEnergyModel.imagination_energy` over the
+            model's ``horizon`` frames after a cut drawn uniformly per clip (0: next-frame
+            training only). A model scored at horizon h compares a frame with h frames of pure
+            imagination; next-frame training never asks the dynamics for that.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -40,6 +45,7 @@ class ObjectPredictionModule(pl.LightningModule):
         energy_model: ObjectEnergyModel,
         gate_weight: float = 0.0,
         reconstruction_weight: float = 1.0,
+        imagination_weight: float = 0.0,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -48,6 +54,7 @@ class ObjectPredictionModule(pl.LightningModule):
         if isinstance(self.hparams.get("energy_model"), torch.nn.Module):
             del self.hparams["energy_model"]  # built in Python: the part lives in the state dict
         self.model, self.gate_weight, self.reconstruction_weight = energy_model, gate_weight, reconstruction_weight
+        self.imagination_weight = imagination_weight
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -66,6 +73,13 @@ class ObjectPredictionModule(pl.LightningModule):
         energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
         loss = energy + self.gate_weight * gate
         terms = {"train/energy": energy, "train/gate_open": gate}
+        if self.imagination_weight:
+            steps, horizon = percepts.features.shape[1], self.model.horizon
+            # the cut leaves at least one frame after it; it sees at least two (motion)
+            cut = torch.randint(1, max(steps - 1, 2), (len(percepts.kind),), device=percepts.kind.device).clamp_max(steps - 2)
+            imagination = self.model.imagination_energy(percepts, cut, horizon).mean()
+            loss = loss + self.imagination_weight * imagination
+            terms["train/imagination"] = imagination
         if percepts.reconstruction_error is not None:  # perception learning from pixels
             loss = loss + self.reconstruction_weight * percepts.reconstruction_error
             terms["train/reconstruction"] = percepts.reconstruction_error

@@ -71,12 +71,17 @@ class SlotEnergy(nn.Module):
 
     def per_slot(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
         """(B, T, K, F) prediction (feature 0 a logit), (B, T, K, F) seen, (B, K) kind -> (B, T, K)."""
+        presence = F.binary_cross_entropy_with_logits(prediction[..., 0], seen[..., 0], reduction="none")
+        return self.weights[0] * presence * (kind > 0)[:, None, :].to(presence.dtype) + self.appearance(prediction, seen, kind)
+
+    def appearance(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
+        """The terms of a seen thing's position, shape and colour, without presence: (B, T, K, F)
+        prediction, (B, T, K, F) seen, (B, K) kind -> (B, T, K); 0 where nothing is seen."""
         present = seen[..., 0]
-        presence = F.binary_cross_entropy_with_logits(prediction[..., 0], present, reduction="none")
         error = prediction - seen
         position, extent, fill, colour = (cauchy(error[..., g], s) for g, s in zip(GROUPS, self.scales, strict=True))
-        w_presence, w_position, w_shape, w_colour = self.weights
-        energy = w_presence * presence + present * (w_position * position + w_shape * (extent + fill) + w_colour * colour)
+        _, w_position, w_shape, w_colour = self.weights
+        energy = present * (w_position * position + w_shape * (extent + fill) + w_colour * colour)
         if self.normalised:
             energy = energy + present * self.seen_log_normaliser()
         return energy * (kind > 0)[:, None, :].to(energy.dtype)

@@ -160,6 +160,29 @@ class ObjectEnergyModel(nn.Module):
         imagined = self.imagine_ahead(percepts, self.horizon)
         return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
 
+    def imagination_energy(self, percepts: Percepts, cut: Tensor, horizon: int) -> Tensor:
+        """How far the imagination strays: each clip's frames ``cut + 1 .. cut + horizon`` as
+        imagined from its frames ``0 .. cut`` alone (every thing treated as hidden after the
+        cut, as :meth:`imagine_ahead` does for scoring), position, shape and colour only.
+
+        Args:
+            percepts: features (B, T, K, F) and kind (B, K); not trained through.
+            cut: (B,) int64, the last frame each clip's imagination sees, in 0 .. T - 2.
+            horizon: frames imagined after the cut that count.
+
+        Returns:
+            (B,) the mean over those frames of the slot energy without its presence term.
+        """
+        features = percepts.features.detach()
+        steps = features.shape[1]
+        frame = torch.arange(steps, device=features.device)
+        blind = features * (frame[None, :] <= cut[:, None]).to(features.dtype)[..., None, None]
+        predicted = self.dynamics(Percepts(blind, percepts.kind)).prediction  # frames 1..T-1
+        energies = self.energy.appearance(predicted, features[:, 1:], percepts.kind).sum(dim=-1)  # (B, T - 1)
+        ahead = frame[None, 1:] - cut[:, None]
+        window = ((ahead >= 1) & (ahead <= horizon)).to(energies.dtype)
+        return (energies * window).sum(dim=1) / window.sum(dim=1).clamp_min(1)
+
     @torch.no_grad()
     def imagine_ahead(self, percepts: Percepts, horizon: int) -> Tensor:
         """Every frame as imagined from the frames up to ``horizon`` before it.
