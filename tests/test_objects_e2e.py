@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Tiny probes and videos with masks, and an object model trained for 2 steps at 32 px."""
+    """Tiny probes and videos with masks, and an object model trained for 2 steps at 32 px
+    (with the imagination term)."""
     root = tmp_path_factory.mktemp("objects_e2e")
     probes, videos, run = root / "probes", root / "videos", root / "run"
     assert physpred(["world", "probes", "--out", str(probes), "--scenes_per_block", "1", "--blocks", "O1",
@@ -34,6 +35,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "--trainer.val_check_interval", "2", "--trainer.limit_val_batches", "1",
         "--data.frame_size", "32", "--data.batch_size", "2", "--data.num_workers", "0",
         "--data.val_fraction", "0.25", "--data.future_frames", "8",
+        "--model.init_args.imagination_weight", "0.5",  # trains through imagination_energy too
     ]) == 0  # fmt: skip
     return {"probes": probes, "ckpt": run / "model.ckpt", "root": root}
 
@@ -86,7 +88,9 @@ def test_label_free_recipe_trains_with_masks_for_fg_ari_and_probes_without(world
     logged = (run / "csv" / "version_0" / "metrics.csv").read_text().splitlines()
     header, values = logged[0].split(","), [line.split(",") for line in logged[1:]]
     for key in ("val/fg_ari", "val/fg_ari_objects"):  # found without labels, judged by the masks
-        assert any(0.0 <= float(row[header.index(key)]) <= 1.0 for row in values if row[header.index(key)])
+        # an adjusted Rand index lies in [-0.5, 1] (below 0: worse than chance, as over every
+        # thing here, screens and walls included, which this perception never makes slots)
+        assert any(-0.5 <= float(row[header.index(key)]) <= 1.0 for row in values if row[header.index(key)])
     assert physpred(["world", "probes", "--out", str(probes), "--scenes_per_block", "1", "--blocks", "O1",
                      "--frame_size", "64", "--frames", "48", "--num_workers", "1"]) == 0  # fmt: skip
     assert physpred(["probe", "--ckpt_path", str(run / "model.ckpt"), "--data", str(probes), "--out", str(tmp_path / "out"),
