@@ -33,7 +33,8 @@ class ObjectPredictionModule(pl.LightningModule):
         imagination_weight: weight of :meth:`ObjectEnergyModel.imagination_energy` over the
             model's ``horizon`` frames after a cut drawn uniformly per clip (0: next-frame
             training only). A model scored at horizon h compares a frame with h frames of pure
-            imagination; next-frame training never asks the dynamics for that.
+            imagination; next-frame training never asks the dynamics for that. At 1.0 it won
+            S1's bounces and lost object permanence (lab row objects_masks_v9_imagination).
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
