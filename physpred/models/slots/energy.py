@@ -38,7 +38,10 @@ class SlotEnergy(nn.Module):
             scale as sharp as the others taxes every moving thing and makes a thing that stops or
             floats cheaper than one that moves lawfully (lab row objects_masks_v6_fill).
         colour_scale: the same for the mean colour (fraction of 255).
-        presence_weight, position_weight, shape_weight, colour_weight: weights of the terms.
+        presence_weight: weight of the presence term.
+        position_weight: weight of the position term.
+        shape_weight: weight of the extent and fill terms.
+        colour_weight: weight of the colour term.
         normalised: add each seen slot's Cauchy normaliser, ``log(pi * scale)`` per feature
             (weighted like its term), so the energy is the negative log-likelihood of what is
             seen: a thing seen where it was expected *lowers* the energy (by about 2.8 per
