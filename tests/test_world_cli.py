@@ -181,8 +181,10 @@ def test_a_real_sigint_stops_the_workers_and_cleans_up(tmp_path: Path) -> None:
     process = subprocess.Popen(
         command, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
     )
-    deadline = time.monotonic() + 90
-    while len(list((tmp_path / "videos").glob("*.mp4"))) < 4 and time.monotonic() < deadline:
+    # wait for the first manifest rewrite (MANIFEST_EVERY_S after the start): videos on disk alone
+    # do not mean the runner has received them yet, and a runner that received none writes none
+    manifest, deadline = tmp_path / "manifest.jsonl", time.monotonic() + 90
+    while not manifest.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
