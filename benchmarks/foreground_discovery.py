@@ -54,15 +54,16 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, nargs="+", default=[0.1])
     parser.add_argument("--opening", type=int, default=0)
     parser.add_argument("--resting", type=int, default=15, help="ForegroundPerception(resting=); 0: the plain median")
+    parser.add_argument("--scenery", type=int, default=0, help="ForegroundPerception(scenery=): slots for static things")
     args = parser.parse_args()
     torch.set_num_threads(1)
     clips = list(_clips(args))
     for threshold in args.threshold:
-        perception = ForegroundPerception(slots=6, threshold=threshold, opening=args.opening, resting=args.resting)
+        perception = ForegroundPerception(slots=6, threshold=threshold, opening=args.opening, resting=args.resting, scenery=args.scenery)
         scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]] = {}
         start = time.perf_counter()
         for group, frames, masks, kinds in clips:
-            found = perception.segment(frames[None])[0]  # (T, K + 1, S, S)
+            found = perception.segment(frames[None])[0]  # (T, K + N + 1, S, S)
             ids = masks.long()
             objects = torch.where(kinds.long()[ids] == 1, ids, torch.zeros_like(ids))
             every, only, recall = scores.setdefault(group, ([], [], []))
@@ -74,7 +75,7 @@ def main() -> None:
             hits, total = (sum(counts) for counts in zip(*recall, strict=True))
             moving, resting = (hits / total.clamp_min(1)).tolist()
             print(
-                f"threshold {threshold} opening {args.opening} resting {args.resting} {group}: FG-ARI every thing "
+                f"threshold {threshold} opening {args.opening} resting {args.resting} scenery {args.scenery} {group}: FG-ARI every thing "
                 f"{torch.cat(every).nanmean():.3f}, objects only {torch.cat(only).nanmean():.3f}; objects found "
                 f"moving {moving:.3f} ({int(total[0])}), at rest {resting:.3f} ({int(total[1])}) "
                 f"({len(every)} clips, {seconds:.2f} s a clip incl. FG-ARI)"

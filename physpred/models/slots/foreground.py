@@ -20,9 +20,14 @@ the background when it looks like the undisputed background around and the media
 (``resting``; without it a thing vanishes when it comes to rest and leaves a ghost where it
 will rest).
 
-This is classical computer vision, not learned perception. What it cannot see: a thing at rest
-for the whole clip is background; screens and walls never move, so they are never slots; a
-moving camera or changing light makes everything foreground. It has no weights.
+With ``scenery`` > 0, N more slots hold the things that never move — screens, walls, a thing at
+rest for the whole clip — found as uniform regions of the background standing inside the backdrop
+(:func:`physpred.models.slots.scenery.static_regions`), kind 2 (screen: nothing tells a screen
+from a wall without labels). A thing moving in front of one takes its pixels, as in the world's
+masks. Without them the dynamics cannot tell a thing hidden behind a screen from a thing gone.
+
+This is classical computer vision, not learned perception. What it cannot see: a screen of the
+sky's colour; a moving camera or changing light makes everything foreground. It has no weights.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from torch import Tensor, nn
 
 from physpred.models.slots.features import id_features
 from physpred.models.slots.perception import Percepts
+from physpred.models.slots.scenery import static_regions
 
 DISPUTED = 0.02
 """Fraction of a clip's frames a pixel must differ from its median in for the median to be in
@@ -73,6 +79,10 @@ class ForegroundPerception(nn.Module):
             the clip, whose undisputed background tells whether that something is the
             background or a thing at rest (see :meth:`background`); 0: the plain median, which
             loses a thing when it comes to rest.
+        scenery: N, slots for things that never move (screens, walls), after the K others; 0: none.
+        scenery_tolerance: the largest channel difference (a fraction of 255) between neighbouring
+            background pixels of one region: gradients stay one region, edges split.
+        scenery_area: the smallest static thing, a fraction of the frame's pixels.
     """
 
     reads_masks = False
@@ -88,6 +98,9 @@ class ForegroundPerception(nn.Module):
         colour_gate: float = 0.25,
         memory: int | None = None,
         resting: int = 15,
+        scenery: int = 0,
+        scenery_tolerance: float = 0.03,
+        scenery_area: float = 0.005,
     ) -> None:
         super().__init__()
         problems = [
@@ -99,12 +112,16 @@ class ForegroundPerception(nn.Module):
             f"colour_gate must be in (0, 1], got {colour_gate}" if not 0 < colour_gate <= 1 else "",
             f"memory must be >= 1 or null, got {memory}" if memory is not None and memory < 1 else "",
             f"resting must be 0 or odd and >= 3, got {resting}" if resting and (resting < 3 or resting % 2 == 0) else "",
+            f"scenery must be >= 0, got {scenery}" if scenery < 0 else "",
+            f"scenery_tolerance must be in (0, 1), got {scenery_tolerance}" if not 0 < scenery_tolerance < 1 else "",
+            f"scenery_area must be in (0, 1), got {scenery_area}" if not 0 < scenery_area < 1 else "",
         ]
         problems = [p for p in problems if p]
         if problems:
             raise ValueError(f"ForegroundPerception: {'; '.join(problems)} (fix the YAML)")
         self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
+        self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -140,21 +157,23 @@ class ForegroundPerception(nn.Module):
         chosen = median_rows.index_put((where,), torch.where(use_other[:, None], alternative, kept))
         return chosen.view(batch, height, width, 3).permute(0, 3, 1, 2)
 
-    def foreground(self, frames: Tensor) -> Tensor:
-        """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's background."""
-        background = self.background(frames)[:, None]  # (B, 1, 3, H, W)
-        difference = (frames.float() - background).abs().amax(dim=2) / 255.0
+    def foreground(self, frames: Tensor, background: Tensor | None = None) -> Tensor:
+        """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's background
+        (:meth:`background`, computed unless given)."""
+        background = self.background(frames) if background is None else background
+        difference = (frames.float() - background[:, None]).abs().amax(dim=2) / 255.0
         found = difference > self.threshold
         if self.opening:
             kernel = torch.ones(self.opening, self.opening, device=frames.device)
             found = morphological_opening(found.flatten(0, 1)[:, None].float(), kernel)[:, 0].view_as(found) > 0.5
         return found
 
-    def components(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def components(self, frames: Tensor, background: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """The largest K foreground components of every frame, at least ``min_area`` pixels.
 
         Args:
             frames: (B, T, 3, H, W) uint8.
+            background: (B, 3, H, W) the clip's :meth:`background`, computed unless given.
 
         Returns:
             labels (B, T, H, W) int64, 1..U for the components of the whole batch and 0 for the
@@ -163,7 +182,7 @@ class ForegroundPerception(nn.Module):
             (B, T, K, 3) in fractions of 255.
         """
         batch, steps, _, height, width = frames.shape
-        raw = connected_components_union_find(self.foreground(frames).flatten(0, 1)[:, None])[:, 0]
+        raw = connected_components_union_find(self.foreground(frames, background).flatten(0, 1)[:, None])[:, 0]
         # statistics of the foreground pixels only (a few percent of the frame)
         where = raw.flatten().nonzero()[:, 0]
         _, inverse = torch.unique(raw.flatten()[where], return_inverse=True)
@@ -248,25 +267,37 @@ class ForegroundPerception(nn.Module):
             held.append(slot_of)
         return torch.stack(held, dim=1)
 
+    @property
+    def total_slots(self) -> int:
+        """K + N: the slots of things that move, then those of things that never do."""
+        return self.slots + self.scenery
+
     def slot_map(self, frames: Tensor) -> Tensor:
-        """(B, T, 3, H, W) uint8 -> (B, T, H, W) int64: 1 + the slot each pixel belongs to, 0 for none."""
-        labels, candidates, centre, colour = self.components(frames)
+        """(B, T, 3, H, W) uint8 -> (B, T, H, W) int64: 1 + the slot each pixel belongs to, 0 for
+        none; slots K + 1..K + N are the static things, where nothing moves in front of them."""
+        background = self.background(frames)
+        labels, candidates, centre, colour = self.components(frames, background)
         held = self.track(candidates, centre, colour)  # (B, T, K)
         lookup = torch.zeros(int(labels.max()) + 1, dtype=torch.long, device=frames.device)
         slot_ids = torch.arange(1, self.slots + 1, device=frames.device).expand_as(held)
         lookup[held[held > 0]] = slot_ids[held > 0]
-        return lookup[labels]
+        found = lookup[labels]
+        if not self.scenery:
+            return found
+        static = static_regions(background, self.scenery, self.scenery_tolerance, self.scenery_area)  # (B, H, W)
+        return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None])
 
     def segment(self, frames: Tensor) -> Tensor:
-        """(B, T, 3, H, W) uint8 -> (B, T, K + 1, H, W) hard masks whose argmax is each pixel's
+        """(B, T, 3, H, W) uint8 -> (B, T, K + N + 1, H, W) hard masks whose argmax is each pixel's
         segment: channel 0 the pixels no slot holds, channel 1 + k slot k (for FG-ARI)."""
-        return nn.functional.one_hot(self.slot_map(frames), self.slots + 1).permute(0, 1, 4, 2, 3).float()
+        return nn.functional.one_hot(self.slot_map(frames), self.total_slots + 1).permute(0, 1, 4, 2, 3).float()
 
     def forward(self, frames: Tensor) -> Percepts:
-        """(B, T, 3, H, W) uint8 -> :class:`Percepts` of the K tracked slots; a slot ever used in
-        the clip has kind 1 (object), one never used kind 0."""
+        """(B, T, 3, H, W) uint8 -> :class:`Percepts` of the K tracked slots and the N static
+        ones; a slot ever used in the clip has kind 1 (object) or 2 (static), one never used 0."""
         slot_map = self.slot_map(frames)
-        ids = torch.arange(1, self.slots + 1, device=frames.device).expand(len(frames), -1)
+        ids = torch.arange(1, self.total_slots + 1, device=frames.device).expand(len(frames), -1)
         features = id_features(frames, slot_map, ids)  # = mask_features of the hard slot masks
-        kind = (features[..., 0] > 0).any(dim=1).long()
+        static = (torch.arange(self.total_slots, device=frames.device) >= self.slots).long()
+        kind = (features[..., 0] > 0).any(dim=1).long() * (1 + static)
         return Percepts(features, kind)
