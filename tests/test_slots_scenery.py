@@ -1,0 +1,111 @@
+"""Static things without labels: uniform regions of a background that stand inside the backdrop."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from physpred.models.slots import ForegroundPerception
+from physpred.models.slots.discovery import fg_ari
+from physpred.models.slots.scenery import static_regions, uniform_regions
+
+SIDE, FLOOR = 48, 36  # the floor fills rows FLOOR.. from side to side
+SCREEN = (slice(16, 34), slice(8, 22))  # a wide screen standing on the floor
+WALL = (slice(6, 34), slice(36, 40))  # a tall thin wall
+LINE = (slice(12, 13), slice(26, 33))  # a one-pixel line: an edge, not a thing
+
+
+def _backdrop() -> torch.Tensor:
+    """(3, H, W) float: a sky whose blue falls 1 a row (a gradient, no edge) over a flat floor."""
+    image = torch.empty(3, SIDE, SIDE)
+    rows = torch.arange(SIDE, dtype=torch.float32)[:, None].expand(SIDE, SIDE)
+    image[0], image[1], image[2] = 120.0, 150.0, 220.0 - rows
+    image[:, FLOOR:] = torch.tensor([90.0, 70.0, 40.0])[:, None, None]
+    return image
+
+
+def _scene() -> torch.Tensor:
+    """(3, H, W): the backdrop with a screen, a wall and a line."""
+    image = _backdrop()
+    image[(slice(None), *SCREEN)] = torch.tensor([200.0, 60.0, 60.0])[:, None, None]
+    image[(slice(None), *WALL)] = torch.tensor([40.0, 40.0, 40.0])[:, None, None]
+    image[(slice(None), *LINE)] = 20.0
+    return image
+
+
+def test_a_gradient_is_one_region_and_an_edge_splits() -> None:
+    label = uniform_regions(_scene()[None], tolerance=0.03)[0]
+    sky = label[0, 0]
+    assert (label[:SCREEN[0].start, :SCREEN[1].start] == sky).all()  # 1 a row never splits the sky
+    assert label[SCREEN][0, 0] != sky and (label[SCREEN] == label[SCREEN][0, 0]).all()
+    assert label[FLOOR, 0] != sky
+    # a stricter tolerance than the gradient's step splits the sky row by row
+    assert len(uniform_regions(_backdrop()[None], tolerance=0.001)[0, :FLOOR, 0].unique()) == FLOOR
+
+
+def test_static_regions_are_the_things_not_the_backdrop_nor_a_line() -> None:
+    found = static_regions(_scene()[None], count=4, tolerance=0.03, min_area=0.005)[0]
+    screen, wall = found[SCREEN], found[WALL]
+    assert (screen == 1).all() and (wall == 2).all()  # largest first
+    assert found.max() == 2  # the sky, the floor (each touches two sides) and the line are no thing
+    # each grown by the ring of blended pixels around it, and no further
+    ring = found[SCREEN[0].start - 1 : SCREEN[0].stop + 1, SCREEN[1].start - 1 : SCREEN[1].stop + 1]
+    assert (ring == 1).all()
+    assert (found == 1).sum() == (18 + 2) * (14 + 2)
+    only_one = static_regions(_scene()[None], count=1, tolerance=0.03, min_area=0.005)[0]
+    assert only_one.max() == 1 and (only_one[WALL] == 0).all()
+    too_small = static_regions(_scene()[None], count=4, tolerance=0.03, min_area=0.2)[0]
+    assert too_small.max() == 0  # the screen is 11% of the frame
+
+
+def test_static_regions_of_a_batch_are_numbered_per_clip() -> None:
+    plain = _backdrop()
+    found = static_regions(torch.stack([plain, _scene(), plain]), count=4, tolerance=0.03, min_area=0.005)
+    assert found[0].max() == 0 and found[2].max() == 0
+    assert torch.equal(found[1], static_regions(_scene()[None], count=4, tolerance=0.03, min_area=0.005)[0])
+
+
+def _ball_behind_the_screen() -> tuple[torch.Tensor, torch.Tensor]:
+    """A white ball (4 x 4) rolling right along row 28 behind the screen, then out of it.
+
+    Returns:
+        frames (T, 3, H, W) uint8 and instance ids (T, H, W): ball 1, screen 2, wall 3.
+    """
+    scene = _scene()
+    frames, ids = [], []
+    for t in range(16):
+        frame = scene.clone()
+        thing = torch.zeros(SIDE, SIDE, dtype=torch.long)
+        thing[SCREEN], thing[WALL] = 2, 3
+        left = 2 * t
+        if not SCREEN[1].start - 4 < left < SCREEN[1].stop:  # hidden while wholly or partly behind it
+            frame[:, 28:32, left : left + 4] = 250.0
+            thing[28:32, left : left + 4] = 1
+        frames.append(frame)
+        ids.append(thing)
+    return torch.stack(frames).to(torch.uint8), torch.stack(ids)
+
+
+def test_foreground_perception_gives_static_things_their_own_slots() -> None:
+    frames, ids = _ball_behind_the_screen()
+    perception = ForegroundPerception(slots=2, scenery=2, threshold=0.1)
+    percepts = perception(frames[None])
+    assert percepts.kind[0].tolist() == [1, 0, 2, 2]  # the ball; an unused slot; screen, wall
+    screen = percepts.features[0, :, 2]
+    assert (screen[:, 0] == 1).all()
+    # the same in every frame where the ball is not in front of its edge (frame 2: it touches it)
+    assert torch.equal(screen[0], screen[5]) and torch.equal(screen[0], screen[-1]) and not torch.equal(screen[0], screen[2])
+    ball = percepts.features[0, :, 0, 0]
+    assert ball[0] == 1 and ball[5] == 0 and ball[-1] == 1  # hidden while behind the screen
+    segments = perception.segment(frames[None])[0]
+    assert segments.shape[1] == 2 + 2 + 1
+    assert fg_ari(ids, segments).mean() > 0.9
+    without = ForegroundPerception(slots=2, threshold=0.1)(frames[None])
+    assert without.kind[0].tolist() == [1, 0] and torch.equal(without.features, percepts.features[:, :, :2])
+
+
+@pytest.mark.parametrize(("options", "named"), [({"scenery": -1}, "scenery"), ({"scenery_tolerance": 0.0}, "scenery_tolerance"), ({"scenery_area": 1.0}, "scenery_area")])
+def test_bad_scenery_options_name_themselves(options: dict, named: str) -> None:
+    with pytest.raises(ValueError, match=f"{named} must") as error:
+        ForegroundPerception(**options)
+    assert "\n" not in str(error.value)
