@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from physpred.models.slots import ForegroundPerception
+from physpred.models.slots import ForegroundPerception, MaskPerception, SplitPerception
 from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.scenery import static_regions, uniform_regions
 
@@ -109,3 +109,19 @@ def test_bad_scenery_options_name_themselves(options: dict, named: str) -> None:
     with pytest.raises(ValueError, match=f"{named} must") as error:
         ForegroundPerception(**options)
     assert "\n" not in str(error.value)
+
+
+def test_split_perception_takes_objects_from_one_part_and_static_things_from_the_other() -> None:
+    frames, ids = _ball_behind_the_screen()
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 1], kinds[0, 2], kinds[0, 3] = 1, 2, 3
+    from_masks = MaskPerception(objects=1, scenery=0)
+    found = ForegroundPerception(slots=2, scenery=2, threshold=0.1)
+    split = SplitPerception(objects=from_masks, scenery=found)
+    assert split.reads_masks
+    percepts = split(frames[None], ids[None].to(torch.uint8), kinds)
+    assert percepts.kind[0].tolist() == [1, 2, 2]
+    assert torch.equal(percepts.features[:, :, :1], from_masks(frames[None], ids[None].to(torch.uint8), kinds).features)
+    assert torch.equal(percepts.features[:, :, 1:], found(frames[None]).features[:, :, 2:])
+    with pytest.raises(ValueError, match="scenery .* does not say"):
+        SplitPerception(objects=from_masks, scenery=torch.nn.Identity())

@@ -6,6 +6,7 @@ from physpred.models.slots.foreground import ForegroundPerception
 from physpred.models.slots.model import ObjectEnergyModel
 from physpred.models.slots.perception import MaskPerception, Percepts
 from physpred.models.slots.slot_attention import SlotAttentionPerception
+from physpred.models.slots.split import SplitPerception
 
 __all__ = [
     "ForegroundPerception",
@@ -15,4 +16,5 @@ __all__ = [
     "Percepts",
     "SlotAttentionPerception",
     "SlotEnergy",
+    "SplitPerception",
 ]

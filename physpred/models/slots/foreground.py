@@ -268,6 +268,11 @@ class ForegroundPerception(nn.Module):
         return torch.stack(held, dim=1)
 
     @property
+    def object_slots(self) -> int:
+        """How many of the K + N slots, first, hold things that move: K."""
+        return self.slots
+
+    @property
     def total_slots(self) -> int:
         """K + N: the slots of things that move, then those of things that never do."""
         return self.slots + self.scenery

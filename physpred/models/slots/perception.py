@@ -52,6 +52,11 @@ class MaskPerception(nn.Module):
         """K."""
         return self.objects + self.scenery
 
+    @property
+    def object_slots(self) -> int:
+        """How many of the K slots, first, hold objects."""
+        return self.objects
+
     def forward(self, frames: Tensor, masks: Tensor, kinds: Tensor) -> Percepts:
         """Slots of every frame.
 
