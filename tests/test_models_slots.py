@@ -82,6 +82,14 @@ def test_mask_perception_keeps_identity_and_kind() -> None:
     assert x.tolist() == pytest.approx([1.0, 2.0, 3.0])  # centre of columns t..t+1
 
 
+def test_mask_perception_can_give_walls_the_screens_kind() -> None:
+    frames, masks, kinds = _movie(6, hidden_after=3)
+    kinds[7] = 3  # the screen is a wall now
+    assert MaskPerception(objects=2, scenery=1)(frames[None], masks[None], kinds[None]).kind.tolist() == [[1, 0, 3]]
+    one_kind = MaskPerception(objects=2, scenery=1, wall_kind=False)(frames[None], masks[None], kinds[None])
+    assert one_kind.kind.tolist() == [[1, 0, 2]]
+
+
 def test_dynamics_shapes_gate_and_causality() -> None:
     torch.manual_seed(0)
     dynamics = GatedSlotDynamics(hidden=16, heads=2)

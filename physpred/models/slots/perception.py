@@ -37,15 +37,17 @@ class MaskPerception(nn.Module):
     Args:
         objects: object slots (things that move: balls, boxes); extra objects are ignored.
         scenery: slots for screens and walls (anything solid or occluding), in id order.
+        wall_kind: give walls their own kind (3); False: every screen and wall has kind 2, as a
+            perception without labels gives them (it cannot tell which static thing is solid).
     """
 
     reads_masks = True
 
-    def __init__(self, *, objects: int = 4, scenery: int = 4) -> None:
+    def __init__(self, *, objects: int = 4, scenery: int = 4, wall_kind: bool = True) -> None:
         super().__init__()
         if objects < 1 or scenery < 0:
             raise ValueError(f"MaskPerception: objects must be >= 1 and scenery >= 0, got {objects}, {scenery} (fix the YAML)")
-        self.objects, self.scenery = objects, scenery
+        self.objects, self.scenery, self.wall_kind = objects, scenery, wall_kind
 
     @property
     def slots(self) -> int:
@@ -70,4 +72,6 @@ class MaskPerception(nn.Module):
         """
         ids = torch.cat([select_ids(kinds, (1,), self.objects), select_ids(kinds, (2, 3), self.scenery)], dim=1)
         kind = torch.where(ids >= 0, kinds.long().gather(1, ids.clamp_min(0)), torch.zeros_like(ids))
+        if not self.wall_kind:
+            kind = kind.clamp_max(2)
         return Percepts(id_features(frames, masks, ids), kind)
