@@ -149,16 +149,3 @@ def test_resting_must_be_odd() -> None:
     with pytest.raises(ValueError, match="ForegroundPerception: resting must be 0 or odd"):
         ForegroundPerception(resting=4)
 
-
-def test_a_component_that_looks_like_its_surroundings_is_a_ghost() -> None:
-    frame = torch.full((1, 3, 16, 16), 100, dtype=torch.uint8)
-    frame[0, :, 2:6, 2:6] = 220  # a thing: unlike everything around it
-    frame[0, :, 10:14, 10:12] = 200  # a thing against a screen of its own colour on its right
-    frame[0, :, 8:16, 12:16] = 200
-    labels = torch.zeros(1, 16, 16, dtype=torch.long)
-    labels[0, 2:6, 2:6] = 1
-    labels[0, 10:14, 10:12] = 2
-    labels[0, 6:9, 6:9] = 3  # foreground only because the clip's background is wrong there: the frame shows the backdrop
-    colour = torch.tensor([[0.0, 0.0, 0.0], [220 / 255] * 3, [200 / 255] * 3, [100 / 255] * 3])
-    ghosts = ForegroundPerception(threshold=0.05).ghosts(labels, frame, colour)
-    assert ghosts.tolist() == [False, False, False, True]  # label 2: its screen borders it on one side of four

@@ -83,11 +83,6 @@ class ForegroundPerception(nn.Module):
         scenery_tolerance: the largest channel difference (a fraction of 255) between neighbouring
             background pixels of one region: gradients stay one region, edges split.
         scenery_area: the smallest static thing, a fraction of the frame's pixels.
-        drop_ghosts: drop a component that looks like what surrounds it (at least half of the
-            pixels around it match its mean colour within ``threshold``): a ghost — where the
-            clip's background is wrong (a thing rested there for most of the clip, then left),
-            the frame shows the backdrop, not a thing. A thing in front of the backdrop
-            differs from it all around.
     """
 
     reads_masks = False
@@ -106,7 +101,6 @@ class ForegroundPerception(nn.Module):
         scenery: int = 0,
         scenery_tolerance: float = 0.03,
         scenery_area: float = 0.005,
-        drop_ghosts: bool = False,
     ) -> None:
         super().__init__()
         problems = [
@@ -128,7 +122,6 @@ class ForegroundPerception(nn.Module):
         self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
-        self.drop_ghosts = drop_ghosts
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -205,8 +198,6 @@ class ForegroundPerception(nn.Module):
         frame_of = torch.zeros(count, dtype=torch.long, device=frames.device).index_put_((inverse + 1,), frame_index)
         area = sums[0]
         usable = (area >= self.min_area) & (torch.arange(len(area), device=frames.device) > 0)
-        if self.drop_ghosts:
-            usable = usable & ~self.ghosts(labels, frames.flatten(0, 1), (sums[3:6] / area.clamp_min(1.0)).T)
         # components sorted by frame, then largest first; each one's rank within its frame
         order = torch.argsort(frame_of * (height * width + 1) + (height * width - area.long()))
         order = order[usable[order]]
@@ -220,27 +211,6 @@ class ForegroundPerception(nn.Module):
         colour = (sums[3:6] / safe).T[chosen]
         shape = (batch, steps, self.slots)
         return labels.view(batch, steps, height, width), chosen.view(shape), centre.view(*shape, 2), colour.view(*shape, 3)
-
-    def ghosts(self, labels: Tensor, frames: Tensor, colour: Tensor) -> Tensor:
-        """Which components look like the pixels around them.
-
-        Args:
-            labels: (N, H, W) int64 components 1..U of N frames, 0 elsewhere.
-            frames: (N, 3, H, W) uint8.
-            colour: (U + 1, 3) each label's mean colour, fractions of 255 (row 0 unused).
-
-        Returns:
-            (U + 1,) bool: at least half of the pixels bordering the component (8-connected, not
-            in a component) match its colour within ``threshold``.
-        """
-        around = nn.functional.max_pool2d(labels[:, None].float(), 3, 1, padding=1)[:, 0].long()
-        ring = (labels == 0) & (around > 0)
-        owner = around[ring]  # (R,) the component each bordering pixel belongs to (the larger label of two)
-        pixels = frames.permute(0, 2, 3, 1)[ring].float() / 255.0  # (R, 3)
-        matches = ((pixels - colour[owner]).abs().amax(dim=1) <= self.threshold).float()
-        total = colour.new_zeros(len(colour)).index_add_(0, owner, torch.ones_like(matches))
-        alike = colour.new_zeros(len(colour)).index_add_(0, owner, matches)
-        return (total > 0) & (alike >= 0.5 * total)
 
     def track(self, candidates: Tensor, centre: Tensor, colour: Tensor) -> Tensor:
         """Hands each frame's candidates to slots that keep their thing through the clip.
