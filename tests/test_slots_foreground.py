@@ -148,4 +148,3 @@ def test_a_thing_at_rest_for_most_of_the_clip_stays_foreground() -> None:
 def test_resting_must_be_odd() -> None:
     with pytest.raises(ValueError, match="ForegroundPerception: resting must be 0 or odd"):
         ForegroundPerception(resting=4)
-
