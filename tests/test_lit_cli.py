@@ -32,10 +32,11 @@ OVERLAYS = {
     "demo+change_focus": {"change_focus"},
     "demo+long_cpu": set(),
     "demo+look_breadth": set(),
+    "objects_masks+objects_split": set(),
 }
 OVERLAY_FILES = {o.partition("+")[2] for o in OVERLAYS}  # paths under configs/, without .yaml
 CONFIGS = sorted(p.stem for p in (REPO / "configs").glob("*.yaml") if p.stem not in {"decoder", *OVERLAY_FILES})
-OBJECT_RECIPES = [c for c in CONFIGS if c.startswith("objects_")]
+OBJECT_RECIPES = [c for c in [*CONFIGS, *OVERLAYS] if c.startswith("objects_")]
 """Recipes of the object track (``ObjectPredictionModule``: clips with masks, no windows)."""
 
 
@@ -80,7 +81,7 @@ def test_every_overlay_is_listed() -> None:
     assert overlays <= OVERLAY_FILES
 
 
-@pytest.mark.parametrize("config", [*(c for c in CONFIGS if c not in OBJECT_RECIPES), *OVERLAYS])
+@pytest.mark.parametrize("config", [c for c in [*CONFIGS, *OVERLAYS] if c not in OBJECT_RECIPES])
 def test_every_recipe_parses_and_builds_its_model(config: str) -> None:
     """Every YAML in configs/ (overlays after their recipe) names classes and keys that exist:
     its model is built and takes one training objective on a random batch of its own clip
@@ -103,7 +104,9 @@ def test_every_object_recipe_builds_and_takes_a_step(config: str) -> None:
     from benchmarks.train_throughput import build
     from physpred.types import MaskedClip
 
-    model, frames = build(str(REPO / "configs" / f"{config}.yaml"), 2, ["--data.frame_size", "32"])
+    recipe, _, overlay = config.partition("+")
+    extra = ["-c", str(REPO / "configs" / f"{overlay}.yaml")] if overlay else []
+    model, frames = build(str(REPO / "configs" / f"{recipe}.yaml"), 2, ["--data.frame_size", "32", *extra])
     generator = torch.Generator().manual_seed(0)
     masks = torch.randint(0, 4, frames.shape[:2] + frames.shape[3:], dtype=torch.uint8, generator=generator)
     kinds = torch.zeros(2, 256, dtype=torch.uint8)
