@@ -3,9 +3,9 @@
 loss = mean over frames 1..T-1 of the slot energy of each frame given the frames before it
 + ``imagination_weight`` * the energy of a few frames imagined blind from a random cut (what
 scoring at a horizon compares) + ``gate_weight`` * mean gate openness (Loci-Looped's penalty:
-take the percept only where imagination is not enough). Validation logs the energy beside the control that predicts every
-slot stays where it was (``val/energy_copy_last``): a model that has learned nothing of motion
-is not below it.
+take the percept only where imagination is not enough). Validation logs the energy beside the
+control that predicts every slot stays where it was (``val/energy_copy_last``): a model that
+has learned nothing of motion is not below it.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from torch import Tensor, nn
 
 from physpred.models.slots.features import id_features
 from physpred.models.slots.perception import Percepts
+from physpred.models.slots.ranking import largest_first
 from physpred.models.slots.scenery import static_regions
 
 DISPUTED = 0.02
@@ -198,11 +199,7 @@ class ForegroundPerception(nn.Module):
         frame_of = torch.zeros(count, dtype=torch.long, device=frames.device).index_put_((inverse + 1,), frame_index)
         area = sums[0]
         usable = (area >= self.min_area) & (torch.arange(len(area), device=frames.device) > 0)
-        # components sorted by frame, then largest first; each one's rank within its frame
-        order = torch.argsort(frame_of * (height * width + 1) + (height * width - area.long()))
-        order = order[usable[order]]
-        first = torch.searchsorted(frame_of[order], frame_of[order], right=False)
-        rank = torch.arange(len(order), device=frames.device) - first
+        order, rank = largest_first(frame_of, area, usable, height * width)
         keep = rank < self.slots
         chosen = torch.zeros(batch * steps, self.slots, dtype=torch.long, device=frames.device)
         chosen[frame_of[order][keep], rank[keep]] = order[keep]

@@ -6,7 +6,8 @@ a region of one colour with sharp edges, standing inside it. So: split the backg
 regions whose neighbouring pixels differ by at most ``tolerance`` (a gradient stays one region,
 an edge splits), call a region that touches two or more sides of the frame backdrop, and keep the
 largest of the others that are not thin (a line of blended pixels along an edge or the horizon
-is no thing), each with the ring of blended pixels around it. Pure functions of tensors; no weights, nothing learned.
+is no thing), each with the ring of blended pixels around it. Pure functions of tensors; no
+weights, nothing learned.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 from torch.nn import functional as F
+
+from physpred.models.slots.ranking import largest_first
 
 
 def uniform_regions(image: Tensor, tolerance: float) -> Tensor:
@@ -32,12 +35,17 @@ def uniform_regions(image: Tensor, tolerance: float) -> Tensor:
     across = (image[..., :, 1:] - image[..., :, :-1]).abs().amax(dim=1) <= close  # (B, H, W - 1)
     down = (image[..., 1:, :] - image[..., :-1, :]).abs().amax(dim=1) <= close  # (B, H - 1, W)
     label = torch.arange(batch * height * width, device=image.device).view(batch, height, width)
+    everything = slice(None)
+    # (joined, one pixel, its neighbour): left-right pairs, then top-bottom pairs
+    pairs = [
+        (across, (..., everything, slice(None, -1)), (..., everything, slice(1, None))),
+        (down, (..., slice(None, -1), everything), (..., slice(1, None), everything)),
+    ]
     while True:  # each pass takes the smallest joined neighbour, then jumps along the chain of names
         new = label.clone()
-        new[..., :, :-1] = torch.where(across, torch.minimum(new[..., :, :-1], label[..., :, 1:]), new[..., :, :-1])
-        new[..., :, 1:] = torch.where(across, torch.minimum(new[..., :, 1:], label[..., :, :-1]), new[..., :, 1:])
-        new[..., :-1, :] = torch.where(down, torch.minimum(new[..., :-1, :], label[..., 1:, :]), new[..., :-1, :])
-        new[..., 1:, :] = torch.where(down, torch.minimum(new[..., 1:, :], label[..., :-1, :]), new[..., 1:, :])
+        for joined, one, other in pairs:
+            new[one] = torch.where(joined, torch.minimum(new[one], label[other]), new[one])
+            new[other] = torch.where(joined, torch.minimum(new[other], label[one]), new[other])
         flat = new.flatten()
         new = flat[flat].view_as(new)
         if torch.equal(new, label):
@@ -72,11 +80,7 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
     kept = (touched < 2) & solid & (area >= min_area * height * width)
     clip_of_pixel = torch.arange(batch, device=background.device).repeat_interleave(height * width)
     owner = torch.zeros(regions, dtype=torch.long, device=background.device).scatter_(0, region.flatten(), clip_of_pixel)
-    # largest first within each clip; the rank within its clip decides the slot
-    order = torch.argsort(owner * (height * width + 1) + (height * width - area), stable=True)
-    order = order[kept[order]]
-    first = torch.searchsorted(owner[order], owner[order])
-    rank = torch.arange(len(order), device=background.device) - first
+    order, rank = largest_first(owner, area, kept, height * width)  # the rank in its clip is its slot
     lookup = torch.zeros(regions, dtype=torch.long, device=background.device)
     chosen = rank < count
     lookup[order[chosen]] = rank[chosen] + 1
