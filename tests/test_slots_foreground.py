@@ -62,7 +62,15 @@ def test_a_thing_keeps_its_slot_through_an_occlusion_and_is_absent_while_hidden(
     assert present[list(HIDDEN)].eq(0).all() and present[: HIDDEN.start].eq(1).all() and present[-1] == 1
     x = percepts.features[0, -1, red, FEATURES.index("x")].item()
     assert x == pytest.approx((2 + 2 * (STEPS - 1) + 2) / SIDE, abs=0.5 / SIDE)
-    assert percepts.kind.tolist() == [[1, 1, 1, 0]] and percepts.reconstruction_error is None
+    assert percepts.kind.tolist() == [[1, 1, 1, 1]] and percepts.reconstruction_error is None
+    assert percepts.features[0, :, 3].eq(0).all()  # the fourth slot holds nothing
+
+
+def test_a_slots_kind_does_not_tell_what_the_clip_will_bring() -> None:
+    # green comes into view after frame LATE: the frames before it must get the same kinds
+    frames, _ = _movie()
+    perception = ForegroundPerception(slots=4)
+    assert torch.equal(perception(frames[None]).kind, perception(frames[None, :LATE]).kind)
 
 
 def test_without_a_reserved_slot_the_newcomer_would_take_the_hidden_things_slot() -> None:
@@ -105,11 +113,11 @@ def test_opening_removes_specks() -> None:
     assert (opened[0][ids[0] == 1] > 0).all()  # a 4x4 square survives a 3x3 opening
 
 
-def test_a_still_clip_has_no_slots() -> None:
+def test_a_still_clip_fills_no_slot() -> None:
     frames, _ = _movie()
     still = frames[:1].expand(6, -1, -1, -1)[None]  # the first frame six times: all background
     percepts = ForegroundPerception(slots=4)(still)
-    assert percepts.kind.eq(0).all() and percepts.features.eq(0).all()
+    assert percepts.kind.eq(1).all() and percepts.features.eq(0).all()
 
 
 def _coming_to_rest() -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,3 +156,21 @@ def test_a_thing_at_rest_for_most_of_the_clip_stays_foreground() -> None:
 def test_resting_must_be_odd() -> None:
     with pytest.raises(ValueError, match="ForegroundPerception: resting must be 0 or odd"):
         ForegroundPerception(resting=4)
+
+
+def test_components_are_8_connected_and_labelled_apart_across_clips_and_frames() -> None:
+    # two clips of two frames on a black background: a diagonal pair of 2x2 squares touching at
+    # a corner is one thing; the same picture in every frame gives every frame its own labels
+    frames = torch.zeros(2, 2, 3, 16, 16, dtype=torch.uint8)
+    frames[0, 1, :, 2:4, 2:4] = frames[0, 1, :, 4:6, 4:6] = 200  # one thing (corner contact)
+    frames[0, 1, :, 10:13, 10:13] = 200  # a second thing
+    frames[1, :, :, 2:4, 2:4] = 200  # in both frames of clip 2, as in clip 1's frame 1
+    perception = ForegroundPerception(slots=3, min_area=1, resting=0)
+    background = torch.zeros(2, 3, 16, 16)  # given: the median of two frames is no background here
+    labels, candidates, _, _ = perception.components(frames, background)
+    assert labels[0, 0].eq(0).all()
+    assert labels[0, 1, 2, 2] == labels[0, 1, 5, 5] != labels[0, 1, 11, 11]
+    assert len({int(labels[0, 1, 2, 2]), int(labels[0, 1, 11, 11]), int(labels[1, 0, 2, 2]), int(labels[1, 1, 2, 2])}) == 4
+    assert sorted(labels.unique().tolist()) == [0, 1, 2, 3, 4]  # 1..U, no gaps
+    # largest first: the 3x3 square (9 px) before the diagonal pair (8 px)
+    assert candidates[0, 1, :2].tolist() == [int(labels[0, 1, 11, 11]), int(labels[0, 1, 2, 2])]

@@ -90,7 +90,7 @@ def test_foreground_perception_gives_static_things_their_own_slots() -> None:
     frames, ids = _ball_behind_the_screen()
     perception = ForegroundPerception(slots=2, scenery=2, threshold=0.1)
     percepts = perception(frames[None])
-    assert percepts.kind[0].tolist() == [1, 0, 2, 2]  # the ball; an unused slot; screen, wall
+    assert percepts.kind[0].tolist() == [1, 1, 2, 2]  # the ball; an unused object slot; screen, wall
     screen = percepts.features[0, :, 2]
     assert (screen[:, 0] == 1).all()
     # the same in every frame where the ball is not in front of its edge (frame 2: it touches it)
@@ -101,7 +101,7 @@ def test_foreground_perception_gives_static_things_their_own_slots() -> None:
     assert segments.shape[1] == 2 + 2 + 1
     assert fg_ari(ids, segments).mean() > 0.9
     without = ForegroundPerception(slots=2, threshold=0.1)(frames[None])
-    assert without.kind[0].tolist() == [1, 0] and torch.equal(without.features, percepts.features[:, :, :2])
+    assert without.kind[0].tolist() == [1, 1] and torch.equal(without.features, percepts.features[:, :, :2])
 
 
 @pytest.mark.parametrize(("options", "named"), [({"scenery": -1}, "scenery"), ({"scenery_tolerance": 0.0}, "scenery_tolerance"), ({"scenery_area": 1.0}, "scenery_area")])

@@ -2,8 +2,8 @@
 
 The camera of the world (and of IntPhys) does not move, so a clip's background is the per-pixel
 temporal median of its frames; a pixel whose colour differs from it by more than ``threshold``
-is foreground. Each frame's foreground splits into 8-connected components (kornia's exact
-union-find labelling), and a tracker hands them to K slots so that a slot follows one thing
+is foreground. Each frame's foreground splits into 8-connected components (OpenCV's labelling),
+and a tracker hands them to K slots so that a slot follows one thing
 through the clip:
 
 1. a thing seen in the previous frame keeps its slot if it moved at most ``gate``;
@@ -32,8 +32,9 @@ sky's colour; a moving camera or changing light makes everything foreground. It 
 
 from __future__ import annotations
 
+import cv2
+import numpy
 import torch
-from kornia.contrib import connected_components_union_find
 from kornia.morphology import opening as morphological_opening
 from torch import Tensor, nn
 
@@ -53,6 +54,23 @@ its track, then comes back to a reserved slot, and only then opens a new one."""
 def _pixel_rows(image: Tensor) -> Tensor:
     """(B, 3, H, W) -> (B * H * W, 3): one row per pixel."""
     return image.permute(0, 2, 3, 1).reshape(-1, 3)
+
+
+def _label_components(found: Tensor) -> tuple[Tensor, int]:
+    """(N, H, W) bool -> the 8-connected components of every image, labelled 1..U across all N
+    images (0: background), as (N, H, W) int64, and U + 1.
+
+    OpenCV's one-pass labelling, image by image: about nine times faster on a CPU than kornia's
+    iterative union-find on the training batches, and the same partition.
+    """
+    images = found.cpu().numpy().astype(numpy.uint8)
+    labels = numpy.zeros(images.shape, dtype=numpy.int64)
+    count = 1  # label 0 is the background
+    for index, image in enumerate(images):
+        found_here, labelled = cv2.connectedComponents(image, connectivity=8, ltype=cv2.CV_32S)
+        labels[index] = numpy.where(labelled > 0, labelled + (count - 1), 0)
+        count += found_here - 1
+    return torch.from_numpy(labels).to(found.device), count
 
 
 def _nearest(boxes: Tensor, colours: Tensor) -> Tensor:
@@ -137,7 +155,7 @@ class ForegroundPerception(nn.Module):
         """
         # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
         clip = frames.contiguous().float()
-        median = clip.median(dim=1).values  # (B, 3, H, W)
+        median = frames.contiguous().median(dim=1).values.float()  # (B, 3, H, W); of uint8: faster
         if not self.resting:
             return median
         away = (clip - median[:, None]).abs().amax(dim=2) > self.threshold * 255  # (B, T, H, W)
@@ -146,13 +164,20 @@ class ForegroundPerception(nn.Module):
         if not len(where):
             return median
         batch, _, height, width = median.shape
-        other = torch.where(away[:, :, None], clip, torch.nan).nanmedian(dim=1).values
-        # the box around each disputed pixel; disputed neighbours and the frame's outside at infinity
+        item, pixel = where // (height * width), where % (height * width)
+        row, column = pixel // width, pixel % width
+        # the colour each disputed pixel shows while away from its median: (P, T, 3), then (P, 3)
+        shown = clip[item, :, :, row, column]
+        alternative = torch.where(away[item, :, row, column][..., None], shown, torch.nan).nanmedian(dim=1).values
+        # the box around each disputed pixel (only those: a few percent of the frame); disputed
+        # neighbours and the frame's outside at infinity
         known = nn.functional.pad(torch.where(disputed[:, None], torch.inf, median), [self.resting // 2] * 4, value=torch.inf)
-        boxes = nn.functional.unfold(known, self.resting).view(batch, 3, -1, height * width)
-        boxes = boxes[where // (height * width), :, :, where % (height * width)]  # (P, 3, k * k)
+        offset = torch.arange(self.resting, device=frames.device)
+        box_rows = (row[:, None] + offset)[:, :, None].expand(-1, -1, self.resting).flatten(1)  # (P, k * k)
+        box_columns = (column[:, None] + offset)[:, None, :].expand(-1, self.resting, -1).flatten(1)
+        boxes = known[item[:, None], :, box_rows, box_columns].transpose(1, 2)  # (P, 3, k * k)
         median_rows = _pixel_rows(median)
-        kept, alternative = median_rows[where], _pixel_rows(other)[where]
+        kept = median_rows[where]
         close = self.threshold * 255
         use_other = (_nearest(boxes, alternative) <= close) & (_nearest(boxes, kept) > close)
         chosen = median_rows.index_put((where,), torch.where(use_other[:, None], alternative, kept))
@@ -183,12 +208,10 @@ class ForegroundPerception(nn.Module):
             (B, T, K, 3) in fractions of 255.
         """
         batch, steps, _, height, width = frames.shape
-        raw = connected_components_union_find(self.foreground(frames, background).flatten(0, 1)[:, None])[:, 0]
+        labels, count = _label_components(self.foreground(frames, background).flatten(0, 1))
         # statistics of the foreground pixels only (a few percent of the frame)
-        where = raw.flatten().nonzero()[:, 0]
-        _, inverse = torch.unique(raw.flatten()[where], return_inverse=True)
-        count = int(inverse.max()) + 2 if len(where) else 1  # label 0 is the background
-        labels = torch.zeros_like(raw).flatten().index_put_((where,), inverse + 1).view_as(raw)
+        where = labels.flatten().nonzero()[:, 0]
+        inverse = labels.flatten()[where] - 1
         frame_index, pixel = where // (height * width), where % (height * width)
         colours = frames.flatten(0, 1).flatten(2)[frame_index, :, pixel].float() / 255.0  # (P, 3)
         values = torch.cat(
@@ -296,10 +319,12 @@ class ForegroundPerception(nn.Module):
 
     def forward(self, frames: Tensor) -> Percepts:
         """(B, T, 3, H, W) uint8 -> :class:`Percepts` of the K tracked slots and the N static
-        ones; a slot ever used in the clip has kind 1 (object) or 2 (static), one never used 0."""
+        ones. Every tracked slot has kind 1 (object), used or not: a kind read from the whole
+        clip would tell the dynamics from the first frame that a thing will come into view (an
+        O1 "appear" movie). A static slot has kind 2 when the background holds its region, else 0."""
         slot_map = self.slot_map(frames)
         ids = torch.arange(1, self.total_slots + 1, device=frames.device).expand(len(frames), -1)
         features = id_features(frames, slot_map, ids)  # = mask_features of the hard slot masks
         static = (torch.arange(self.total_slots, device=frames.device) >= self.slots).long()
-        kind = (features[..., 0] > 0).any(dim=1).long() * (1 + static)
+        kind = torch.where(static.bool(), 2 * (features[..., 0] > 0).any(dim=1).long(), 1)
         return Percepts(features, kind)
