@@ -96,7 +96,7 @@ def test_fg_ari_of_the_moving_things_is_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}]
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}]
 )
 def test_bad_options_raise_one_line_errors(options: dict) -> None:
     with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:
@@ -174,3 +174,18 @@ def test_components_are_8_connected_and_labelled_apart_across_clips_and_frames()
     assert sorted(labels.unique().tolist()) == [0, 1, 2, 3, 4]  # 1..U, no gaps
     # largest first: the 3x3 square (9 px) before the diagonal pair (8 px)
     assert candidates[0, 1, :2].tolist() == [int(labels[0, 1, 11, 11]), int(labels[0, 1, 2, 2])]
+
+
+def test_ghosts_where_the_background_is_wrong_are_dropped_and_things_kept() -> None:
+    # a grey floor; the background estimate holds a dark patch where nothing is (a thing rested
+    # there, then left): that patch is foreground in every frame, coloured like the floor around
+    frames = torch.full((1, 3, 3, 16, 16), 120, dtype=torch.uint8)
+    frames[0, :, :, 2:5, 9:12] = torch.tensor([200, 30, 30], dtype=torch.uint8)[:, None, None]  # a red thing
+    background = torch.full((1, 3, 16, 16), 120.0)
+    background[0, :, 10:14, 2:6] = 20.0  # the ghost's place
+    kept = ForegroundPerception(slots=3, min_area=1, resting=0)
+    labels, candidates, _, _ = kept.components(frames, background)
+    assert (candidates[0, :, :2] > 0).all()  # the red thing and the ghost
+    cleaned = ForegroundPerception(slots=3, min_area=1, resting=0, ghosts=0.5)
+    labels, candidates, _, _ = cleaned.components(frames, background)
+    assert candidates[0, :, 0].tolist() == labels[0, :, 3, 10].tolist() and candidates[0, :, 1:].eq(0).all()

@@ -73,6 +73,39 @@ def _label_components(found: Tensor) -> tuple[Tensor, int]:
     return torch.from_numpy(labels).to(found.device), count
 
 
+def _border_likeness(labels: Tensor, images: Tensor, colour: Tensor, threshold: float) -> Tensor:
+    """The share of each component's border that looks like it.
+
+    Args:
+        labels: (N, H, W) int64 components 1..U, 0 background.
+        images: (N, 3, H, W) float colours in fractions of 255.
+        colour: (U + 1, 3) each component's mean colour.
+        threshold: the largest channel difference of a look-alike.
+
+    Returns:
+        (U + 1,) over the pairs (a component's pixel, one of its 8 neighbours in the frame outside
+        it), the share whose neighbour is within ``threshold`` of the component's colour; 0 for a
+        component with no such pair (and for label 0).
+    """
+    count = len(colour)
+    padded_labels = nn.functional.pad(labels, [1, 1, 1, 1], value=-1)  # outside the frame: -1
+    padded = nn.functional.pad(images, [1, 1, 1, 1])
+    height, width = labels.shape[1:]
+    alike, pairs = colour.new_zeros(count), colour.new_zeros(count)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dy == dx == 0:
+                continue
+            neighbour = padded_labels[:, 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+            border = (labels > 0) & (neighbour >= 0) & (neighbour != labels)  # (N, H, W)
+            owner = labels[border]
+            seen = padded[:, :, 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width].permute(0, 2, 3, 1)[border]  # (P, 3)
+            close = ((seen - colour[owner]).abs().amax(dim=1) <= threshold).to(colour.dtype)
+            alike.index_add_(0, owner, close)
+            pairs.index_add_(0, owner, torch.ones_like(close))
+    return alike / pairs.clamp_min(1)
+
+
 def _nearest(boxes: Tensor, colours: Tensor) -> Tensor:
     """(P, 3, N) colours around each of P pixels, (P, 3) a colour per pixel -> (P,) the largest
     channel difference to the nearest colour around it."""
@@ -102,6 +135,10 @@ class ForegroundPerception(nn.Module):
         scenery_tolerance: the largest channel difference (a fraction of 255) between neighbouring
             background pixels of one region: gradients stay one region, edges split.
         scenery_area: the smallest static thing, a fraction of the frame's pixels.
+        ghosts: drop a component when at least this share of the pixels bordering it look like
+            it (within ``threshold``): not a thing but a place where the background estimate is
+            wrong (a thing rested there, then left), since a thing differs from what is around
+            it; 0: keep every component.
     """
 
     reads_masks = False
@@ -120,6 +157,7 @@ class ForegroundPerception(nn.Module):
         scenery: int = 0,
         scenery_tolerance: float = 0.03,
         scenery_area: float = 0.005,
+        ghosts: float = 0.0,
     ) -> None:
         super().__init__()
         problems = [
@@ -134,6 +172,7 @@ class ForegroundPerception(nn.Module):
             f"scenery must be >= 0, got {scenery}" if scenery < 0 else "",
             f"scenery_tolerance must be in (0, 1), got {scenery_tolerance}" if not 0 < scenery_tolerance < 1 else "",
             f"scenery_area must be in (0, 1), got {scenery_area}" if not 0 < scenery_area < 1 else "",
+            f"ghosts must be in [0, 1], got {ghosts}" if not 0 <= ghosts <= 1 else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -141,6 +180,7 @@ class ForegroundPerception(nn.Module):
         self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
+        self.ghosts = ghosts
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -222,6 +262,10 @@ class ForegroundPerception(nn.Module):
         frame_of = torch.zeros(count, dtype=torch.long, device=frames.device).index_put_((inverse + 1,), frame_index)
         area = sums[0]
         usable = (area >= self.min_area) & (torch.arange(len(area), device=frames.device) > 0)
+        if self.ghosts:
+            mean_colour = (sums[3:6] / area.clamp_min(1.0)).T
+            likeness = _border_likeness(labels, frames.flatten(0, 1).float() / 255.0, mean_colour, self.threshold)
+            usable = usable & (likeness < self.ghosts)
         order, rank = largest_first(frame_of, area, usable, height * width)
         keep = rank < self.slots
         chosen = torch.zeros(batch * steps, self.slots, dtype=torch.long, device=frames.device)
