@@ -55,11 +55,17 @@ def main() -> None:
     parser.add_argument("--opening", type=int, default=0)
     parser.add_argument("--resting", type=int, default=15, help="ForegroundPerception(resting=); 0: the plain median")
     parser.add_argument("--scenery", type=int, default=0, help="ForegroundPerception(scenery=): slots for static things")
+    parser.add_argument("--ghosts", type=float, default=0.0, help="ForegroundPerception(ghosts=): drop look-alikes of their border")
+    parser.add_argument("--min-area", type=int, default=4, help="ForegroundPerception(min_area=)")
+    parser.add_argument("--min-frames", type=int, default=1, help="ForegroundPerception(min_frames=): drop shorter runs")
     args = parser.parse_args()
     torch.set_num_threads(1)
     clips = list(_clips(args))
     for threshold in args.threshold:
-        perception = ForegroundPerception(slots=6, threshold=threshold, opening=args.opening, resting=args.resting, scenery=args.scenery)
+        perception = ForegroundPerception(
+            slots=6, threshold=threshold, opening=args.opening, resting=args.resting, scenery=args.scenery,
+            ghosts=args.ghosts, min_area=args.min_area, min_frames=args.min_frames,
+        )  # fmt: skip
         scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]] = {}
         start = time.perf_counter()
         for group, frames, masks, kinds in clips:

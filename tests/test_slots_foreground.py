@@ -96,7 +96,7 @@ def test_fg_ari_of_the_moving_things_is_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}]
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}]
 )
 def test_bad_options_raise_one_line_errors(options: dict) -> None:
     with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:
@@ -189,3 +189,19 @@ def test_ghosts_where_the_background_is_wrong_are_dropped_and_things_kept() -> N
     cleaned = ForegroundPerception(slots=3, min_area=1, resting=0, ghosts=0.5)
     labels, candidates, _, _ = cleaned.components(frames, background)
     assert candidates[0, :, 0].tolist() == labels[0, :, 3, 10].tolist() and candidates[0, :, 1:].eq(0).all()
+
+
+def test_runs_shorter_than_min_frames_are_dropped() -> None:
+    frames, ids = _movie()
+    frames[5:7, :, 40:43, 30:33] = 255  # a white speck for two frames
+    for min_frames, speck_seen in ((1, True), (3, False)):
+        slot_map = ForegroundPerception(slots=4, min_area=1, min_frames=min_frames).slot_map(frames[None])[0]
+        assert bool(slot_map[5, 41, 31] > 0) == speck_seen
+        assert (slot_map[0][ids[0] == 1] > 0).all()  # the red square's long run is kept
+
+
+def test_run_lengths() -> None:
+    from physpred.models.slots.foreground import _run_lengths
+
+    present = torch.tensor([[1, 1, 0, 1, 1, 1, 0, 1]], dtype=torch.bool)[:, :, None]
+    assert _run_lengths(present)[0, :, 0].tolist() == [2, 2, 0, 3, 3, 3, 0, 1]

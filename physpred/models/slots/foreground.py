@@ -106,6 +106,21 @@ def _border_likeness(labels: Tensor, images: Tensor, colour: Tensor, threshold: 
     return alike / pairs.clamp_min(1)
 
 
+def _run_lengths(present: Tensor) -> Tensor:
+    """(B, T, K) bool -> (B, T, K) int64: the length of the run of consecutive present frames each
+    present frame belongs to along T; 0 where absent."""
+    ahead, behind = torch.zeros_like(present, dtype=torch.long), torch.zeros_like(present, dtype=torch.long)
+    count = torch.zeros_like(present[:, 0], dtype=torch.long)
+    for t in range(present.shape[1]):
+        count = (count + 1) * present[:, t]
+        ahead[:, t] = count
+    count = torch.zeros_like(count)
+    for t in reversed(range(present.shape[1])):
+        count = (count + 1) * present[:, t]
+        behind[:, t] = count
+    return (ahead + behind - 1).clamp_min(0)
+
+
 def _nearest(boxes: Tensor, colours: Tensor) -> Tensor:
     """(P, 3, N) colours around each of P pixels, (P, 3) a colour per pixel -> (P,) the largest
     channel difference to the nearest colour around it."""
@@ -139,6 +154,8 @@ class ForegroundPerception(nn.Module):
             it (within ``threshold``): not a thing but a place where the background estimate is
             wrong (a thing rested there, then left), since a thing differs from what is around
             it; 0: keep every component.
+        min_frames: a slot's run of consecutive frames shorter than this is dropped (a speck or
+            sliver that flickers in and out, not a thing); 1: keep every run.
     """
 
     reads_masks = False
@@ -158,6 +175,7 @@ class ForegroundPerception(nn.Module):
         scenery_tolerance: float = 0.03,
         scenery_area: float = 0.005,
         ghosts: float = 0.0,
+        min_frames: int = 1,
     ) -> None:
         super().__init__()
         problems = [
@@ -173,6 +191,7 @@ class ForegroundPerception(nn.Module):
             f"scenery_tolerance must be in (0, 1), got {scenery_tolerance}" if not 0 < scenery_tolerance < 1 else "",
             f"scenery_area must be in (0, 1), got {scenery_area}" if not 0 < scenery_area < 1 else "",
             f"ghosts must be in [0, 1], got {ghosts}" if not 0 <= ghosts <= 1 else "",
+            f"min_frames must be >= 1, got {min_frames}" if min_frames < 1 else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -180,7 +199,7 @@ class ForegroundPerception(nn.Module):
         self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
-        self.ghosts = ghosts
+        self.ghosts, self.min_frames = ghosts, min_frames
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -347,6 +366,8 @@ class ForegroundPerception(nn.Module):
         background = self.background(frames)
         labels, candidates, centre, colour = self.components(frames, background)
         held = self.track(candidates, centre, colour)  # (B, T, K)
+        if self.min_frames > 1:
+            held = torch.where(_run_lengths(held > 0) < self.min_frames, 0, held)
         lookup = torch.zeros(int(labels.max()) + 1, dtype=torch.long, device=frames.device)
         slot_ids = torch.arange(1, self.slots + 1, device=frames.device).expand_as(held)
         lookup[held[held > 0]] = slot_ids[held > 0]
