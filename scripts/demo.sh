@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # `make demo`: generate a small world, train the demo model, probe it against two controls.
 #
-# Environment: DEMO_DIR (default runs/demo), DEMO_DATA (default data/demo), RECIPE (the configs
-# given to `physpred fit -c`, in order; default configs/demo.yaml; `make long` passes the longer
-# CPU recipe; `make objects` the object model with the world's masks), WORLD_FLAGS (added to every
-# `physpred world` command; `make objects` passes --masks), WITH_MASKS (default runs/objects_masks:
-# the with-masks run whose test table is printed beside this one when it is there), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is
-# reused when present (delete $DEMO_DATA to regenerate); the model is always retrained.
+# Environment: DEMO_DIR (default runs/demo), DEMO_DATA (default data/demo), RECIPE (the
+# configs given to `physpred fit -c`, in order; default the object model without labels at the
+# demo's budget; `make pixel` and `make long` pass the pixel track's recipes, `make objects` the
+# object model with the world's masks), WORLD_FLAGS (added to every `physpred world` command;
+# default --masks: validation measures object discovery against them), WITH_MASKS (default
+# runs/objects_masks: the with-masks run whose test table is printed beside this one when it is
+# there), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is reused
+# when present (delete $DEMO_DATA to regenerate); the model is always retrained.
 # Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{index.html,scores.csv,report.json,*.png} and $DEMO_DIR/compare.png.
 set -euo pipefail
 
 DEMO_DIR=${DEMO_DIR:-runs/demo}
 DEMO_DATA=${DEMO_DATA:-data/demo}
-read -ra RECIPE <<<"${RECIPE:-configs/demo.yaml}"
-read -ra WORLD_FLAGS <<<"${WORLD_FLAGS:-}"
+read -ra RECIPE <<<"${RECIPE:-configs/objects_foreground.yaml configs/objects_demo.yaml}"
+read -ra WORLD_FLAGS <<<"${WORLD_FLAGS---masks}"
 WITH_MASKS=${WITH_MASKS:-runs/objects_masks}
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 
 # generate DIR COMMAND...: run COMMAND --out DIR.partial, then rename it; reuse DIR if present.
 generate() {

@@ -2,7 +2,7 @@
 
     python scripts/object_figure.py \
         --ckpt runs/objects_masks/model.ckpt --ckpt runs/objects_foreground/model.ckpt \
-        --probes data/demo_masks/probes_test --event vanish --out docs/figures/objects_vanish.png
+        --probes data/demo/probes_test --event vanish --out docs/figures/objects_vanish.png
 
 Takes the first pair of ``--block`` whose impossible movie shows ``--event`` and draws, for each
 checkpoint (one pair of rows per model, labelled with its track and run folder), the possible and

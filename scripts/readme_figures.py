@@ -1,6 +1,6 @@
 """Draw the README's two figures from a trained model: predictions and surprise curves.
 
-    python scripts/readme_figures.py --ckpt runs/demo/model.ckpt --probes data/demo/probes_test \
+    python scripts/readme_figures.py --ckpt runs/pixel/model.ckpt --probes data/demo/probes_test \
         --out docs/figures [--decoder runs/decoder/model.ckpt]
 
 writes ``OUT/predictions.png``: the window whose context ends just before the violation of the

@@ -33,6 +33,7 @@ OVERLAYS = {
     "demo+long_cpu": set(),
     "demo+look_breadth": set(),
     "objects_masks+objects_split": set(),
+    "objects_foreground+objects_demo": set(),
 }
 OVERLAY_FILES = {o.partition("+")[2] for o in OVERLAYS}  # paths under configs/, without .yaml
 CONFIGS = sorted(p.stem for p in (REPO / "configs").glob("*.yaml") if p.stem not in {"decoder", *OVERLAY_FILES})
