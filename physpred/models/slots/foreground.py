@@ -33,7 +33,7 @@ sky's colour; a moving camera or changing light makes everything foreground. It 
 from __future__ import annotations
 
 import cv2
-import numpy
+import numpy as np
 import torch
 from kornia.morphology import opening as morphological_opening
 from torch import Tensor, nn
@@ -63,12 +63,12 @@ def _label_components(found: Tensor) -> tuple[Tensor, int]:
     OpenCV's one-pass labelling, image by image: about nine times faster on a CPU than kornia's
     iterative union-find on the training batches, and the same partition.
     """
-    images = found.cpu().numpy().astype(numpy.uint8)
-    labels = numpy.zeros(images.shape, dtype=numpy.int64)
+    images = found.cpu().numpy().astype(np.uint8)
+    labels = np.zeros(images.shape, dtype=np.int64)
     count = 1  # label 0 is the background
     for index, image in enumerate(images):
         found_here, labelled = cv2.connectedComponents(image, connectivity=8, ltype=cv2.CV_32S)
-        labels[index] = numpy.where(labelled > 0, labelled + (count - 1), 0)
+        labels[index] = np.where(labelled > 0, labelled + (count - 1), 0)
         count += found_here - 1
     return torch.from_numpy(labels).to(found.device), count
 
@@ -390,6 +390,6 @@ class ForegroundPerception(nn.Module):
         slot_map = self.slot_map(frames)
         ids = torch.arange(1, self.total_slots + 1, device=frames.device).expand(len(frames), -1)
         features = id_features(frames, slot_map, ids)  # = mask_features of the hard slot masks
-        static = (torch.arange(self.total_slots, device=frames.device) >= self.slots).long()
-        kind = torch.where(static.bool(), 2 * (features[..., 0] > 0).any(dim=1).long(), 1)
+        static = torch.arange(self.total_slots, device=frames.device) >= self.slots
+        kind = torch.where(static, 2 * (features[..., 0] > 0).any(dim=1).long(), 1)
         return Percepts(features, kind)
