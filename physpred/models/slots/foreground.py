@@ -96,10 +96,11 @@ def _border_likeness(labels: Tensor, images: Tensor, colour: Tensor, threshold: 
         for dx in (-1, 0, 1):
             if dy == dx == 0:
                 continue
-            neighbour = padded_labels[:, 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width]
+            rows, columns = slice(1 + dy, 1 + dy + height), slice(1 + dx, 1 + dx + width)
+            neighbour = padded_labels[:, rows, columns]
             border = (labels > 0) & (neighbour >= 0) & (neighbour != labels)  # (N, H, W)
             owner = labels[border]
-            seen = padded[:, :, 1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width].permute(0, 2, 3, 1)[border]  # (P, 3)
+            seen = padded[:, :, rows, columns].permute(0, 2, 3, 1)[border]  # (P, 3)
             close = ((seen - colour[owner]).abs().amax(dim=1) <= threshold).to(colour.dtype)
             alike.index_add_(0, owner, close)
             pairs.index_add_(0, owner, torch.ones_like(close))
@@ -213,8 +214,9 @@ class ForegroundPerception(nn.Module):
         blend no neighbour shows, keeps its median unless its other colour matches.
         """
         # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
-        clip = frames.contiguous().float()
-        median = frames.contiguous().median(dim=1).values.float()  # (B, 3, H, W); of uint8: faster
+        frames = frames.contiguous()
+        clip = frames.float()
+        median = frames.median(dim=1).values.float()  # (B, 3, H, W); of uint8: faster
         if not self.resting:
             return median
         away = (clip - median[:, None]).abs().amax(dim=2) > self.threshold * 255  # (B, T, H, W)
@@ -280,18 +282,16 @@ class ForegroundPerception(nn.Module):
         sums = values.new_zeros(count, 6).index_add_(0, inverse + 1, values).T
         frame_of = torch.zeros(count, dtype=torch.long, device=frames.device).index_put_((inverse + 1,), frame_index)
         area = sums[0]
+        means = (sums[1:] / area.clamp_min(1.0)).T  # (U + 1, 5): x, y, r, g, b of each component
         usable = (area >= self.min_area) & (torch.arange(len(area), device=frames.device) > 0)
         if self.ghosts:
-            mean_colour = (sums[3:6] / area.clamp_min(1.0)).T
-            likeness = _border_likeness(labels, frames.flatten(0, 1).float() / 255.0, mean_colour, self.threshold)
+            likeness = _border_likeness(labels, frames.flatten(0, 1).float() / 255.0, means[:, 2:], self.threshold)
             usable = usable & (likeness < self.ghosts)
         order, rank = largest_first(frame_of, area, usable, height * width)
         keep = rank < self.slots
         chosen = torch.zeros(batch * steps, self.slots, dtype=torch.long, device=frames.device)
         chosen[frame_of[order][keep], rank[keep]] = order[keep]
-        safe = area.clamp_min(1.0)
-        centre = (sums[1:3] / safe).T[chosen]  # (N, K, 2)
-        colour = (sums[3:6] / safe).T[chosen]
+        centre, colour = means[chosen, :2], means[chosen, 2:]  # (N, K, 2), (N, K, 3)
         shape = (batch, steps, self.slots)
         return labels.view(batch, steps, height, width), chosen.view(shape), centre.view(*shape, 2), colour.view(*shape, 3)
 
