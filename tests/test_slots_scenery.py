@@ -7,7 +7,7 @@ import torch
 
 from physpred.models.slots import ForegroundPerception, MaskPerception, SplitPerception
 from physpred.models.slots.discovery import fg_ari
-from physpred.models.slots.scenery import static_regions, uniform_regions
+from physpred.models.slots.scenery import split_standing, static_regions, uniform_regions
 
 SIDE, FLOOR = 48, 36  # the floor fills rows FLOOR.. from side to side
 SCREEN = (slice(16, 34), slice(8, 22))  # a wide screen standing on the floor
@@ -125,3 +125,19 @@ def test_split_perception_takes_objects_from_one_part_and_static_things_from_the
     assert torch.equal(percepts.features[:, :, 1:], found(frames[None]).features[:, :, 2:])
     with pytest.raises(ValueError, match="scenery .* does not say"):
         SplitPerception(objects=from_masks, scenery=torch.nn.Identity())
+
+
+def test_a_screen_the_colour_of_its_floor_is_split_off_and_backdrop_between_tall_things_is_not() -> None:
+    image = _backdrop()
+    floor = image[:, FLOOR, 0].clone()
+    image[(slice(None), *SCREEN)] = floor[:, None, None]  # stands on the floor, in its colour
+    image[:, SCREEN[0].stop : FLOOR, SCREEN[1]] = floor[:, None, None]  # its foot reaches the floor
+    assert len(uniform_regions(image[None], tolerance=0.03)[0, SCREEN[0].start : SIDE, SCREEN[1].start].unique()) == 1
+    found = static_regions(image[None], count=4, tolerance=0.03, min_area=0.005)[0]
+    assert (found[SCREEN] == 1).all() and (found[FLOOR + 1 :] == 0).all()  # the floor, below its ring
+    # two walls in the sky's colour band leave it narrow between them, hanging from the rows above: no thing
+    tall = _backdrop()
+    tall[:, 10:FLOOR, 4:20] = 20.0
+    tall[:, 10:FLOOR, 28:44] = 20.0
+    pieces = split_standing(uniform_regions(tall[None], tolerance=0.03))[0]
+    assert pieces[10, 0] == pieces[0, 0] == pieces[20, 24]  # the sky between and beside the walls stays one

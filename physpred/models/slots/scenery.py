@@ -6,8 +6,11 @@ a region of one colour with sharp edges, standing inside it. So: split the backg
 regions whose neighbouring pixels differ by at most ``tolerance`` (a gradient stays one region,
 an edge splits), call a region that touches two or more sides of the frame backdrop, and keep the
 largest of the others that are not thin (a line of blended pixels along an edge or the horizon
-is no thing), each with the ring of blended pixels around it. Pure functions of tensors; no
-weights, nothing learned.
+is no thing), each with the ring of blended pixels around it. A screen the colour of the floor
+it stands on (or joined through its blended foot to the horizon's line) falls into the floor's
+region: backdrop spans the frame's width in the rows it fills, so the narrow parts of a backdrop
+region, in rows it barely covers, are split off as things of their own. Pure functions of
+tensors; no weights, nothing learned.
 """
 
 from __future__ import annotations
@@ -34,7 +37,17 @@ def uniform_regions(image: Tensor, tolerance: float) -> Tensor:
     close = tolerance * 255
     across = (image[..., :, 1:] - image[..., :, :-1]).abs().amax(dim=1) <= close  # (B, H, W - 1)
     down = (image[..., 1:, :] - image[..., :-1, :]).abs().amax(dim=1) <= close  # (B, H - 1, W)
-    label = torch.arange(batch * height * width, device=image.device).view(batch, height, width)
+    return _joined_regions(torch.arange(batch * height * width, device=image.device).view(batch, height, width), across, down)
+
+
+def _joined_regions(label: Tensor, across: Tensor, down: Tensor) -> Tensor:
+    """Every pixel named by the smallest starting name among the pixels joined to it.
+
+    Args:
+        label: (B, H, W) int64 starting names, distinct where they are to stay apart.
+        across: (B, H, W - 1) bool, pixel joined to its right neighbour; down: (B, H - 1, W), to
+            the one below.
+    """
     everything = slice(None)
     # (joined, one pixel, its neighbour): left-right pairs, then top-bottom pairs
     pairs = [
@@ -67,12 +80,9 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
         (where two touch, the later takes the ring), 0 elsewhere.
     """
     batch, _, height, width = background.shape
-    label = uniform_regions(background, tolerance)
-    _, region = torch.unique(label, return_inverse=True)  # (B, H, W) 0..R-1, unique over the batch
-    regions = int(region.max()) + 1
+    region, regions = _numbered(split_standing(uniform_regions(background, tolerance)))
     area = torch.bincount(region.flatten(), minlength=regions)
-    sides = torch.stack([region[:, 0], region[:, -1], region[:, :, 0], region[:, :, -1]])  # (4, B, L)
-    touched = torch.stack([torch.bincount(side.flatten(), minlength=regions) > 0 for side in sides]).sum(dim=0)
+    touched = _sides_touched(region, regions)
     # a pixel whose 3 x 3 neighbourhood is all its own region: a thin line has none
     padded = F.pad(region[:, None].float(), [1, 1, 1, 1], mode="replicate")
     inside = (F.max_pool2d(padded, 3, 1) == F.max_pool2d(-padded, 3, 1).neg())[:, 0]  # max == min
@@ -89,3 +99,53 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
     # the world's masks give to the thing about half the time
     grown = F.max_pool2d(found[:, None].float(), 3, 1, padding=1)[:, 0].long()
     return torch.where(found > 0, found, grown)
+
+
+def split_standing(label: Tensor) -> Tensor:
+    """Regions with the things standing inside a backdrop region split off from it.
+
+    A surface of the backdrop (sky, back wall, floor) spans the frame's width in the rows it
+    fills; a thing that joined it (a screen the floor's colour, standing on it) is where the
+    region is narrow. The pixels of a region that touches two or more sides of the frame, above
+    the first row in which it covers half the width, become regions of their own, one per
+    4-connected piece. (Below that row a narrow part is backdrop between tall things, as the back
+    wall between two screens.)
+
+    Args:
+        label: (B, H, W) int64 regions (:func:`uniform_regions`).
+
+    Returns:
+        (B, H, W) int64 regions, distinct names; the rest of each region keeps its name.
+    """
+    batch, height, width = label.shape
+    region, regions = _numbered(label)
+    backdrop = _sides_touched(region, regions) >= 2
+    row = torch.arange(height, device=label.device)[None, :, None].expand_as(region)
+    wide = torch.bincount((region * height + row).flatten(), minlength=regions * height).view(regions, height) * 2 >= width
+    rows = torch.arange(height, device=label.device).expand(regions, -1)
+    first_wide = torch.where(wide, rows, height).amin(dim=1)  # (R,) the top row a region spans
+    # above it only: a thing stands up from the floor; backdrop between tall things hangs from above
+    narrow = backdrop[region] & (row < first_wide[region])  # (B, H, W)
+    same = region[..., :, 1:] == region[..., :, :-1], region[..., 1:, :] == region[..., :-1, :]
+    across = narrow[..., :, 1:] & narrow[..., :, :-1] & same[0]
+    down = narrow[..., 1:, :] & narrow[..., :-1, :] & same[1]
+    # names are flat indices of a pixel named by itself, as _joined_regions needs: a narrow pixel
+    # starts with its own, the rest of a region with the smallest of its own (not narrow) pixels
+    index = torch.arange(batch * height * width, device=label.device)
+    rest = torch.full((regions,), index.numel(), device=label.device).scatter_reduce(
+        0, region.flatten()[~narrow.flatten()], index[~narrow.flatten()], "amin"
+    )
+    start = torch.where(narrow, index.view_as(label), rest[region])
+    return _joined_regions(start, across, down)
+
+
+def _numbered(label: Tensor) -> tuple[Tensor, int]:
+    """(B, H, W) region names -> the same regions numbered 0..R-1 over the batch, and R."""
+    _, region = torch.unique(label, return_inverse=True)
+    return region, int(region.max()) + 1
+
+
+def _sides_touched(region: Tensor, regions: int) -> Tensor:
+    """(R,) how many of the frame's four sides each region of (B, H, W) 0..R-1 touches."""
+    sides = torch.stack([region[:, 0], region[:, -1], region[:, :, 0], region[:, :, -1]])  # (4, B, L)
+    return torch.stack([torch.bincount(side.flatten(), minlength=regions) > 0 for side in sides]).sum(dim=0)
