@@ -115,3 +115,30 @@ def test_object_figure_draws_a_pair_of_rows_per_checkpoint(world: dict[str, Path
     assert figure._suptitle.get_text().startswith("probes, block O1, event vanish: O1/01/")
     with pytest.raises(SystemExit):  # no O1 pair shows a G1 event
         script.main(["--ckpt", str(world["ckpt"]), *argv, "--event", "floats"])
+
+
+def test_probe_swaps_in_another_perception(world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--perception: the model that reads masks scores probes without any, on slots found without labels."""
+    probes, swap = tmp_path / "plain", tmp_path / "foreground.yaml"
+    assert physpred(["world", "probes", "--out", str(probes), "--scenes_per_block", "1", "--blocks", "O1",
+                     "--frame_size", "64", "--frames", "48", "--num_workers", "1"]) == 0  # fmt: skip
+    config = {"class_path": "physpred.models.slots.ForegroundPerception", "init_args": {"slots": 4, "scenery": 2}}
+    swap.write_text(json.dumps(config))  # JSON is YAML
+    for extra in ([], ["--baseline", "untrained"]):
+        out = tmp_path / f"out{len(extra)}"
+        argv = ["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(probes), "--out", str(out), "--bootstrap", "20"]
+        assert physpred([*argv, "--perception", str(swap), *extra]) == 0
+        report = json.loads((out / "report.json").read_text())
+        assert report["blocks"]["O1"]["n_pairs"] == 2 and report["settings"]["perception"] == config
+    capsys.readouterr()
+    learned = tmp_path / "learned.yaml"
+    learned.write_text("class_path: physpred.models.slots.SlotAttentionPerception\n")
+    refused = {
+        learned: "learns weights",
+        tmp_path / "missing.yaml": "cannot read it",
+    }
+    for path, reason in refused.items():
+        assert physpred([*argv[:-2], "--out", str(tmp_path / "refused"), "--perception", str(path)]) == 2
+        message = capsys.readouterr().err.strip()
+        assert reason in message and str(path) in message and len(message.splitlines()) == 1
+    assert not (tmp_path / "refused").exists()

@@ -79,6 +79,13 @@ def build_parser() -> ArgumentParser:
         help="score a control instead of the trained model",
     )
     parser.add_argument(
+        "--perception",
+        type=Path,
+        help="YAML file with the class_path and init_args of another perception (no weights) for "
+        "an object model and its untrained control: score its dynamics on slots found that way, "
+        "e.g. a model trained on the world's masks on slots found without labels (docs/objects.md)",
+    )
+    parser.add_argument(
         "--frame_step",
         type=PositiveInt,
         help="source frames between window frames (default: the checkpoint's; "
@@ -248,6 +255,8 @@ def _check_args(args: Namespace) -> None:
             "--frame_size and --future_frames apply only to copy-last without --ckpt_path or "
             "--scorer (a model brings its own)"
         )
+    if args.perception is not None and (args.scorer is not None or args.baseline == "copy-last"):
+        raise ProbeError("--perception replaces the perception of an object model's checkpoint: not with --scorer or --baseline copy-last")
     if not args.data.exists():
         raise ProbeError(
             f"probe data {args.data} not found: generate it with `physpred world probes --out {args.data}` or fix --data"
@@ -305,9 +314,12 @@ def _load_scorer(args: Namespace, layout: str) -> Any:
             seed=args.seed,
             window_frames=args.window_frames or PROTOCOLS[layout].window_frames,
         )
-    from physpred.models import CopyLastPredictor, load_model, untrained_like
+    from physpred.models import CopyLastPredictor, load_model, untrained_like, with_perception
     from physpred.types import ClipGeometry
 
+    if args.perception is not None:
+        model = untrained_like(args.ckpt_path, seed=args.seed) if args.baseline == "untrained" else load_model(args.ckpt_path)
+        return with_perception(model, _perception_config(args.perception), args.perception)
     if args.baseline == "untrained":
         return untrained_like(args.ckpt_path, seed=args.seed)
     trained = load_model(args.ckpt_path) if args.ckpt_path is not None else None
@@ -323,6 +335,18 @@ def _load_scorer(args: Namespace, layout: str) -> Any:
     }
     chosen = {k: COPY_LAST_DEFAULTS[k] if v is None else v for k, v in given.items()}
     return CopyLastPredictor(geometry=ClipGeometry(**chosen))
+
+
+def _perception_config(path: Path) -> Any:
+    """The ``--perception`` file's contents (YAML)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ProbeError(f"--perception {path}: cannot read it ({err.strerror}); fix the path") from err
+    except yaml.YAMLError as err:
+        raise ProbeError(f"--perception {path} is not valid YAML ({_one_line(err)}); fix the file") from err
 
 
 def _probe(args: Namespace) -> int:
@@ -377,6 +401,7 @@ def _probe(args: Namespace) -> int:
         bootstrap=args.bootstrap,
         num_movies=len(dataset),
         layout=layout,
+        perception=None if args.perception is None else _perception_config(args.perception),
     )
     try:
         movies = _score_or_resume(args, settings, runner, datamodule)
@@ -461,6 +486,8 @@ def _store_key(args: Namespace, settings: dict[str, Any]) -> dict[str, Any]:
         "layout": settings["layout"],
         "skip_incomplete": args.skip_incomplete,
         **{k: settings.get(k) for k in keep},
+        # its contents, so that an edited file scores anew (absent without: older stores resume)
+        **({"perception": settings["perception"]} if settings.get("perception") else {}),
     }
 
 

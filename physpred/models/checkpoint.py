@@ -89,6 +89,39 @@ def untrained_like(path: str | Path, seed: int) -> nn.Module:
         return _build(saved, path).eval()
 
 
+def with_perception(model: nn.Module, config: object, source: Path) -> nn.Module:
+    """``model``, an object model, with its perception replaced by the one ``config`` describes.
+
+    The decomposition of a failure by stage: score a model's dynamics and energy on slots found
+    another way, e.g. a model trained on the world's masks on slots found without labels (is the
+    label-free perception good enough at test time?), or the reverse.
+
+    Args:
+        model: a model with a ``perception`` part (``ObjectEnergyModel``), trained or not.
+        config: ``{"class_path", "init_args"}`` of a perception without weights (physpred
+            classes only): a perception that learns would be swapped in untrained.
+        source: the file ``config`` was read from, named in errors.
+
+    Raises:
+        CheckpointError: a model without perception, or a configuration that is no such perception.
+    """
+    if not isinstance(getattr(model, "perception", None), nn.Module):
+        raise CheckpointError(f"{type(model).__name__} has no perception to replace: --perception applies to object models (ObjectEnergyModel)")
+    if not isinstance(config, dict) or not isinstance(config.get("class_path"), str):
+        raise CheckpointError(f"perception file {source} holds no class_path: write class_path and init_args, as under perception: in configs/objects_*.yaml")
+    try:
+        perception = _instantiate(config, f"perception file {source}")
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"perception file {source}: {_first_line(err)}") from err
+    if any(True for _ in perception.parameters()):
+        raise CheckpointError(
+            f"perception file {source} names {config['class_path']}, which learns weights: swapped in "
+            "untrained it would see nothing; train a model with it instead"
+        )
+    model.perception = perception.to(next(model.parameters(), torch.empty(0)).device)
+    return model
+
+
 def read_checkpoint(path: Path, map_location: str | torch.device | None = None) -> dict[str, Any]:
     """The checkpoint's contents, loaded safely (tensors on ``map_location``, by default the
     CPU), with a valid ``physpred`` record."""
@@ -149,7 +182,7 @@ def linked_config(saved: dict[str, Any], path: Path) -> dict[str, Any]:
         init_args["geometry"] = geometry
         predictor = init_args.get("predictor")
         if isinstance(predictor, dict):  # its clip lengths are linked from the data, like the geometry
-            accepted = inspect.signature(_resolve(predictor["class_path"], path)).parameters
+            accepted = inspect.signature(_resolve(predictor["class_path"], f"checkpoint {path}")).parameters
             linked = {k: getattr(geometry, k) for k in ("context_frames", "future_frames") if k in accepted}
             init_args["predictor"] = {**predictor, "init_args": {**(predictor.get("init_args") or {}), **linked}}
     except (TypeError, ValueError, KeyError, AttributeError) as err:
@@ -181,7 +214,7 @@ def _build(saved: dict[str, Any], path: Path) -> nn.Module:
 
 def _instantiate_checked(config: dict[str, Any], path: Path) -> nn.Module:
     try:
-        return _instantiate(config, path)
+        return _instantiate(config, f"checkpoint {path}")
     except CheckpointError:
         raise
     # RuntimeError: torch refusing a negative size; RecursionError (one too): nesting
@@ -189,28 +222,30 @@ def _instantiate_checked(config: dict[str, Any], path: Path) -> nn.Module:
         raise CheckpointError(f"cannot rebuild the model saved in {path} ({type(err).__name__}: {_first_line(err)}): {RETRAIN}") from err
 
 
-def _instantiate(value: Any, path: Path) -> Any:
-    """Build ``{"class_path", "init_args"}`` dicts recursively; other values pass through."""
+def _instantiate(value: Any, source: str) -> Any:
+    """Build ``{"class_path", "init_args"}`` dicts recursively; other values pass through.
+    ``source`` names where the configuration comes from in errors (``checkpoint PATH``)."""
     if isinstance(value, dict) and "class_path" in value:
-        cls = _resolve(value["class_path"], path)
-        kwargs = {k: _instantiate(v, path) for k, v in (value.get("init_args") or {}).items()}
+        cls = _resolve(value["class_path"], source)
+        kwargs = {k: _instantiate(v, source) for k, v in (value.get("init_args") or {}).items()}
         return cls(**kwargs)
     if isinstance(value, list):
-        return [_instantiate(item, path) for item in value]
+        return [_instantiate(item, source) for item in value]
     return value
 
 
-def _resolve(class_path: object, path: Path) -> type:
+def _resolve(class_path: object, source: str) -> type:
     """The physpred class named ``class_path``; anything else is refused."""
     if not isinstance(class_path, str) or not CLASS_PATH.fullmatch(class_path):
-        raise CheckpointError(f"checkpoint {path} names class {class_path!r}, not a physpred class; refused")
+        raise CheckpointError(f"{source} names class {class_path!r}, not a physpred class; refused")
     module_name, _, name = class_path.rpartition(".")
     try:
         cls = getattr(importlib.import_module(module_name), name)
     except (ImportError, AttributeError) as err:
-        raise CheckpointError(f"checkpoint {path} names {class_path}, which this physpred lacks: {RETRAIN}") from err
+        fix = RETRAIN if source.startswith("checkpoint") else "fix the class_path"
+        raise CheckpointError(f"{source} names {class_path}, which this physpred lacks: {fix}") from err
     if not (inspect.isclass(cls) and issubclass(cls, nn.Module)):
-        raise CheckpointError(f"checkpoint {path} names {class_path}, not a model part; refused")
+        raise CheckpointError(f"{source} names {class_path}, not a model part; refused")
     return cls
 
 
