@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from physpred.models import CheckpointError, load_model, untrained_like
-from physpred.models.checkpoint import model_record
+from physpred.models.checkpoint import build_perception, model_record
 from physpred.types import ClipGeometry
 
 GEOMETRY = ClipGeometry(context_frames=3, future_frames=2, frame_step=2, frame_size=16)
@@ -164,3 +165,16 @@ def test_the_payload_does_run_when_unpickled_unsafely(evil: tuple[Path, Path]) -
     path, marker = evil
     torch.load(path, weights_only=False)
     assert marker.exists()
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "configs" / "perception").glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_perception_files_build_perceptions_without_weights(path: Path) -> None:
+    perception = build_perception(yaml.safe_load(path.read_text()), path)
+    assert hasattr(perception, "object_slots") and not list(perception.parameters())
+
+
+def test_a_perception_file_naming_no_physpred_class_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match=r"^perception file .*p.yaml names class 'os.system', not a physpred class; refused$"):
+        build_perception({"class_path": "os.system"}, tmp_path / "p.yaml")
+    with pytest.raises(CheckpointError, match="holds no class_path"):
+        build_perception(["not", "a", "mapping"], tmp_path / "p.yaml")

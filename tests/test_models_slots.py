@@ -88,6 +88,10 @@ def test_mask_perception_can_give_walls_the_screens_kind() -> None:
     assert MaskPerception(objects=2, scenery=1)(frames[None], masks[None], kinds[None]).kind.tolist() == [[1, 0, 3]]
     one_kind = MaskPerception(objects=2, scenery=1, wall_kind=False)(frames[None], masks[None], kinds[None])
     assert one_kind.kind.tolist() == [[1, 0, 2]]
+    # the label-free perception's kinds: every object slot an object, holding a thing or not
+    label_free = MaskPerception(objects=2, scenery=1, wall_kind=False, empty_objects=False)
+    percepts = label_free(frames[None], masks[None], kinds[None])
+    assert percepts.kind.tolist() == [[1, 1, 2]] and not percepts.features[0, :, 1].any()
 
 
 def test_dynamics_shapes_gate_and_causality() -> None:

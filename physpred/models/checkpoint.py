@@ -107,6 +107,18 @@ def with_perception(model: nn.Module, config: object, source: Path) -> nn.Module
     """
     if not isinstance(getattr(model, "perception", None), nn.Module):
         raise CheckpointError(f"{type(model).__name__} has no perception to replace: --perception applies to object models (ObjectEnergyModel)")
+    model.perception = build_perception(config, source).to(next(model.parameters(), torch.empty(0)).device)
+    return model
+
+
+def build_perception(config: object, source: Path) -> nn.Module:
+    """The perception without weights that ``config`` (``{"class_path", "init_args"}``, physpred
+    classes only, read from the file ``source``) describes.
+
+    Raises:
+        CheckpointError: no class_path, a class that is not physpred's, bad arguments, or a
+            perception that learns weights (built untrained, it would see nothing).
+    """
     if not isinstance(config, dict) or not isinstance(config.get("class_path"), str):
         raise CheckpointError(f"perception file {source} holds no class_path: write class_path and init_args, as under perception: in configs/objects_*.yaml")
     try:
@@ -115,11 +127,10 @@ def with_perception(model: nn.Module, config: object, source: Path) -> nn.Module
         raise CheckpointError(f"perception file {source}: {_first_line(err)}") from err
     if any(True for _ in perception.parameters()):
         raise CheckpointError(
-            f"perception file {source} names {config['class_path']}, which learns weights: swapped in "
+            f"perception file {source} names {config['class_path']}, which learns weights: built "
             "untrained it would see nothing; train a model with it instead"
         )
-    model.perception = perception.to(next(model.parameters(), torch.empty(0)).device)
-    return model
+    return perception
 
 
 def read_checkpoint(path: Path, map_location: str | torch.device | None = None) -> dict[str, Any]:

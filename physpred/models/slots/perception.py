@@ -39,15 +39,19 @@ class MaskPerception(nn.Module):
         scenery: slots for screens and walls (anything solid or occluding), in id order.
         wall_kind: give walls their own kind (3); False: every screen and wall has kind 2, as a
             perception without labels gives them (it cannot tell which static thing is solid).
+        empty_objects: an object slot with no thing in the clip has kind 0; False: kind 1, as
+            ``ForegroundPerception`` gives every tracked slot. With ``wall_kind: false`` too, the
+            kinds of the label-free perception: a model trained on either can be scored on the
+            other's slots (``physpred probe --perception``, a decomposition).
     """
 
     reads_masks = True
 
-    def __init__(self, *, objects: int = 4, scenery: int = 4, wall_kind: bool = True) -> None:
+    def __init__(self, *, objects: int = 4, scenery: int = 4, wall_kind: bool = True, empty_objects: bool = True) -> None:
         super().__init__()
         if objects < 1 or scenery < 0:
             raise ValueError(f"MaskPerception: objects must be >= 1 and scenery >= 0, got {objects}, {scenery} (fix the YAML)")
-        self.objects, self.scenery, self.wall_kind = objects, scenery, wall_kind
+        self.objects, self.scenery, self.wall_kind, self.empty_objects = objects, scenery, wall_kind, empty_objects
 
     @property
     def slots(self) -> int:
@@ -74,4 +78,6 @@ class MaskPerception(nn.Module):
         kind = torch.where(ids >= 0, kinds.long().gather(1, ids.clamp_min(0)), torch.zeros_like(ids))
         if not self.wall_kind:
             kind = kind.clamp_max(2)
+        if not self.empty_objects:
+            kind[:, : self.objects] = 1
         return Percepts(id_features(frames, masks, ids), kind)
