@@ -9,6 +9,11 @@ model on the dev probes, on the same probes in another look (if given), and the 
 copy-last controls on the dev probes, and one row is appended to ``benchmarks/results.csv``
 (columns: :data:`COLUMNS`). Dev probes only: the test probes are for the final table.
 
+A decomposition row trains nothing: ``--perception FILE --trained-in RUN`` scores the object
+model of ``runs/lab/RUN`` and its untrained control on slots from another perception
+(``physpred probe --perception``), e.g. a model trained on the world's masks on slots found
+without labels; the fit arguments after ``--`` are RUN's, for the row's command.
+
 The last line printed is the row's headline: overall pairwise accuracy and the O1 "vanish"
 expectation rate.
 """
@@ -76,17 +81,20 @@ def _cell(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
-    metrics_csv = max(run.glob("lab/version_*/metrics.csv"))
+def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> dict[str, str]:
+    """The row of the model trained in ``trained``, probed into ``run`` (the same folder, or a
+    decomposition's: ``--perception``)."""
+    metrics_csv = max(trained.glob("lab/version_*/metrics.csv"))
     val = _last_validation(metrics_csv)
-    ckpt = run / "model.ckpt"
+    ckpt = trained / "model.ckpt"
     # the fit's wall time: from the saved config (written at the start) to the last checkpoint
     minutes = (ckpt.stat().st_mtime - (metrics_csv.parent / "config.yaml").stat().st_mtime) / 60
-    model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, [])
+    swap = ["--perception", str(args.perception)] if args.perception else []
+    model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, swap)
     # an identical configuration gives an identical untrained network (seed 0): its controls hold
     controls = Path("runs/lab") / args.controls_from if args.controls_from else run
     reuse = controls != run
-    untrained = _probe(ckpt, args.probes, controls / "probe_untrained", args.stride, ["--baseline", "untrained"], reuse)
+    untrained = _probe(ckpt, args.probes, controls / "probe_untrained", args.stride, ["--baseline", "untrained", *swap], reuse)
     copy_last = _probe(ckpt, args.probes, controls / "probe_copy_last", args.stride, ["--baseline", "copy-last"], reuse)
     other = (
         _probe(ckpt, args.other_look, run / "probe_other_look", args.stride, [])
@@ -128,7 +136,7 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path) -> dict[str, str]:
         "commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
         ).stdout.strip(),
-        "command": shlex.join(["physpred", "fit", *fit]),
+        "command": shlex.join(["physpred", "fit", *fit]) + (f" && physpred probe {shlex.join(swap)}" if swap else ""),
     }
     return row
 
@@ -164,15 +172,24 @@ def main(argv: list[str]) -> int:
         "--skip-fit", action="store_true",
         help="log the row of an existing run (probes newer than its checkpoint are reused)",
     )  # fmt: skip
+    parser.add_argument(
+        "--perception", type=Path,
+        help="a decomposition: score the model of run --trained-in (and its untrained control) "
+        "on slots from this perception (physpred probe --perception); no training",
+    )  # fmt: skip
+    parser.add_argument("--trained-in", help="with --perception: the lab run whose model is scored")
     args = parser.parse_args(argv[:split])
+    if (args.perception is None) != (args.trained_in is None):
+        parser.error("--perception and --trained-in go together")
     run = Path("runs/lab") / args.name
+    trained = Path("runs/lab") / args.trained_in if args.trained_in else run
     fit = [*argv[split + 1 :], "--data.root", str(args.data),
-           "--trainer.default_root_dir", str(run),
+           "--trainer.default_root_dir", str(trained),
            "--trainer.logger", "pytorch_lightning.loggers.CSVLogger",
-           "--trainer.logger.save_dir", str(run), "--trainer.logger.name", "lab"]  # fmt: skip
-    if not args.skip_fit:
+           "--trainer.logger.save_dir", str(trained), "--trainer.logger.name", "lab"]  # fmt: skip
+    if not args.skip_fit and args.perception is None:
         _run(["physpred", "fit", *fit])
-    row = _row(args, fit, run)
+    row = _row(args, fit, run, trained)
     _append(row)
     print(json.dumps(row, indent=1))
     print(f"{args.name}: pairwise_acc_mean {row['pair_all']}, O1 vanish expectation {row['expect_O1_vanish']}")
