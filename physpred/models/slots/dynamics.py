@@ -70,6 +70,11 @@ class GatedSlotDynamics(nn.Module):
             (object permanence by construction: the untrained model already expects hidden
             things back and is no neutral control); off: from the slot's state alone, 1/2 for
             every slot at initialisation.
+        seen_flag: tell each slot at every step whether it has held a thing so far in the clip
+            (an input, and a slot that has not yet is left out of attention). A hidden thing is
+            then told apart from a slot that never held one, which a perception without labels
+            gives the object kind too (a kind read from the whole clip would say what the clip
+            will bring); off: only kind 0 marks an empty slot.
     """
 
     def __init__(
@@ -82,17 +87,19 @@ class GatedSlotDynamics(nn.Module):
         gate_bias: float = 2.0,
         constant_velocity: bool = False,
         presence_residual: bool = True,
+        seen_flag: bool = False,
     ) -> None:
         super().__init__()
         width = len(FEATURES)
         self.hidden, self.interact, self.learn_gate = hidden, interact, gate
-        self.constant_velocity, self.presence_residual = constant_velocity, presence_residual
+        self.constant_velocity, self.presence_residual, self.seen_flag = constant_velocity, presence_residual, seen_flag
         # coasting moves the position by the last step's change (the other features stay)
         coasting = torch.zeros(width - 1)
         coasting[POSITION.start - 1 : POSITION.stop - 1] = 1.0  # feature 0, presence, is not in it
         self.register_buffer("coasting", coasting, persistent=False)
         # input: blended percept, its change since the last step, observed presence, kind one-hot
-        inputs = 2 * width + 1 + len(KINDS) + 1
+        # (and whether the slot has held a thing so far)
+        inputs = 2 * width + 1 + len(KINDS) + 1 + int(seen_flag)
         self.encode = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Linear(hidden, hidden))
         self.interaction = SlotAttentionBlock(hidden, heads) if interact else None
         self.cell = nn.GRUCell(hidden, hidden)
@@ -114,7 +121,7 @@ class GatedSlotDynamics(nn.Module):
         features, kind = percepts.features, percepts.kind
         batch, steps, slots, width = features.shape
         kind_code = F.one_hot(kind, len(KINDS) + 1).to(features.dtype)  # (B, K, 4)
-        empty = kind == 0
+        seen_so_far = (features[..., 0] > 0).cummax(dim=1).values  # (B, T, K): causal, unlike kind
         state = features.new_zeros(batch * slots, self.hidden)
         imagined = features.new_zeros(batch, slots, width)  # feature 0: presence probability
         previous = features[:, 0]
@@ -127,8 +134,12 @@ class GatedSlotDynamics(nn.Module):
             else:  # a hidden thing's percept says nothing: only imagination can stand in for it
                 gate = observed * torch.sigmoid(self.gate(torch.cat([seen, imagined, observed], dim=-1)))
             blended = gate * seen + (1 - gate) * imagined
-            step_input = torch.cat([blended, blended - previous, observed, kind_code], dim=-1)
-            encoded = self.encode(step_input)  # (B, K, D)
+            step_input = [blended, blended - previous, observed, kind_code]
+            empty = kind == 0
+            if self.seen_flag:
+                step_input.append(seen_so_far[:, t, :, None].to(features.dtype))
+                empty = empty | ~seen_so_far[:, t]
+            encoded = self.encode(torch.cat(step_input, dim=-1))  # (B, K, D)
             if self.interaction is not None:
                 encoded = self.interaction(encoded, empty)
             state = self.cell(encoded.reshape(batch * slots, -1), state)
