@@ -16,6 +16,7 @@ from physpred.models.slots import (
     SlotEnergy,
 )
 from physpred.models.slots.discovery import fg_ari
+from physpred.models.slots.dynamics import UNSEEN_LOGIT
 from physpred.models.slots.features import FEATURES, id_features, mask_features, select_ids
 from physpred.types import ClipGeometry
 
@@ -313,3 +314,33 @@ def test_imagination_energy_is_the_horizons_imagination_that_scoring_compares() 
     assert energy.item() > 0
     energy.sum().backward()
     assert model.dynamics.head[-1].weight.grad.abs().sum() > 0
+
+
+def test_seen_flag_keeps_a_slot_that_has_held_nothing_yet_out_of_the_others_predictions() -> None:
+    """Until slot 1 first shows a thing (frame 3), what it is does not reach slot 0 with seen_flag."""
+    torch.manual_seed(0)
+    features = torch.rand(1, 6, 2, len(FEATURES))
+    features[:, :3, 1] = 0.0  # slot 1 holds nothing before frame 3
+    object_then, screen_then = torch.tensor([[1, 1]]), torch.tensor([[1, 2]])
+    for seen_flag in (True, False):
+        torch.manual_seed(1)
+        dynamics = GatedSlotDynamics(hidden=16, heads=2, seen_flag=seen_flag)
+        torch.nn.init.normal_(dynamics.head[-1].weight)  # zero at initialisation: the state would not show
+        one, other = (dynamics(Percepts(features, kind)).prediction for kind in (object_then, screen_then))
+        before = torch.equal(one[:, :3, 0], other[:, :3, 0])  # slot 0's predictions of frames 1..3
+        assert before == seen_flag
+        assert not torch.equal(one[:, 3:, 0], other[:, 3:, 0])  # once seen, it takes part
+
+
+def test_unseen_absent_predicts_a_constant_absence_until_a_slot_first_holds_a_thing() -> None:
+    torch.manual_seed(0)
+    features = torch.rand(1, 6, 2, len(FEATURES))
+    features[:, :3, 1] = 0.0  # slot 1 first holds a thing at frame 3
+    dynamics = GatedSlotDynamics(hidden=16, heads=2, unseen_absent=True)
+    torch.nn.init.normal_(dynamics.head[-1].weight)
+    logit = dynamics(Percepts(features, torch.tensor([[1, 1]]))).prediction[0, :, :, 0]  # frames 1..5
+    assert torch.equal(logit[:3, 1], torch.full((3,), UNSEEN_LOGIT))  # from frames 0..2: nothing yet
+    assert (logit[3:, 1] != UNSEEN_LOGIT).all() and (logit[:, 0] != UNSEEN_LOGIT).all()
+    # a constant: its first appearance teaches the presence head nothing
+    (gradient,) = torch.autograd.grad(logit[:3, 1].sum() + 0 * logit.sum(), dynamics.head[-1].weight)
+    assert not gradient.any()

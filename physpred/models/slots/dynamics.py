@@ -21,6 +21,11 @@ from physpred.models.slots.features import FEATURES, KINDS, POSITION, presence_l
 from physpred.models.slots.perception import Percepts
 
 
+UNSEEN_LOGIT = presence_logit(torch.tensor(0.0)).item()
+"""The presence logit of a slot that has held nothing so far, with ``unseen_absent``: the
+clamped certainty of absence (``presence_logit`` of 0)."""
+
+
 class Rollout(NamedTuple):
     """What the dynamics predicted along a clip.
 
@@ -75,6 +80,12 @@ class GatedSlotDynamics(nn.Module):
             then told apart from a slot that never held one, which a perception without labels
             gives the object kind too (a kind read from the whole clip would say what the clip
             will bring); off: only kind 0 marks an empty slot.
+        unseen_absent: a slot that has held nothing so far predicts absence, a constant
+            (nothing can tell of its thing yet; its first appearance costs what it costs
+            untrained), so the presence head learns only from slots that have held a thing: a
+            hidden one coming back, one leaving. Off: every slot's presence is learned, and
+            slots that never hold anything, the most common case when every slot has the object
+            kind, teach the head that what is absent stays absent.
     """
 
     def __init__(
@@ -88,11 +99,13 @@ class GatedSlotDynamics(nn.Module):
         constant_velocity: bool = False,
         presence_residual: bool = True,
         seen_flag: bool = False,
+        unseen_absent: bool = False,
     ) -> None:
         super().__init__()
         width = len(FEATURES)
         self.hidden, self.interact, self.learn_gate = hidden, interact, gate
-        self.constant_velocity, self.presence_residual, self.seen_flag = constant_velocity, presence_residual, seen_flag
+        self.constant_velocity, self.presence_residual = constant_velocity, presence_residual
+        self.seen_flag, self.unseen_absent = seen_flag, unseen_absent
         # coasting moves the position by the last step's change (the other features stay)
         coasting = torch.zeros(width - 1)
         coasting[POSITION.start - 1 : POSITION.stop - 1] = 1.0  # feature 0, presence, is not in it
@@ -147,6 +160,8 @@ class GatedSlotDynamics(nn.Module):
             logit = change[..., :1]
             if self.presence_residual:
                 logit = logit + presence_logit(blended[..., :1])
+            if self.unseen_absent:
+                logit = torch.where(seen_so_far[:, t, :, None], logit, UNSEEN_LOGIT)
             rest = blended[..., 1:] + change[..., 1:]
             if self.constant_velocity:  # the head learns departures from coasting (gravity, bounces)
                 rest = rest + (blended - previous)[..., 1:] * self.coasting
