@@ -20,7 +20,6 @@ from torch.nn import functional as F
 from physpred.models.slots.features import FEATURES, KINDS, POSITION, presence_logit
 from physpred.models.slots.perception import Percepts
 
-
 UNSEEN_LOGIT = presence_logit(torch.tensor(0.0)).item()
 """The presence logit of a slot that has held nothing so far, with ``unseen_absent``: the
 clamped certainty of absence (``presence_logit`` of 0)."""
