@@ -300,9 +300,10 @@ def _compare(args: Namespace) -> int:
     return 0
 
 
-def _load_scorer(args: Namespace, layout: str) -> Any:
+def _load_scorer(args: Namespace, layout: str, perception: Any) -> Any:
     """The trained model, an untrained copy of its configuration, or copy-last; a pretrained
-    scorer with the window of the benchmark's protocol where it can take one."""
+    scorer with the window of the benchmark's protocol where it can take one. An object model
+    takes ``perception`` (the ``--perception`` file's contents) when it is given."""
     if args.scorer is not None:
         from physpred.eval.hf import load_scorer
         from physpred.eval.protocols import PROTOCOLS
@@ -317,9 +318,9 @@ def _load_scorer(args: Namespace, layout: str) -> Any:
     from physpred.models import CopyLastPredictor, load_model, untrained_like, with_perception
     from physpred.types import ClipGeometry
 
-    if args.perception is not None:
+    if perception is not None:
         model = untrained_like(args.ckpt_path, seed=args.seed) if args.baseline == "untrained" else load_model(args.ckpt_path)
-        return with_perception(model, _perception_config(args.perception), args.perception)
+        return with_perception(model, perception, args.perception)
     if args.baseline == "untrained":
         return untrained_like(args.ckpt_path, seed=args.seed)
     trained = load_model(args.ckpt_path) if args.ckpt_path is not None else None
@@ -356,7 +357,8 @@ def _probe(args: Namespace) -> int:
 
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
     layout = args.layout or detect_layout(args.data)
-    scorer = _load_scorer(args, layout)
+    perception = None if args.perception is None else _perception_config(args.perception)
+    scorer = _load_scorer(args, layout, perception)
     settings = _geometry(args, scorer, layout)
     frame_step, stride = settings["frame_step"], settings["stride"]
     # a pretrained scorer resizes the stored frames itself, as the published code does
@@ -401,7 +403,7 @@ def _probe(args: Namespace) -> int:
         bootstrap=args.bootstrap,
         num_movies=len(dataset),
         layout=layout,
-        perception=None if args.perception is None else _perception_config(args.perception),
+        perception=perception,
     )
     try:
         movies = _score_or_resume(args, settings, runner, datamodule)

@@ -8,8 +8,8 @@ an edge splits), call a region that touches two or more sides of the frame backd
 largest of the others that are not thin (a line of blended pixels along an edge or the horizon
 is no thing), each with the ring of blended pixels around it. A screen the colour of the floor
 it stands on (or joined through its blended foot to the horizon's line) falls into the floor's
-region: backdrop spans the frame's width in the rows it fills, so the narrow parts of a backdrop
-region, in rows it barely covers, are split off as things of their own. Pure functions of
+region: backdrop spans the frame's width in the rows it fills, so the part of a backdrop region
+above the first row in which it spans half the width is split off, as things of their own. Pure functions of
 tensors; no weights, nothing learned.
 """
 
