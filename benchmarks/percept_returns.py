@@ -27,6 +27,7 @@ from physpred.data import VideoClipDataset
 from physpred.models.checkpoint import build_perception
 from physpred.models.slots import MaskPerception
 from physpred.models.slots.features import EXTENT, POSITION
+from physpred.models.slots.perception import see
 
 HALF = 3**0.5  # a uniform box's half-width over its pixels' standard deviation
 PLACES = ("by a static slot", "in the open", "at a frame edge")
@@ -80,12 +81,8 @@ def main() -> None:
     with torch.no_grad():
         for index in range(min(args.count, len(data))):
             clip = data[index]
-            frames = clip.frames[None]
-            if getattr(perception, "reads_masks", False):
-                percepts = perception(frames, clip.masks[None], clip.kinds[None])
-            else:
-                percepts = perception(frames)
-            count_clip(percepts.features[0], percepts.kind[0], tally, 1 / frames.shape[-1])
+            percepts = see(perception, clip.frames[None], clip.masks[None], clip.kinds[None])
+            count_clip(percepts.features[0], percepts.kind[0], tally, 1 / clip.frames.shape[-1])
     print(f"{name}, {min(args.count, len(data))} clips of {args.videos}")
     print(f"object-slot episodes {tally['episodes']}, of at most 2 frames {tally['short']}")
     print("gone before the clip's end, and back in the same slot: " + "; ".join(f"{p} {tally[p + ' back']} of {tally[p]}" for p in PLACES))

@@ -122,7 +122,7 @@ def build_perception(config: object, source: Path) -> nn.Module:
     if not isinstance(config, dict) or not isinstance(config.get("class_path"), str):
         raise CheckpointError(f"perception file {source} holds no class_path: write class_path and init_args, as under perception: in configs/objects_*.yaml")
     try:
-        perception = _instantiate(config, f"perception file {source}")
+        perception = _instantiate(config, f"perception file {source}", "fix its class_path")
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"perception file {source}: {_first_line(err)}") from err
     if any(True for _ in perception.parameters()):
@@ -193,7 +193,7 @@ def linked_config(saved: dict[str, Any], path: Path) -> dict[str, Any]:
         init_args["geometry"] = geometry
         predictor = init_args.get("predictor")
         if isinstance(predictor, dict):  # its clip lengths are linked from the data, like the geometry
-            accepted = inspect.signature(_resolve(predictor["class_path"], f"checkpoint {path}")).parameters
+            accepted = inspect.signature(_resolve(predictor["class_path"], f"checkpoint {path}", RETRAIN)).parameters
             linked = {k: getattr(geometry, k) for k in ("context_frames", "future_frames") if k in accepted}
             init_args["predictor"] = {**predictor, "init_args": {**(predictor.get("init_args") or {}), **linked}}
     except (TypeError, ValueError, KeyError, AttributeError) as err:
@@ -225,7 +225,7 @@ def _build(saved: dict[str, Any], path: Path) -> nn.Module:
 
 def _instantiate_checked(config: dict[str, Any], path: Path) -> nn.Module:
     try:
-        return _instantiate(config, f"checkpoint {path}")
+        return _instantiate(config, f"checkpoint {path}", RETRAIN)
     except CheckpointError:
         raise
     # RuntimeError: torch refusing a negative size; RecursionError (one too): nesting
@@ -233,19 +233,20 @@ def _instantiate_checked(config: dict[str, Any], path: Path) -> nn.Module:
         raise CheckpointError(f"cannot rebuild the model saved in {path} ({type(err).__name__}: {_first_line(err)}): {RETRAIN}") from err
 
 
-def _instantiate(value: Any, source: str) -> Any:
+def _instantiate(value: Any, source: str, fix: str) -> Any:
     """Build ``{"class_path", "init_args"}`` dicts recursively; other values pass through.
-    ``source`` names where the configuration comes from in errors (``checkpoint PATH``)."""
+    ``source`` names where the configuration comes from in errors (``checkpoint PATH``), ``fix``
+    what to do about a class this physpred lacks."""
     if isinstance(value, dict) and "class_path" in value:
-        cls = _resolve(value["class_path"], source)
-        kwargs = {k: _instantiate(v, source) for k, v in (value.get("init_args") or {}).items()}
+        cls = _resolve(value["class_path"], source, fix)
+        kwargs = {k: _instantiate(v, source, fix) for k, v in (value.get("init_args") or {}).items()}
         return cls(**kwargs)
     if isinstance(value, list):
-        return [_instantiate(item, source) for item in value]
+        return [_instantiate(item, source, fix) for item in value]
     return value
 
 
-def _resolve(class_path: object, source: str) -> type:
+def _resolve(class_path: object, source: str, fix: str) -> type:
     """The physpred class named ``class_path``; anything else is refused."""
     if not isinstance(class_path, str) or not CLASS_PATH.fullmatch(class_path):
         raise CheckpointError(f"{source} names class {class_path!r}, not a physpred class; refused")
@@ -253,7 +254,6 @@ def _resolve(class_path: object, source: str) -> type:
     try:
         cls = getattr(importlib.import_module(module_name), name)
     except (ImportError, AttributeError) as err:
-        fix = RETRAIN if source.startswith("checkpoint") else "fix the class_path"
         raise CheckpointError(f"{source} names {class_path}, which this physpred lacks: {fix}") from err
     if not (inspect.isclass(cls) and issubclass(cls, nn.Module)):
         raise CheckpointError(f"{source} names {class_path}, not a model part; refused")

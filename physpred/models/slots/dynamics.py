@@ -133,7 +133,9 @@ class GatedSlotDynamics(nn.Module):
         features, kind = percepts.features, percepts.kind
         batch, steps, slots, width = features.shape
         kind_code = F.one_hot(kind, len(KINDS) + 1).to(features.dtype)  # (B, K, 4)
-        seen_so_far = (features[..., 0] > 0).cummax(dim=1).values  # (B, T, K): causal, unlike kind
+        empty = kind == 0
+        if self.seen_flag or self.unseen_absent:
+            seen_so_far = (features[..., 0] > 0).cummax(dim=1).values  # (B, T, K): causal, unlike kind
         state = features.new_zeros(batch * slots, self.hidden)
         imagined = features.new_zeros(batch, slots, width)  # feature 0: presence probability
         previous = features[:, 0]
@@ -147,13 +149,13 @@ class GatedSlotDynamics(nn.Module):
                 gate = observed * torch.sigmoid(self.gate(torch.cat([seen, imagined, observed], dim=-1)))
             blended = gate * seen + (1 - gate) * imagined
             step_input = [blended, blended - previous, observed, kind_code]
-            empty = kind == 0
+            left_out = empty
             if self.seen_flag:
                 step_input.append(seen_so_far[:, t, :, None].to(features.dtype))
-                empty = empty | ~seen_so_far[:, t]
+                left_out = empty | ~seen_so_far[:, t]
             encoded = self.encode(torch.cat(step_input, dim=-1))  # (B, K, D)
             if self.interaction is not None:
-                encoded = self.interaction(encoded, empty)
+                encoded = self.interaction(encoded, left_out)
             state = self.cell(encoded.reshape(batch * slots, -1), state)
             change = self.head(state).reshape(batch, slots, width)
             logit = change[..., :1]

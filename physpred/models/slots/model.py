@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from physpred.models.slots.dynamics import GatedSlotDynamics, Rollout
 from physpred.models.slots.energy import SlotEnergy
 from physpred.models.slots.features import presence_logit
-from physpred.models.slots.perception import Percepts
+from physpred.models.slots.perception import Percepts, see
 from physpred.types import ClipGeometry
 
 
@@ -53,14 +53,12 @@ class ObjectEnergyModel(nn.Module):
 
     def perceive(self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None) -> Percepts:
         """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> slots."""
-        if self.reads_masks:
-            if masks is None or kinds is None:
-                raise ValueError(
-                    "this model reads instance masks and the data has none: make the data with "
-                    "`physpred world ... --masks` (or set data.masks: true)"
-                )
-            return self.perception(frames, masks, kinds)
-        return self.perception(frames)
+        if self.reads_masks and (masks is None or kinds is None):
+            raise ValueError(
+                "this model reads instance masks and the data has none: make the data with "
+                "`physpred world ... --masks` (or set data.masks: true)"
+            )
+        return see(self.perception, frames, masks, kinds)
 
     def rollout(self, frames: Tensor, masks: Tensor | None = None, kinds: Tensor | None = None) -> tuple[Percepts, Rollout, Tensor]:
         """Percepts, the dynamics' rollout and the energy (B, T - 1) of frames 1..T-1."""

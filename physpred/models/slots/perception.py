@@ -31,6 +31,12 @@ class Percepts(NamedTuple):
     reconstruction_error: Tensor | None = None
 
 
+def see(perception: nn.Module, frames: Tensor, masks: Tensor | None, kinds: Tensor | None) -> Percepts:
+    """``perception``'s slots of (B, T, 3, H, W) frames, given the masks (B, T, H, W) and kinds
+    (B, 256) when it reads them (``reads_masks``)."""
+    return perception(frames, masks, kinds) if getattr(perception, "reads_masks", False) else perception(frames)
+
+
 class MaskPerception(nn.Module):
     """Reads K = ``objects`` + ``scenery`` slots from the world's (or a data set's) masks.
 

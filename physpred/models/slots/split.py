@@ -8,11 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from physpred.models.slots.perception import Percepts
-
-
-def _see(perception: nn.Module, frames: Tensor, masks: Tensor | None, kinds: Tensor | None) -> Percepts:
-    return perception(frames, masks, kinds) if getattr(perception, "reads_masks", False) else perception(frames)
+from physpred.models.slots.perception import Percepts, see
 
 
 class SplitPerception(nn.Module):
@@ -36,7 +32,7 @@ class SplitPerception(nn.Module):
     def forward(self, frames: Tensor, masks: Tensor | None = None, kinds: Tensor | None = None) -> Percepts:
         """(B, T, 3, H, W) uint8 frames (and masks (B, T, H, W), kinds (B, 256) when a part reads
         them) -> :class:`Percepts` with the objects' object slots, then the scenery's static ones."""
-        moving, static = _see(self.objects, frames, masks, kinds), _see(self.scenery, frames, masks, kinds)
+        moving, static = see(self.objects, frames, masks, kinds), see(self.scenery, frames, masks, kinds)
         cut_moving, cut_static = self.objects.object_slots, self.scenery.object_slots
         return Percepts(
             torch.cat([moving.features[:, :, :cut_moving], static.features[:, :, cut_static:]], dim=2),
