@@ -3,6 +3,7 @@
 from physpred.models.slots.dynamics import GatedSlotDynamics
 from physpred.models.slots.energy import SlotEnergy
 from physpred.models.slots.foreground import ForegroundPerception
+from physpred.models.slots.mask_filter import MaskFilteredPerception
 from physpred.models.slots.model import ObjectEnergyModel
 from physpred.models.slots.perception import MaskPerception, Percepts
 from physpred.models.slots.slot_attention import SlotAttentionPerception
@@ -11,6 +12,7 @@ from physpred.models.slots.split import SplitPerception
 __all__ = [
     "ForegroundPerception",
     "GatedSlotDynamics",
+    "MaskFilteredPerception",
     "MaskPerception",
     "ObjectEnergyModel",
     "Percepts",

@@ -383,11 +383,16 @@ class ForegroundPerception(nn.Module):
         return nn.functional.one_hot(self.slot_map(frames), self.total_slots + 1).permute(0, 1, 4, 2, 3).float()
 
     def forward(self, frames: Tensor) -> Percepts:
-        """(B, T, 3, H, W) uint8 -> :class:`Percepts` of the K tracked slots and the N static
-        ones. Every tracked slot has kind 1 (object), used or not: a kind read from the whole
-        clip would tell the dynamics from the first frame that a thing will come into view (an
-        O1 "appear" movie). A static slot has kind 2 when the background holds its region, else 0."""
-        slot_map = self.slot_map(frames)
+        """(B, T, 3, H, W) uint8 -> :class:`Percepts` of the K tracked slots and the N static ones."""
+        return self.percepts(frames, self.slot_map(frames))
+
+    def percepts(self, frames: Tensor, slot_map: Tensor) -> Percepts:
+        """(B, T, 3, H, W) uint8 frames and their (B, T, H, W) :meth:`slot_map` -> :class:`Percepts`.
+
+        Every tracked slot has kind 1 (object), used or not: a kind read from the whole clip
+        would tell the dynamics from the first frame that a thing will come into view (an O1
+        "appear" movie). A static slot has kind 2 when the background holds its region, else 0.
+        """
         ids = torch.arange(1, self.total_slots + 1, device=frames.device).expand(len(frames), -1)
         features = id_features(frames, slot_map, ids)  # = mask_features of the hard slot masks
         static = torch.arange(self.total_slots, device=frames.device) >= self.slots

@@ -1,0 +1,74 @@
+"""Decomposition: a label-free perception's object slots with the false things emptied by the masks.
+
+A perception without labels tracks, besides the world's objects, things that are none: a screen
+that rises or lowers, the place where a thing rested (a ghost), the edge of a wall. Trained on
+them, the slot dynamics may learn that things vanish. This keeps the label-free perception's
+slots — its segmentation, its tracking, its identity errors on real objects — and empties, for
+the whole clip, every object slot most of whose pixels are not the world's objects, so a lab row
+can tell whether the false things or the tracking of true ones cost a model its permanence.
+Reads the masks: a decomposition, never a recipe.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from physpred.models.slots.perception import Percepts
+
+OBJECT = 1
+"""The masks' kind of an object (0 background, 2 screen, 3 wall)."""
+
+
+def object_share(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
+    """The share of each slot's pixels, over the whole clip, that are the world's objects.
+
+    Args:
+        slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none.
+        masks: (B, T, H, W) the world's instance ids; kinds (B, 256) each id's kind.
+        slots: how many slots, 1..S, to measure.
+
+    Returns:
+        (B, S) float, 0 for a slot that holds no pixel.
+    """
+    batch = len(slot_map)
+    is_object = (kinds.long().gather(1, masks.long().flatten(1)) == OBJECT).long()  # (B, T * H * W)
+    code = slot_map.flatten(1).clamp_max(slots + 1) * 2 + is_object  # slots past S counted together
+    counts = torch.stack([torch.bincount(row, minlength=2 * (slots + 2)) for row in code]).view(batch, slots + 2, 2)
+    held = counts[:, 1 : slots + 1]  # (B, S, 2): pixels not objects, pixels objects
+    return held[..., 1] / held.sum(dim=-1).clamp_min(1)
+
+
+class MaskFilteredPerception(nn.Module):
+    """``perception``'s slots, its object slots that hold mostly no object emptied by the masks.
+
+    Args:
+        perception: a label-free perception with ``slot_map``, ``percepts`` and ``object_slots``
+            (:class:`~physpred.models.slots.ForegroundPerception`).
+        min_share: an object slot is kept when at least this share of its pixels over the clip
+            are the world's objects.
+    """
+
+    reads_masks = True
+
+    def __init__(self, *, perception: nn.Module, min_share: float = 0.5) -> None:
+        super().__init__()
+        if not all(hasattr(perception, name) for name in ("slot_map", "percepts", "object_slots")):
+            raise ValueError(f"MaskFilteredPerception: perception ({type(perception).__name__}) has no slot map to filter (use ForegroundPerception)")
+        if not 0 < min_share <= 1:
+            raise ValueError(f"MaskFilteredPerception: min_share must be in (0, 1], got {min_share} (fix the YAML)")
+        self.perception, self.min_share = perception, min_share
+
+    @property
+    def object_slots(self) -> int:
+        """How many of the slots, first, hold things that move: the perception's."""
+        return self.perception.object_slots
+
+    def forward(self, frames: Tensor, masks: Tensor, kinds: Tensor) -> Percepts:
+        """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> :class:`Percepts`."""
+        slot_map = self.perception.slot_map(frames)
+        false = object_share(slot_map, masks, kinds, self.object_slots) < self.min_share  # (B, K)
+        drop = torch.cat([false.new_zeros(len(false), 1), false], dim=1)  # slot map value 0: no slot
+        in_false = drop.gather(1, slot_map.flatten(1).clamp_max(self.object_slots)).view_as(slot_map)
+        in_false = in_false & (slot_map <= self.object_slots)
+        return self.perception.percepts(frames, torch.where(in_false, 0, slot_map))
