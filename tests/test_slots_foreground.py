@@ -96,7 +96,7 @@ def test_fg_ari_of_the_moving_things_is_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}]
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}]
 )
 def test_bad_options_raise_one_line_errors(options: dict) -> None:
     with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:
@@ -198,6 +198,20 @@ def test_runs_shorter_than_min_frames_are_dropped() -> None:
         slot_map = ForegroundPerception(slots=4, min_area=1, min_frames=min_frames).slot_map(frames[None])[0]
         assert bool(slot_map[5, 41, 31] > 0) == speck_seen
         assert (slot_map[0][ids[0] == 1] > 0).all()  # the red square's long run is kept
+
+
+def test_slots_of_things_that_never_move_or_cover_too_much_are_emptied() -> None:
+    frames, ids = _movie()
+    frames[::3, :, 2:6, 2:6] = 250  # a patch blinking in place every third frame: no thing that moves
+    for t in range(STEPS):  # a large block sliding right a pixel a frame (a screen that moves)
+        frames[t, :, 28:36, t : t + 8] = torch.tensor([200, 200, 60])[:, None, None]
+    plain = ForegroundPerception(slots=6).slot_map(frames[None])[0]
+    patch, block = int(plain[0, 3, 3]), int(plain[0, 31, 4])
+    assert patch > 0 and block > 0 and patch != block
+    for options, emptied in (({"min_travel": 1.0}, patch), ({"max_area": 0.02}, block)):  # the block: 64 of 2304 pixels
+        slot_map = ForegroundPerception(slots=6, **options).slot_map(frames[None])[0]
+        assert not (slot_map == emptied).any()
+        assert torch.equal(torch.where(plain == emptied, 0, plain), slot_map)  # every other slot as it was
 
 
 def test_run_lengths() -> None:

@@ -157,6 +157,15 @@ class ForegroundPerception(nn.Module):
             it; 0: keep every component.
         min_frames: a slot's run of consecutive frames shorter than this is dropped (a speck or
             sliver that flickers in and out, not a thing); 1: keep every run.
+        min_travel: a slot whose thing's centre never gets this many pixels (at the frame size
+            read) from where it was first seen is emptied for the whole clip: not a thing that
+            moves but a place where the background estimate is wrong (a ghost) or a piece of a
+            thing at rest; 0: keep every slot.
+        max_area: a slot whose thing covers more than this fraction of the frame in any frame is
+            emptied for the whole clip: a screen or wall that slides, rises or lowers (the
+            world's objects cover at most 100 of 4096 pixels at 64 x 64, half its screens and
+            walls more than 270), and the pieces of it the tracker follows as it shrinks; None:
+            keep every slot.
     """
 
     reads_masks = False
@@ -177,6 +186,8 @@ class ForegroundPerception(nn.Module):
         scenery_area: float = 0.005,
         ghosts: float = 0.0,
         min_frames: int = 1,
+        min_travel: float = 0.0,
+        max_area: float | None = None,
     ) -> None:
         super().__init__()
         problems = [
@@ -193,6 +204,8 @@ class ForegroundPerception(nn.Module):
             f"scenery_area must be in (0, 1), got {scenery_area}" if not 0 < scenery_area < 1 else "",
             f"ghosts must be in [0, 1], got {ghosts}" if not 0 <= ghosts <= 1 else "",
             f"min_frames must be >= 1, got {min_frames}" if min_frames < 1 else "",
+            f"min_travel must be >= 0, got {min_travel}" if min_travel < 0 else "",
+            f"max_area must be in (0, 1) or null, got {max_area}" if max_area is not None and not 0 < max_area < 1 else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -200,7 +213,7 @@ class ForegroundPerception(nn.Module):
         self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
-        self.ghosts, self.min_frames = ghosts, min_frames
+        self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -350,6 +363,28 @@ class ForegroundPerception(nn.Module):
             held.append(slot_of)
         return torch.stack(held, dim=1)
 
+    def _not_movers(self, labels: Tensor, held: Tensor, candidates: Tensor, centre: Tensor) -> Tensor:
+        """(B, K) the slots of a clip that hold no thing that moves, by ``min_travel`` and ``max_area``.
+
+        Args:
+            labels: (B, T, H, W) components; held: (B, T, K) the label each slot holds, 0 none.
+            candidates: (B, T, K) each frame's candidate labels and centre (B, T, K, 2) theirs.
+        """
+        height, width = labels.shape[2:]
+        present = held > 0
+        area = torch.bincount(labels.flatten())[held]  # (B, T, K); label 0 (background) is not held
+        if self.max_area is None:
+            large = torch.zeros_like(present[:, 0])
+        else:
+            large = (present & (area > self.max_area * height * width)).any(dim=1)
+        centre_of = centre.new_zeros(int(labels.max()) + 1, 2)
+        centre_of[candidates.flatten()] = centre.flatten(0, 2)  # candidate 0 writes label 0: unused
+        pixels = centre_of[held] * centre.new_tensor([width, height])  # (B, T, K, 2)
+        first = present.float().argmax(dim=1)  # (B, K) the first frame each slot holds a thing
+        start = pixels.gather(1, first[:, None, :, None].expand(-1, 1, -1, 2))  # (B, 1, K, 2)
+        travel = torch.where(present, (pixels - start).norm(dim=-1), 0.0).amax(dim=1)  # (B, K)
+        return large | (present.any(dim=1) & (travel < self.min_travel))
+
     @property
     def object_slots(self) -> int:
         """How many of the K + N slots, first, hold things that move: K."""
@@ -368,6 +403,8 @@ class ForegroundPerception(nn.Module):
         held = self.track(candidates, centre, colour)  # (B, T, K)
         if self.min_frames > 1:
             held = torch.where(_run_lengths(held > 0) < self.min_frames, 0, held)
+        if self.min_travel or self.max_area is not None:
+            held = torch.where(self._not_movers(labels, held, candidates, centre)[:, None], 0, held)
         lookup = torch.zeros(int(labels.max()) + 1, dtype=torch.long, device=frames.device)
         slot_ids = torch.arange(1, self.slots + 1, device=frames.device).expand_as(held)
         lookup[held[held > 0]] = slot_ids[held > 0]
