@@ -31,10 +31,11 @@ def object_share(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> 
     Returns:
         (B, S) float, 0 for a slot that holds no pixel.
     """
-    batch = len(slot_map)
+    batch, bins = len(slot_map), 2 * (slots + 2)
     is_object = (kinds.long().gather(1, masks.long().flatten(1)) == OBJECT).long()  # (B, T * H * W)
     code = slot_map.flatten(1).clamp_max(slots + 1) * 2 + is_object  # slots past S counted together
-    counts = torch.stack([torch.bincount(row, minlength=2 * (slots + 2)) for row in code]).view(batch, slots + 2, 2)
+    clip = torch.arange(batch, device=slot_map.device)[:, None] * bins  # one bincount for the batch
+    counts = torch.bincount((code + clip).flatten(), minlength=batch * bins).view(batch, slots + 2, 2)
     held = counts[:, 1 : slots + 1]  # (B, S, 2): pixels not objects, pixels objects
     return held[..., 1] / held.sum(dim=-1).clamp_min(1)
 
@@ -68,7 +69,7 @@ class MaskFilteredPerception(nn.Module):
         """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> :class:`Percepts`."""
         slot_map = self.perception.slot_map(frames)
         false = object_share(slot_map, masks, kinds, self.object_slots) < self.min_share  # (B, K)
-        drop = torch.cat([false.new_zeros(len(false), 1), false], dim=1)  # slot map value 0: no slot
-        in_false = drop.gather(1, slot_map.flatten(1).clamp_max(self.object_slots)).view_as(slot_map)
-        in_false = in_false & (slot_map <= self.object_slots)
+        # slot map value 0 (no slot) and every static slot (clamped to K + 1) are kept
+        drop = nn.functional.pad(false, (1, 1))
+        in_false = drop.gather(1, slot_map.flatten(1).clamp_max(self.object_slots + 1)).view_as(slot_map)
         return self.perception.percepts(frames, torch.where(in_false, 0, slot_map))
