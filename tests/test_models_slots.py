@@ -258,6 +258,17 @@ def test_fg_ari_scores_the_foreground_only() -> None:
     assert torch.isnan(fg_ari(torch.zeros(1, 4, 4, dtype=torch.long), slots)).all()
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_fg_ari_on_the_gpu_matches_the_cpu() -> None:
+    """Validation logs FG-ARI on the training device; a frame without things gives NaN there too."""
+    truth = torch.zeros(2, 4, 4, dtype=torch.long)
+    truth[0, :2, :2], truth[0, 2:, 2:] = 1, 2  # frame 1: background only
+    slots = torch.rand(2, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    on_gpu = fg_ari(truth.cuda(), slots.cuda())
+    assert on_gpu.device.type == "cuda"
+    torch.testing.assert_close(on_gpu.cpu(), fg_ari(truth, slots), equal_nan=True)
+
+
 def test_slot_attention_perception_shapes_and_learning_signal() -> None:
     torch.manual_seed(0)
     perception = SlotAttentionPerception(slots=3, width=8, iterations=1, grid=8)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,15 @@ def test_checkpoint_rebuilds_the_object_model(world: dict[str, Path]) -> None:
     control = untrained_like(world["ckpt"], seed=1)
     trained, fresh = model.state_dict(), control.state_dict()
     assert any(not torch.equal(trained[k], fresh[k]) for k in trained)
+
+
+def test_checkpoint_loads_in_a_fresh_interpreter(world: dict[str, Path]) -> None:
+    """``load_model`` as the first call of a script: the slot modules are first imported while the
+    model is built on the meta device, and must not make their constants there."""
+    script = f"from physpred.models import load_model; print(type(load_model({str(world['ckpt'])!r})).__name__)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ObjectEnergyModel"
 
 
 @pytest.mark.parametrize("baseline", [None, "untrained", "copy-last"])

@@ -252,7 +252,10 @@ def _resolve(class_path: object, source: str, fix: str) -> type:
         raise CheckpointError(f"{source} names class {class_path!r}, not a physpred class; refused")
     module_name, _, name = class_path.rpartition(".")
     try:
-        cls = getattr(importlib.import_module(module_name), name)
+        # the skeleton is built on the meta device: a module imported for the first time here
+        # must still make its import-time constants as real tensors
+        with torch.device("cpu"):
+            cls = getattr(importlib.import_module(module_name), name)
     except (ImportError, AttributeError) as err:
         raise CheckpointError(f"{source} names {class_path}, which this physpred lacks: {fix}") from err
     if not (inspect.isclass(cls) and issubclass(cls, nn.Module)):

@@ -25,7 +25,7 @@ def fg_ari(true_ids: Tensor, slot_masks: Tensor) -> Tensor:
     for truth, guess in zip(true_ids.long(), assigned, strict=True):
         foreground = truth > 0
         if foreground.sum() < 2:
-            scores.append(torch.tensor(float("nan")))
+            scores.append(torch.tensor(float("nan"), device=slot_masks.device))  # stacked with the others
             continue
         scores.append(adjusted_rand_score(guess[foreground], truth[foreground]).float())
     return torch.stack(scores)
@@ -48,8 +48,11 @@ def object_recall(true_ids: Tensor, is_object: Tensor, held: Tensor, *, still: f
         its pixels) is found when slots hold at least half of its pixels; at rest when it was in
         view in the frame before and its centre moved at most ``still``; moving otherwise.
     """
-    found, total = torch.zeros(2), torch.zeros(2)
-    rows, columns = torch.meshgrid(torch.arange(true_ids.shape[1]), torch.arange(true_ids.shape[2]), indexing="ij")
+    device = true_ids.device
+    found, total = torch.zeros(2, device=device), torch.zeros(2, device=device)
+    rows, columns = torch.meshgrid(
+        torch.arange(true_ids.shape[1], device=device), torch.arange(true_ids.shape[2], device=device), indexing="ij"
+    )
     for thing in true_ids.unique().tolist():
         if not is_object[thing]:
             continue
