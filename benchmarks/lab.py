@@ -12,7 +12,8 @@ copy-last controls on the dev probes, and one row is appended to ``benchmarks/re
 A decomposition row trains nothing: ``--perception FILE --trained-in RUN`` scores the object
 model of ``runs/lab/RUN`` and its untrained control on slots from another perception
 (``physpred probe --perception``), e.g. a model trained on the world's masks on slots found
-without labels; the fit arguments after ``--`` are RUN's, for the row's command.
+without labels; ``--energy FILE`` prices its expectations with another energy
+(``physpred probe --energy``); the fit arguments after ``--`` are RUN's, for the row's command.
 
 The last line printed is the row's headline: overall pairwise accuracy and the O1 "vanish"
 expectation rate.
@@ -83,13 +84,13 @@ def _cell(value: float | None) -> str:
 
 def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> dict[str, str]:
     """The row of the model trained in ``trained``, probed into ``run`` (the same folder, or a
-    decomposition's: ``--perception``)."""
+    decomposition's: ``--perception``, ``--energy``)."""
     metrics_csv = max(trained.glob("lab/version_*/metrics.csv"))
     val = _last_validation(metrics_csv)
     ckpt = trained / "model.ckpt"
     # the fit's wall time: from the saved config (written at the start) to the last checkpoint
     minutes = (ckpt.stat().st_mtime - (metrics_csv.parent / "config.yaml").stat().st_mtime) / 60
-    swap = ["--perception", str(args.perception)] if args.perception else []
+    swap = [word for part, path in (("perception", args.perception), ("energy", args.energy)) if path for word in (f"--{part}", str(path))]
     model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, swap)
     # an identical configuration gives an identical untrained network (seed 0): its controls hold
     controls = Path("runs/lab") / args.controls_from if args.controls_from else run
@@ -177,17 +178,23 @@ def main(argv: list[str]) -> int:
         help="a decomposition: score the model of run --trained-in (and its untrained control) "
         "on slots from this perception (physpred probe --perception); no training",
     )  # fmt: skip
-    parser.add_argument("--trained-in", help="with --perception: the lab run whose model is scored")
+    parser.add_argument(
+        "--energy", type=Path,
+        help="a decomposition: score the model of run --trained-in (and its untrained control) "
+        "with this energy (physpred probe --energy); no training",
+    )  # fmt: skip
+    parser.add_argument("--trained-in", help="with --perception or --energy: the lab run whose model is scored")
     args = parser.parse_args(argv[:split])
-    if (args.perception is None) != (args.trained_in is None):
-        parser.error("--perception and --trained-in go together")
+    swapped = args.perception is not None or args.energy is not None
+    if swapped != (args.trained_in is not None):
+        parser.error("--trained-in goes with --perception or --energy (or both)")
     run = Path("runs/lab") / args.name
     trained = Path("runs/lab") / args.trained_in if args.trained_in else run
     fit = [*argv[split + 1 :], "--data.root", str(args.data),
            "--trainer.default_root_dir", str(trained),
            "--trainer.logger", "pytorch_lightning.loggers.CSVLogger",
            "--trainer.logger.save_dir", str(trained), "--trainer.logger.name", "lab"]  # fmt: skip
-    if not args.skip_fit and args.perception is None:
+    if not args.skip_fit and not swapped:
         _run(["physpred", "fit", *fit])
     row = _row(args, fit, run, trained)
     _append(row)

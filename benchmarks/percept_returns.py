@@ -24,7 +24,7 @@ import torch
 import yaml
 
 from physpred.data import VideoClipDataset
-from physpred.models.checkpoint import build_perception
+from physpred.models.checkpoint import build_part
 from physpred.models.slots import MaskPerception
 from physpred.models.slots.features import EXTENT, POSITION
 from physpred.models.slots.perception import see
@@ -75,7 +75,7 @@ def main() -> None:
     if args.perception is None:
         perception, name = MaskPerception(objects=4, scenery=4), "MaskPerception(objects: 4, scenery: 4)"
     else:
-        perception, name = build_perception(yaml.safe_load(args.perception.read_text()), args.perception), str(args.perception)
+        perception, name = build_part("perception", yaml.safe_load(args.perception.read_text()), args.perception), str(args.perception)
     data = VideoClipDataset(str(args.videos), 4, 28, 2, 64, masks=True, seed=0)
     tally: Counter = Counter()
     with torch.no_grad():

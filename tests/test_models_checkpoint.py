@@ -14,7 +14,7 @@ import torch
 import yaml
 
 from physpred.models import CheckpointError, load_model, untrained_like
-from physpred.models.checkpoint import build_perception, model_record
+from physpred.models.checkpoint import build_part, model_record
 from physpred.types import ClipGeometry
 
 GEOMETRY = ClipGeometry(context_frames=3, future_frames=2, frame_step=2, frame_size=16)
@@ -169,12 +169,36 @@ def test_the_payload_does_run_when_unpickled_unsafely(evil: tuple[Path, Path]) -
 
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "configs" / "perception").glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_perception_files_build_perceptions_without_weights(path: Path) -> None:
-    perception = build_perception(yaml.safe_load(path.read_text()), path)
+    perception = build_part("perception", yaml.safe_load(path.read_text()), path)
     assert hasattr(perception, "object_slots") and not list(perception.parameters())
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "configs" / "energy").glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_energy_files_build_energies_without_weights(path: Path) -> None:
+    energy = build_part("energy", yaml.safe_load(path.read_text()), path)
+    assert hasattr(energy, "per_slot") and not list(energy.parameters())
 
 
 def test_a_perception_file_naming_no_physpred_class_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match=r"^perception file .*p.yaml names class 'os.system', not a physpred class; refused$"):
-        build_perception({"class_path": "os.system"}, tmp_path / "p.yaml")
+        build_part("perception", {"class_path": "os.system"}, tmp_path / "p.yaml")
     with pytest.raises(CheckpointError, match="holds no class_path"):
-        build_perception(["not", "a", "mapping"], tmp_path / "p.yaml")
+        build_part("perception", ["not", "a", "mapping"], tmp_path / "p.yaml")
+
+
+def test_an_energy_file_builds_an_energy_and_only_an_object_model_takes_it(tmp_path: Path) -> None:
+    from physpred.eval.cli import SWAPPABLE as SPELLED_OUT
+    from physpred.models import with_part
+    from physpred.models.checkpoint import SWAPPABLE
+    from physpred.models.slots import SlotEnergy
+
+    assert SPELLED_OUT == SWAPPABLE
+    config = {"class_path": "physpred.models.slots.SlotEnergy", "init_args": {"presence_weight": 3.0}}
+    energy = build_part("energy", config, tmp_path / "e.yaml")
+    assert isinstance(energy, SlotEnergy) and energy.weights[0] == 3.0
+    with pytest.raises(CheckpointError, match=r"^energy file .*e.yaml: .*scale"):
+        build_part("energy", {**config, "init_args": {"position_scale": 0.0}}, tmp_path / "e.yaml")
+    pixel = load_model(write_checkpoint(tmp_path / "model.ckpt"))
+    with pytest.raises(CheckpointError, match=r"^EnergyModel has no energy to replace: --energy applies to object models"):
+        with_part(pixel, "energy", config, tmp_path / "e.yaml")
+

@@ -3,12 +3,14 @@ the label-free recipe that reads masks only to log FG-ARI)."""
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -49,6 +51,29 @@ def test_checkpoint_rebuilds_the_object_model(world: dict[str, Path]) -> None:
     control = untrained_like(world["ckpt"], seed=1)
     trained, fresh = model.state_dict(), control.state_dict()
     assert any(not torch.equal(trained[k], fresh[k]) for k in trained)
+
+
+def test_probe_prices_the_same_expectations_with_another_energy(world: dict[str, Path], tmp_path: Path) -> None:
+    """--energy: the model's own energy gives its own scores, and the surprise is linear in the
+    presence weight (the energy is presence_weight * presence term + the appearance terms)."""
+    own = torch.load(world["ckpt"], weights_only=True)["physpred"]["energy_model"]["init_args"]["energy"]
+    assert own["init_args"]["presence_weight"] == 1.0
+    surprise, report = {}, {}
+    for weight in (None, 0.0, 1.0, 3.0):
+        out, extra = tmp_path / f"weight_{weight}", []
+        if weight is not None:
+            config = {**own, "init_args": {**own["init_args"], "presence_weight": weight}}
+            (tmp_path / f"energy_{weight}.yaml").write_text(json.dumps(config))  # JSON is YAML
+            extra = ["--energy", str(tmp_path / f"energy_{weight}.yaml")]
+        assert physpred(["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(world["probes"]),
+                         "--out", str(out), "--bootstrap", "20", *extra]) == 0  # fmt: skip
+        rows = sorted(csv.DictReader((out / "scores.csv").open()), key=lambda row: row["video"])
+        surprise[weight] = np.array([float(row["surprise_mean"]) for row in rows])
+        report[weight] = json.loads((out / "report.json").read_text())["settings"]
+    np.testing.assert_allclose(surprise[1.0], surprise[None], atol=1e-4)
+    np.testing.assert_allclose(surprise[3.0] - surprise[0.0], 3 * (surprise[1.0] - surprise[0.0]), atol=1e-3)
+    assert not np.allclose(surprise[3.0], surprise[1.0])
+    assert report[3.0]["energy"]["init_args"]["presence_weight"] == 3.0 and "energy" not in report[None]
 
 
 def test_checkpoint_loads_in_a_fresh_interpreter(world: dict[str, Path]) -> None:

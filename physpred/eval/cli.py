@@ -28,6 +28,10 @@ from physpred.files import FolderBusyError, confined, output_lock
 from physpred.options import UsageError, new_parser, parse
 from physpred.usage import debug_enabled, unwritable_reason
 
+SWAPPABLE = ("perception", "energy")
+"""The parts ``--perception`` and ``--energy`` replace (``physpred.models.checkpoint.SWAPPABLE``,
+spelled out here: ``physpred --help`` imports no torch)."""
+
 # The clips of copy-last without a checkpoint: configs/demo.yaml's (a test keeps them equal).
 COPY_LAST_DEFAULTS = {"context_frames": 8, "future_frames": 2, "frame_step": 4, "frame_size": 64}
 # the probe layouts (physpred.data.probe_layouts.LAYOUTS, named here so --help imports no torch)
@@ -84,6 +88,13 @@ def build_parser() -> ArgumentParser:
         help="YAML file with the class_path and init_args of another perception (no weights) for "
         "an object model and its untrained control: score its dynamics on slots found that way, "
         "e.g. a model trained on the world's masks on slots found without labels (docs/objects.md)",
+    )
+    parser.add_argument(
+        "--energy",
+        type=Path,
+        help="YAML file with the class_path and init_args of another energy (no weights) for an "
+        "object model and its untrained control: score the same expectations priced another way, "
+        "e.g. SlotEnergy with another presence_weight (docs/objects.md)",
     )
     parser.add_argument(
         "--frame_step",
@@ -255,8 +266,9 @@ def _check_args(args: Namespace) -> None:
             "--frame_size and --future_frames apply only to copy-last without --ckpt_path or "
             "--scorer (a model brings its own)"
         )
-    if args.perception is not None and (args.scorer is not None or args.baseline == "copy-last"):
-        raise ProbeError("--perception replaces the perception of an object model's checkpoint: not with --scorer or --baseline copy-last")
+    for part in SWAPPABLE:
+        if getattr(args, part) is not None and (args.scorer is not None or args.baseline == "copy-last"):
+            raise ProbeError(f"--{part} replaces the {part} of an object model's checkpoint: not with --scorer or --baseline copy-last")
     if not args.data.exists():
         raise ProbeError(
             f"probe data {args.data} not found: generate it with `physpred world probes --out {args.data}` or fix --data"
@@ -300,10 +312,10 @@ def _compare(args: Namespace) -> int:
     return 0
 
 
-def _load_scorer(args: Namespace, layout: str, perception: Any) -> Any:
+def _load_scorer(args: Namespace, layout: str, parts: dict[str, Any]) -> Any:
     """The trained model, an untrained copy of its configuration, or copy-last; a pretrained
     scorer with the window of the benchmark's protocol where it can take one. An object model
-    takes ``perception`` (the ``--perception`` file's contents) when it is given."""
+    takes the parts in ``parts`` (``--perception``, ``--energy``: the files' contents) in place of its own."""
     if args.scorer is not None:
         from physpred.eval.hf import load_scorer
         from physpred.eval.protocols import PROTOCOLS
@@ -315,12 +327,14 @@ def _load_scorer(args: Namespace, layout: str, perception: Any) -> Any:
             seed=args.seed,
             window_frames=args.window_frames or PROTOCOLS[layout].window_frames,
         )
-    from physpred.models import CopyLastPredictor, load_model, untrained_like, with_perception
+    from physpred.models import CopyLastPredictor, load_model, untrained_like, with_part
     from physpred.types import ClipGeometry
 
-    if perception is not None:
+    if parts:
         model = untrained_like(args.ckpt_path, seed=args.seed) if args.baseline == "untrained" else load_model(args.ckpt_path)
-        return with_perception(model, perception, args.perception)
+        for part, config in parts.items():
+            model = with_part(model, part, config, getattr(args, part))
+        return model
     if args.baseline == "untrained":
         return untrained_like(args.ckpt_path, seed=args.seed)
     trained = load_model(args.ckpt_path) if args.ckpt_path is not None else None
@@ -338,16 +352,16 @@ def _load_scorer(args: Namespace, layout: str, perception: Any) -> Any:
     return CopyLastPredictor(geometry=ClipGeometry(**chosen))
 
 
-def _perception_config(path: Path) -> Any:
-    """The ``--perception`` file's contents (YAML)."""
+def _part_config(part: str, path: Path) -> Any:
+    """The ``--perception`` or ``--energy`` file's contents (YAML)."""
     import yaml
 
     try:
         return yaml.safe_load(path.read_text())
     except OSError as err:
-        raise ProbeError(f"--perception {path}: cannot read it ({err.strerror}); fix the path") from err
+        raise ProbeError(f"--{part} {path}: cannot read it ({err.strerror}); fix the path") from err
     except yaml.YAMLError as err:
-        raise ProbeError(f"--perception {path} is not valid YAML ({_one_line(err)}); fix the file") from err
+        raise ProbeError(f"--{part} {path} is not valid YAML ({_one_line(err)}); fix the file") from err
 
 
 def _probe(args: Namespace) -> int:
@@ -357,8 +371,8 @@ def _probe(args: Namespace) -> int:
 
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
     layout = args.layout or detect_layout(args.data)
-    perception = None if args.perception is None else _perception_config(args.perception)
-    scorer = _load_scorer(args, layout, perception)
+    parts = {part: _part_config(part, getattr(args, part)) for part in SWAPPABLE if getattr(args, part) is not None}
+    scorer = _load_scorer(args, layout, parts)
     settings = _geometry(args, scorer, layout)
     frame_step, stride = settings["frame_step"], settings["stride"]
     # a pretrained scorer resizes the stored frames itself, as the published code does
@@ -403,7 +417,7 @@ def _probe(args: Namespace) -> int:
         bootstrap=args.bootstrap,
         num_movies=len(dataset),
         layout=layout,
-        perception=perception,
+        **parts,
     )
     try:
         movies = _score_or_resume(args, settings, runner, datamodule)
@@ -489,7 +503,7 @@ def _store_key(args: Namespace, settings: dict[str, Any]) -> dict[str, Any]:
         "skip_incomplete": args.skip_incomplete,
         **{k: settings.get(k) for k in keep},
         # its contents, so that an edited file scores anew (absent without: older stores resume)
-        **({"perception": settings["perception"]} if settings.get("perception") else {}),
+        **{part: settings[part] for part in SWAPPABLE if settings.get(part)},
     }
 
 

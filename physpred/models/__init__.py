@@ -4,7 +4,7 @@
 """
 
 from physpred.models.baselines import CopyLastPredictor
-from physpred.models.checkpoint import CheckpointError, load_model, untrained_like, with_perception
+from physpred.models.checkpoint import CheckpointError, load_model, untrained_like, with_part
 from physpred.models.distances import L1Distance, L2Distance, MultiscaleL2Distance
 from physpred.models.encoder import ConvEncoder, VideoViTEncoder
 from physpred.models.energy import EnergyModel
@@ -38,5 +38,5 @@ __all__ = [
     "WarpPredictor",
     "load_model",
     "untrained_like",
-    "with_perception",
+    "with_part",
 ]

@@ -89,48 +89,59 @@ def untrained_like(path: str | Path, seed: int) -> nn.Module:
         return _build(saved, path).eval()
 
 
-def with_perception(model: nn.Module, config: object, source: Path) -> nn.Module:
-    """``model``, an object model, with its perception replaced by the one ``config`` describes.
+SWAPPABLE = ("perception", "energy")
+"""The weightless parts of an object model that ``physpred probe --perception/--energy`` replace."""
 
-    The decomposition of a failure by stage: score a model's dynamics and energy on slots found
-    another way, e.g. a model trained on the world's masks on slots found without labels (is the
-    label-free perception good enough at test time?), or the reverse.
+
+def with_part(model: nn.Module, part: str, config: object, source: Path) -> nn.Module:
+    """``model``, an object model, with its ``part`` replaced by the one ``config`` describes.
+
+    The decomposition of a failure by stage, the other stages kept as trained:
+
+    - ``perception``: score a model's dynamics and energy on slots found another way, e.g. a
+      model trained on the world's masks on slots found without labels (is the label-free
+      perception good enough at test time?), or the reverse;
+    - ``energy``: score the same expectations with another energy (is a lost pair in what the
+      model expects, or in how a mismatch is priced?).
 
     Args:
-        model: a model with a ``perception`` part (``ObjectEnergyModel``), trained or not.
-        config: ``{"class_path", "init_args"}`` of a perception without weights (physpred
-            classes only): a perception that learns would be swapped in untrained.
+        model: a model with ``perception`` and ``energy`` parts (``ObjectEnergyModel``), trained or not.
+        part: one of :data:`SWAPPABLE`.
+        config: ``{"class_path", "init_args"}`` of that part without weights (physpred classes
+            only): a part that learns would be swapped in untrained.
         source: the file ``config`` was read from, named in errors.
 
     Raises:
-        CheckpointError: a model without perception, or a configuration that is no such perception.
+        CheckpointError: a model without such parts, or a configuration that is no such part.
     """
-    if not isinstance(getattr(model, "perception", None), nn.Module):
-        raise CheckpointError(f"{type(model).__name__} has no perception to replace: --perception applies to object models (ObjectEnergyModel)")
-    model.perception = build_perception(config, source).to(next(model.parameters(), torch.empty(0)).device)
+    if part not in SWAPPABLE:
+        raise ValueError(f"part must be one of {SWAPPABLE}, got {part!r}")
+    if not all(isinstance(getattr(model, name, None), nn.Module) for name in SWAPPABLE):
+        raise CheckpointError(f"{type(model).__name__} has no {part} to replace: --{part} applies to object models (ObjectEnergyModel)")
+    setattr(model, part, build_part(part, config, source).to(next(model.parameters(), torch.empty(0)).device))
     return model
 
 
-def build_perception(config: object, source: Path) -> nn.Module:
-    """The perception without weights that ``config`` (``{"class_path", "init_args"}``, physpred
-    classes only, read from the file ``source``) describes.
+def build_part(part: str, config: object, source: Path) -> nn.Module:
+    """The ``part`` (``perception``, ``energy``) without weights that ``config``
+    (``{"class_path", "init_args"}``, physpred classes only, read from the file ``source``) describes.
 
     Raises:
         CheckpointError: no class_path, a class that is not physpred's, bad arguments, or a
-            perception that learns weights (built untrained, it would see nothing).
+            part that learns weights (built untrained, it would see or score nothing).
     """
     if not isinstance(config, dict) or not isinstance(config.get("class_path"), str):
-        raise CheckpointError(f"perception file {source} holds no class_path: write class_path and init_args, as under perception: in configs/objects_*.yaml")
+        raise CheckpointError(f"{part} file {source} holds no class_path: write class_path and init_args, as under {part}: in configs/objects_*.yaml")
     try:
-        perception = _instantiate(config, f"perception file {source}", "fix its class_path")
+        built = _instantiate(config, f"{part} file {source}", "fix its class_path")
     except (TypeError, ValueError) as err:
-        raise CheckpointError(f"perception file {source}: {_first_line(err)}") from err
-    if any(True for _ in perception.parameters()):
+        raise CheckpointError(f"{part} file {source}: {_first_line(err)}") from err
+    if any(True for _ in built.parameters()):
         raise CheckpointError(
-            f"perception file {source} names {config['class_path']}, which learns weights: built "
+            f"{part} file {source} names {config['class_path']}, which learns weights: built "
             "untrained it would see nothing; train a model with it instead"
         )
-    return perception
+    return built
 
 
 def read_checkpoint(path: Path, map_location: str | torch.device | None = None) -> dict[str, Any]:
