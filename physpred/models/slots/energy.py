@@ -2,10 +2,13 @@
 
 Per slot: a presence term (binary cross-entropy of the predicted presence against what is seen)
 plus, where the thing is seen, a robust error of its position, extent, fill and colour,
-``log(1 + (error / scale)^2)`` (Cauchy). The robust error grows slowly, so a whole object a
-little out of place costs a few units while an expected object that is missing costs the
-presence term of a confident prediction, every frame it should be seen: an object compared as an
-object cannot be 30% present.
+``log(1 + (error / scale)^2)`` (Cauchy). The robust error grows slowly, but it is summed over
+nine features at sharp scales, so the balance is not the one the design wants: measured on the
+dev probes (docs/research.md, 2026-12-04), a thing in view whose imagined place runs 2 to 4
+scales ahead of it costs 3 to 8 a frame, while an expected thing that is missing costs at most
+3.9 (the cross-entropy of ``presence_logit``'s clamp), and only in the frames where the dynamics
+still expects it. ``presence_weight`` changes that balance; at 3 it also makes an untrained
+dynamics, which never stops expecting a hidden thing, win every vanish pair.
 """
 
 from __future__ import annotations
