@@ -192,12 +192,15 @@ def test_an_energy_file_builds_an_energy_and_only_an_object_model_takes_it(tmp_p
     from physpred.models.checkpoint import SWAPPABLE
     from physpred.models.slots import SlotEnergy
 
-    assert SPELLED_OUT == SWAPPABLE
+    assert tuple(SWAPPABLE) == SPELLED_OUT
     config = {"class_path": "physpred.models.slots.SlotEnergy", "init_args": {"presence_weight": 3.0}}
     energy = build_part("energy", config, tmp_path / "e.yaml")
     assert isinstance(energy, SlotEnergy) and energy.weights[0] == 3.0
     with pytest.raises(CheckpointError, match=r"^energy file .*e.yaml: .*scale"):
         build_part("energy", {**config, "init_args": {"position_scale": 0.0}}, tmp_path / "e.yaml")
+    perception = {"class_path": "physpred.models.slots.ForegroundPerception", "init_args": {"slots": 4}}
+    with pytest.raises(CheckpointError, match=r"^energy file .*e.yaml names physpred.models.slots.ForegroundPerception, which is no energy"):
+        build_part("energy", perception, tmp_path / "e.yaml")
     pixel = load_model(write_checkpoint(tmp_path / "model.ckpt"))
     with pytest.raises(CheckpointError, match=r"^EnergyModel has no energy to replace: --energy applies to object models"):
         with_part(pixel, "energy", config, tmp_path / "e.yaml")

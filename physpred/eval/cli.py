@@ -29,7 +29,7 @@ from physpred.options import UsageError, new_parser, parse
 from physpred.usage import debug_enabled, unwritable_reason
 
 SWAPPABLE = ("perception", "energy")
-"""The parts ``--perception`` and ``--energy`` replace (``physpred.models.checkpoint.SWAPPABLE``,
+"""The parts ``--perception`` and ``--energy`` replace (the keys of ``physpred.models.checkpoint.SWAPPABLE``,
 spelled out here: ``physpred --help`` imports no torch)."""
 
 # The clips of copy-last without a checkpoint: configs/demo.yaml's (a test keeps them equal).

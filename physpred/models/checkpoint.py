@@ -89,8 +89,9 @@ def untrained_like(path: str | Path, seed: int) -> nn.Module:
         return _build(saved, path).eval()
 
 
-SWAPPABLE = ("perception", "energy")
-"""The weightless parts of an object model that ``physpred probe --perception/--energy`` replace."""
+SWAPPABLE = {"perception": "reads_masks", "energy": "appearance"}
+"""The weightless parts of an object model that ``physpred probe --perception/--energy`` replace,
+each with an attribute that every such part has (a perception file naming an energy is refused)."""
 
 
 def with_part(model: nn.Module, part: str, config: object, source: Path) -> nn.Module:
@@ -106,7 +107,7 @@ def with_part(model: nn.Module, part: str, config: object, source: Path) -> nn.M
 
     Args:
         model: a model with ``perception`` and ``energy`` parts (``ObjectEnergyModel``), trained or not.
-        part: one of :data:`SWAPPABLE`.
+        part: a key of :data:`SWAPPABLE`.
         config: ``{"class_path", "init_args"}`` of that part without weights (physpred classes
             only): a part that learns would be swapped in untrained.
         source: the file ``config`` was read from, named in errors.
@@ -123,12 +124,12 @@ def with_part(model: nn.Module, part: str, config: object, source: Path) -> nn.M
 
 
 def build_part(part: str, config: object, source: Path) -> nn.Module:
-    """The ``part`` (``perception``, ``energy``) without weights that ``config``
+    """The ``part`` (a key of :data:`SWAPPABLE`) without weights that ``config``
     (``{"class_path", "init_args"}``, physpred classes only, read from the file ``source``) describes.
 
     Raises:
-        CheckpointError: no class_path, a class that is not physpred's, bad arguments, or a
-            part that learns weights (built untrained, it would see or score nothing).
+        CheckpointError: no class_path, a class that is not physpred's or not such a part, bad
+            arguments, or a part that learns weights (built untrained, it would see or score nothing).
     """
     if not isinstance(config, dict) or not isinstance(config.get("class_path"), str):
         raise CheckpointError(f"{part} file {source} holds no class_path: write class_path and init_args, as under {part}: in configs/objects_*.yaml")
@@ -136,6 +137,8 @@ def build_part(part: str, config: object, source: Path) -> nn.Module:
         built = _instantiate(config, f"{part} file {source}", "fix its class_path")
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"{part} file {source}: {_first_line(err)}") from err
+    if not hasattr(built, SWAPPABLE[part]):
+        raise CheckpointError(f"{part} file {source} names {config['class_path']}, which is no {part}; name one as under {part}: in configs/objects_*.yaml")
     if any(True for _ in built.parameters()):
         raise CheckpointError(
             f"{part} file {source} names {config['class_path']}, which learns weights: built "
