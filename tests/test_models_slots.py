@@ -83,6 +83,19 @@ def test_mask_perception_keeps_identity_and_kind() -> None:
     assert x.tolist() == pytest.approx([1.0, 2.0, 3.0])  # centre of columns t..t+1
 
 
+def test_mask_perception_hides_slivers_below_min_area() -> None:
+    frames, masks, kinds = _movie(4)
+    masks[2, 7, 2:4] = 0  # frame 2: only a 2-pixel sliver of the object is visible
+    whole = MaskPerception(objects=1, scenery=1)(frames[None], masks[None], kinds[None]).features[0]
+    floor = MaskPerception(objects=1, scenery=1, min_area=3)(frames[None], masks[None], kinds[None]).features[0]
+    assert whole[:, 0, 0].tolist() == [1, 1, 1, 1]
+    assert floor[:, 0, 0].tolist() == [1, 1, 0, 1]  # the sliver counts as hidden, every feature zero
+    assert not floor[2, 0].any()
+    assert torch.equal(floor[[0, 1, 3]], whole[[0, 1, 3]]) and torch.equal(floor[:, 1], whole[:, 1])
+    with pytest.raises(ValueError, match="min_area"):
+        MaskPerception(min_area=0)
+
+
 def test_mask_perception_can_give_walls_the_screens_kind() -> None:
     frames, masks, kinds = _movie(6, hidden_after=3)
     kinds[7] = 3  # the screen is a wall now

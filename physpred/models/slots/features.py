@@ -15,6 +15,8 @@ FEATURES = ("present", "x", "y", "spread_x", "spread_y", "size", "fill", "red", 
 """Names of the F = 10 percept features, in order."""
 PRESENT, POSITION, EXTENT, FILL, COLOUR = slice(0, 1), slice(1, 3), slice(3, 6), slice(6, 7), slice(7, 10)
 """Groups of :data:`FEATURES`: presence, centre, spread and size, fill, colour (the energy weighs them apart)."""
+SIZE = FEATURES.index("size")
+"""Index of the size feature, sqrt(visible pixels / frame pixels)."""
 
 OCCUPIED = 0.25
 """Mask mass a row or column of pixels needs to count in a slot's bounding box."""
