@@ -248,12 +248,12 @@ def test_a_stop_costs_for_as_long_as_the_horizon() -> None:
         ObjectEnergyModel(perception=MaskPerception(), dynamics=GatedSlotDynamics(), energy=SlotEnergy(), geometry=ClipGeometry(1, 1, 1, SIDE), horizon=0)
 
 
-def test_horizon_position_scale_prices_the_place_at_the_horizons_scale() -> None:
-    """Scoring at the horizon with position scale s is the same model scored by an energy built
-    with position_scale s; the next-frame energies (training, validation) keep the trained scale."""
+def test_horizon_position_factor_prices_the_place_at_the_horizons_scale() -> None:
+    """Scoring at the horizon with the position scale widened threefold is the same model scored by
+    an energy built with three times the scale; next-frame energies (training) keep the trained one."""
     frames, masks, kinds = _movie(12)
 
-    def model(energy: SlotEnergy, scale: float | None) -> ObjectEnergyModel:
+    def model(energy: SlotEnergy, factor: float) -> ObjectEnergyModel:
         torch.manual_seed(0)
         return ObjectEnergyModel(
             perception=MaskPerception(objects=2, scenery=1),
@@ -261,20 +261,16 @@ def test_horizon_position_scale_prices_the_place_at_the_horizons_scale() -> None
             energy=energy,
             geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
             horizon=3,
-            horizon_position_scale=scale,
+            horizon_position_factor=factor,
         )
 
-    wide, swapped, own = model(SlotEnergy(), 0.06), model(SlotEnergy(position_scale=0.06), None), model(SlotEnergy(), None)
+    wide, swapped, own = model(SlotEnergy(), 3.0), model(SlotEnergy(position_scale=0.06), 1.0), model(SlotEnergy(), 1.0)
     scored = wide.movie_energies(frames, masks, kinds, frame_step=1)[0]
     assert torch.allclose(scored, swapped.movie_energies(frames, masks, kinds, frame_step=1)[0])
     assert not torch.allclose(scored, own.movie_energies(frames, masks, kinds, frame_step=1)[0])
     assert torch.equal(wide.rollout(frames[None], masks[None], kinds[None])[2], own.rollout(frames[None], masks[None], kinds[None])[2])
-    for horizon, scale in ((1, 0.06), (3, 0.0)):
-        with pytest.raises(ValueError, match="horizon_position_scale"):
-            ObjectEnergyModel(
-                perception=MaskPerception(), dynamics=GatedSlotDynamics(), energy=SlotEnergy(),
-                geometry=ClipGeometry(1, 1, 1, SIDE), horizon=horizon, horizon_position_scale=scale,
-            )  # fmt: skip
+    with pytest.raises(ValueError, match="horizon_position_factor"):
+        model(SlotEnergy(), 0.0)
 
 
 def test_id_features_equal_mask_features_of_the_one_hot() -> None:

@@ -35,12 +35,13 @@ class ObjectEnergyModel(nn.Module):
             then pays for as long as its seen and its imagined course part, not for one frame
             before the gate reads the new course. Presence is always scored one frame ahead.
             Scoring only: training predicts the next frame.
-        horizon_position_scale: the energy's position scale (fraction of the frame side) when a
-            frame is scored against ``horizon`` read frames of imagination; None: the energy's
-            own. The imagination strays with the horizon (median place error 0.0025 of the frame
-            one read frame ahead, 0.036 three ahead, on training clips), so the next frame's
-            scale (0.02) prices a thing in view three frames on at 3 to 8 a frame, more than a
-            missing thing costs. Scoring only, and only with ``horizon`` > 1.
+        horizon_position_factor: the energy's position scale is multiplied by this when a frame
+            is scored against ``horizon`` read frames of imagination (1: the energy's own). The
+            imagination strays with the horizon (median place error 0.0025 of the frame one read
+            frame ahead, 0.036 three ahead, on training clips), so the next frame's scale (0.02)
+            prices a thing in view three frames on at 3 to 8 a frame, more than a missing thing
+            costs. Scoring only; it applies to an energy swapped in by ``physpred probe --energy``
+            too.
     """
 
     def __init__(
@@ -51,17 +52,15 @@ class ObjectEnergyModel(nn.Module):
         energy: SlotEnergy,
         geometry: ClipGeometry,
         horizon: int = 1,
-        horizon_position_scale: float | None = None,
+        horizon_position_factor: float = 1.0,
     ) -> None:
         super().__init__()
         if horizon < 1:
             raise ValueError(f"ObjectEnergyModel: horizon must be >= 1 read frames, got {horizon} (fix the YAML)")
-        if horizon_position_scale is not None and (horizon == 1 or horizon_position_scale <= 0):
-            raise ValueError(
-                f"ObjectEnergyModel: horizon_position_scale {horizon_position_scale} needs horizon > 1 and a scale > 0 (fix the YAML)"
-            )
+        if horizon_position_factor <= 0:
+            raise ValueError(f"ObjectEnergyModel: horizon_position_factor must be > 0, got {horizon_position_factor} (fix the YAML)")
         self.perception, self.dynamics, self.energy, self.geometry = perception, dynamics, energy, geometry
-        self.horizon, self.horizon_position_scale = horizon, horizon_position_scale
+        self.horizon, self.horizon_position_factor = horizon, horizon_position_factor
 
     @property
     def reads_masks(self) -> bool:
@@ -156,7 +155,8 @@ class ObjectEnergyModel(nn.Module):
         picked, percepts, rollout, energies = self.movie_rollout(frames, masks, kinds, frame_step)
         expected = self.scored_prediction(percepts, rollout)
         if self.horizon > 1:
-            energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, self.horizon_position_scale)
+            scale = self.energy.scales[0] * self.horizon_position_factor
+            energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, scale)
         return picked, percepts, expected, energies
 
     def scored_prediction(self, percepts: Percepts, rollout: Rollout) -> Tensor:
