@@ -92,14 +92,15 @@ class SlotEnergy(nn.Module):
         _, w_position, w_shape, w_colour = self.weights
         energy = present * (w_position * position + w_shape * (extent + fill) + w_colour * colour)
         if self.normalised:
-            energy = energy + present * self.seen_log_normaliser()
+            energy = energy + present * self.seen_log_normaliser(scales)
         return energy * (kind > 0)[:, None, :].to(energy.dtype)
 
-    def seen_log_normaliser(self) -> float:
+    def seen_log_normaliser(self, scales: tuple[float, ...] | None = None) -> float:
         """Sum over the features of a seen slot of its weighted ``log(pi * scale)`` (negative
-        for scales below 1/pi)."""
+        for scales below 1/pi), at ``scales`` (None: the scales as built)."""
         weight_of = (self.weights[1], self.weights[2], self.weights[2], self.weights[3])
-        return sum(w * (g.stop - g.start) * math.log(math.pi * s) for g, s, w in zip(GROUPS, self.scales, weight_of, strict=True))
+        scales = self.scales if scales is None else scales
+        return sum(w * (g.stop - g.start) * math.log(math.pi * s) for g, s, w in zip(GROUPS, scales, weight_of, strict=True))
 
     def forward(self, prediction: Tensor, seen: Tensor, kind: Tensor, position_scale: float | None = None) -> Tensor:
         """(B, T, K, F), (B, T, K, F), (B, K) -> (B, T) energy of each frame, summed over slots

@@ -15,8 +15,6 @@ FEATURES = ("present", "x", "y", "spread_x", "spread_y", "size", "fill", "red", 
 """Names of the F = 10 percept features, in order."""
 PRESENT, POSITION, EXTENT, FILL, COLOUR = slice(0, 1), slice(1, 3), slice(3, 6), slice(6, 7), slice(7, 10)
 """Groups of :data:`FEATURES`: presence, centre, spread and size, fill, colour (the energy weighs them apart)."""
-SIZE = FEATURES.index("size")
-"""Index of the size feature, sqrt(visible pixels / frame pixels)."""
 
 OCCUPIED = 0.25
 """Mask mass a row or column of pixels needs to count in a slot's bounding box."""
@@ -88,13 +86,14 @@ def _extent(mass: Tensor) -> Tensor:
     return torch.where(occupied.any(dim=-1), last - first + 1, torch.zeros_like(first)).to(mass.dtype)
 
 
-def id_features(frames: Tensor, masks: Tensor, ids: Tensor) -> Tensor:
+def id_features(frames: Tensor, masks: Tensor, ids: Tensor, min_area: int = 1) -> Tensor:
     """:func:`mask_features` of hard instance masks, from per-id sums (no (K, H, W) one-hot).
 
     Args:
         frames: (B, T, 3, H, W) uint8.
         masks: (B, T, H, W) uint8 or int64 instance ids.
         ids: (B, K) the id each slot reads, -1 for an empty slot.
+        min_area: pixels a thing needs to be present (fewer: every feature 0, as if hidden).
 
     Returns:
         (B, T, K, F), equal to ``mask_features(frames, masks[:, :, None] == ids)``.
@@ -132,7 +131,7 @@ def id_features(frames: Tensor, masks: Tensor, ids: Tensor) -> Tensor:
     box = (width_px.gather(1, slot[:, 0]) * height_px.gather(1, slot[:, 0])).to(mass.dtype)
     fill = (mass / box.clamp_min(1.0)).clamp(0, 1)
     rgb = picked[:, 5:] / safe[:, None] / 255.0  # (BT, 3, K)
-    present = (mass >= 0.5).to(mass.dtype)
+    present = (mass >= min_area - 0.5).to(mass.dtype)
     features = torch.cat(
         [torch.stack([present, x, y, spread_x, spread_y, (mass / (height * width)).sqrt(), fill], dim=-1), rgb.transpose(1, 2)],
         dim=-1,

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from physpred.models.slots.features import SIZE, id_features, select_ids
+from physpred.models.slots.features import id_features, select_ids
 
 
 class Percepts(NamedTuple):
@@ -97,8 +97,4 @@ class MaskPerception(nn.Module):
             kind = kind.clamp_max(2)
         if not self.empty_objects:
             kind[:, : self.objects] = 1
-        features = id_features(frames, masks, ids)
-        if self.min_area > 1:
-            pixels = features[..., SIZE] ** 2 * masks.shape[-2] * masks.shape[-1]  # size = sqrt(area / frame)
-            features = features * (pixels > self.min_area - 0.5)[..., None].to(features.dtype)
-        return Percepts(features, kind)
+        return Percepts(id_features(frames, masks, ids, self.min_area), kind)
