@@ -94,3 +94,10 @@ def test_decoder_rejects_clip_settings_unlike_the_model(trained: tuple[Path, Pat
         DecoderModule(checkpoint=str(checkpoint), geometry=ClipGeometry(3, 2, 1, 32))
     with pytest.raises(CheckpointError, match="missing.ckpt not found"):
         DecoderModule(checkpoint="missing.ckpt", geometry=ClipGeometry(3, 2, 1, 16))
+
+
+def test_decoder_config_reads_the_clips_of_the_model_it_documents() -> None:
+    """configs/decoder.yaml's own command decodes runs/demo_repr: the decoder refuses any other clip."""
+    decoder, model = (yaml.safe_load((REPO / "configs" / name).read_text())["data"] for name in ("decoder.yaml", "demo_repr.yaml"))
+    keys = ("context_frames", "future_frames", "frame_step", "frame_size")
+    assert {k: decoder[k] for k in keys} == {k: model[k] for k in keys}
