@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
 
+from physpred.models import with_part
 from physpred.models.slots import (
     GatedSlotDynamics,
     MaskPerception,
@@ -94,6 +96,23 @@ def test_mask_perception_hides_slivers_below_min_area() -> None:
     assert torch.equal(floor[[0, 1, 3]], whole[[0, 1, 3]]) and torch.equal(floor[:, 1], whole[:, 1])
     with pytest.raises(ValueError, match="min_area"):
         MaskPerception(min_area=0)
+
+
+def test_mask_perception_applies_its_scoring_floor_in_eval_mode_only() -> None:
+    frames, masks, kinds = _movie(4)
+    masks[2, 7, 2:4] = 0  # frame 2: a 2-pixel sliver
+    perception = MaskPerception(objects=1, scenery=1, scoring_min_area=3)
+    assert perception(frames[None], masks[None], kinds[None]).features[0, :, 0, 0].tolist() == [1, 1, 1, 1]  # training: floor 1
+    assert perception.eval()(frames[None], masks[None], kinds[None]).features[0, :, 0, 0].tolist() == [1, 1, 0, 1]
+    with pytest.raises(ValueError, match="scoring_min_area"):
+        MaskPerception(scoring_min_area=0)
+
+
+def test_a_swapped_perception_scores_in_the_models_mode(tmp_path: Path) -> None:
+    """``physpred probe --perception`` scores an eval-mode model: the part swapped in must not train."""
+    config = {"class_path": "physpred.models.slots.MaskPerception", "init_args": {"objects": 2, "scenery": 1, "scoring_min_area": 8}}
+    model = with_part(_model().eval(), "perception", config, tmp_path / "p.yaml")
+    assert model.perception.scoring_min_area == 8 and not model.perception.training
 
 
 def test_mask_perception_can_give_walls_the_screens_kind() -> None:

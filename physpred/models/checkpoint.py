@@ -119,7 +119,8 @@ def with_part(model: nn.Module, part: str, config: object, source: Path) -> nn.M
         raise ValueError(f"part must be one of {SWAPPABLE}, got {part!r}")
     if not all(isinstance(getattr(model, name, None), nn.Module) for name in SWAPPABLE):
         raise CheckpointError(f"{type(model).__name__} has no {part} to replace: --{part} applies to object models (ObjectEnergyModel)")
-    setattr(model, part, build_part(part, config, source).to(next(model.parameters(), torch.empty(0)).device))
+    built = build_part(part, config, source).to(next(model.parameters(), torch.empty(0)).device)
+    setattr(model, part, built.train(model.training))  # a part may score differently in eval mode
     return model
 
 
