@@ -267,12 +267,14 @@ def test_a_stop_costs_for_as_long_as_the_horizon() -> None:
         ObjectEnergyModel(perception=MaskPerception(), dynamics=GatedSlotDynamics(), energy=SlotEnergy(), geometry=ClipGeometry(1, 1, 1, SIDE), horizon=0)
 
 
-def test_horizon_position_factor_prices_the_place_at_the_horizons_scale() -> None:
-    """Scoring at the horizon with the position scale widened threefold is the same model scored by
-    an energy built with three times the scale; next-frame energies (training) keep the trained one."""
+@pytest.mark.parametrize(("factor", "scale"), [("horizon_position_factor", "position_scale"), ("horizon_colour_factor", "colour_scale")])
+def test_horizon_factors_price_at_the_horizons_scale(factor: str, scale: str) -> None:
+    """Scoring at the horizon with a scale widened threefold is the same model scored by an energy
+    built with three times that scale; next-frame energies (training) keep the trained one."""
     frames, masks, kinds = _movie(12)
+    frames[6:, 0] = 200  # the things change colour: the colour term has an error to price
 
-    def model(energy: SlotEnergy, factor: float) -> ObjectEnergyModel:
+    def model(energy: SlotEnergy, times: float) -> ObjectEnergyModel:
         torch.manual_seed(0)
         return ObjectEnergyModel(
             perception=MaskPerception(objects=2, scenery=1),
@@ -280,15 +282,16 @@ def test_horizon_position_factor_prices_the_place_at_the_horizons_scale() -> Non
             energy=energy,
             geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
             horizon=3,
-            horizon_position_factor=factor,
+            **{factor: times},
         )
 
-    wide, swapped, own = model(SlotEnergy(), 3.0), model(SlotEnergy(position_scale=0.06), 1.0), model(SlotEnergy(), 1.0)
+    trained = SlotEnergy().scales[("position_scale", "shape_scale", "fill_scale", "colour_scale").index(scale)]
+    wide, swapped, own = model(SlotEnergy(), 3.0), model(SlotEnergy(**{scale: 3 * trained}), 1.0), model(SlotEnergy(), 1.0)
     scored = wide.movie_energies(frames, masks, kinds, frame_step=1)[0]
     assert torch.allclose(scored, swapped.movie_energies(frames, masks, kinds, frame_step=1)[0])
     assert not torch.allclose(scored, own.movie_energies(frames, masks, kinds, frame_step=1)[0])
     assert torch.equal(wide.rollout(frames[None], masks[None], kinds[None])[2], own.rollout(frames[None], masks[None], kinds[None])[2])
-    with pytest.raises(ValueError, match="horizon_position_factor"):
+    with pytest.raises(ValueError, match=factor):
         model(SlotEnergy(), 0.0)
 
 

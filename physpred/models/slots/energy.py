@@ -75,19 +75,19 @@ class SlotEnergy(nn.Module):
         self.weights = (presence_weight, position_weight, shape_weight, colour_weight)
         self.normalised = normalised
 
-    def per_slot(self, prediction: Tensor, seen: Tensor, kind: Tensor, position_scale: float | None = None) -> Tensor:
+    def per_slot(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
         """(B, T, K, F) prediction (feature 0 a logit), (B, T, K, F) seen, (B, K) kind -> (B, T, K);
-        ``position_scale`` replaces the position term's scale (None: ``position_scale`` as built)."""
+        ``scales`` (position, shape, fill, colour) replace the scales as built (None: as built)."""
         presence = F.binary_cross_entropy_with_logits(prediction[..., 0], seen[..., 0], reduction="none")
-        appearance = self.appearance(prediction, seen, kind, position_scale)
+        appearance = self.appearance(prediction, seen, kind, scales)
         return self.weights[0] * presence * (kind > 0)[:, None, :].to(presence.dtype) + appearance
 
-    def appearance(self, prediction: Tensor, seen: Tensor, kind: Tensor, position_scale: float | None = None) -> Tensor:
+    def appearance(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
         """The terms of a seen thing's position, shape and colour, without presence: (B, T, K, F)
         prediction, (B, T, K, F) seen, (B, K) kind -> (B, T, K); 0 where nothing is seen."""
         present = seen[..., 0]
         error = prediction - seen
-        scales = self.scales if position_scale is None else (position_scale, *self.scales[1:])
+        scales = self.scales if scales is None else scales
         position, extent, fill, colour = (cauchy(error[..., g], s) for g, s in zip(GROUPS, scales, strict=True))
         _, w_position, w_shape, w_colour = self.weights
         energy = present * (w_position * position + w_shape * (extent + fill) + w_colour * colour)
@@ -102,7 +102,7 @@ class SlotEnergy(nn.Module):
         scales = self.scales if scales is None else scales
         return sum(w * (g.stop - g.start) * math.log(math.pi * s) for g, s, w in zip(GROUPS, scales, weight_of, strict=True))
 
-    def forward(self, prediction: Tensor, seen: Tensor, kind: Tensor, position_scale: float | None = None) -> Tensor:
+    def forward(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
         """(B, T, K, F), (B, T, K, F), (B, K) -> (B, T) energy of each frame, summed over slots
-        (``position_scale`` as in :meth:`per_slot`)."""
-        return self.per_slot(prediction, seen, kind, position_scale).sum(dim=-1)
+        (``scales`` as in :meth:`per_slot`)."""
+        return self.per_slot(prediction, seen, kind, scales).sum(dim=-1)
