@@ -41,7 +41,7 @@ long: $(STAMP)
 	DEMO_DIR=runs/long_cpu DEMO_DATA=$(DEMO_DATA) RECIPE="configs/demo.yaml configs/long_cpu.yaml" \
 		PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-# The object model WITH the world's masks (PLATO's setting, the upper bound; about 18 min of
+# The object model WITH the world's masks (PLATO's setting, the upper bound; about 12 min of
 # training) into runs/objects_masks. `make demo` prints its test table beside its own when this
 # run is there.
 objects: $(STAMP)
