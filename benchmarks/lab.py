@@ -13,7 +13,8 @@ A decomposition row trains nothing: ``--perception FILE --trained-in RUN`` score
 model of ``runs/lab/RUN`` and its untrained control on slots from another perception
 (``physpred probe --perception``), e.g. a model trained on the world's masks on slots found
 without labels; ``--energy FILE`` prices its expectations with another energy
-(``physpred probe --energy``); the fit arguments after ``--`` are RUN's, for the row's command.
+(``physpred probe --energy``), ``--scoring FILE`` with other scoring options (``physpred probe
+--scoring``); the fit arguments after ``--`` are RUN's, for the row's command.
 
 The last line printed is the row's headline: overall pairwise accuracy and the O1 "vanish"
 expectation rate.
@@ -84,13 +85,14 @@ def _cell(value: float | None) -> str:
 
 def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> dict[str, str]:
     """The row of the model trained in ``trained``, probed into ``run`` (the same folder, or a
-    decomposition's: ``--perception``, ``--energy``)."""
+    decomposition's: ``--perception``, ``--energy``, ``--scoring``)."""
     metrics_csv = max(trained.glob("lab/version_*/metrics.csv"))
     val = _last_validation(metrics_csv)
     ckpt = trained / "model.ckpt"
     # the fit's wall time: from the saved config (written at the start) to the last checkpoint
     minutes = (ckpt.stat().st_mtime - (metrics_csv.parent / "config.yaml").stat().st_mtime) / 60
-    swap = [word for part, path in (("perception", args.perception), ("energy", args.energy)) if path for word in (f"--{part}", str(path))]
+    parts = (("perception", args.perception), ("energy", args.energy), ("scoring", args.scoring))
+    swap = [word for part, path in parts if path for word in (f"--{part}", str(path))]
     model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, swap)
     # an identical configuration gives an identical untrained network (seed 0): its controls hold
     controls = Path("runs/lab") / args.controls_from if args.controls_from else run
@@ -183,11 +185,16 @@ def main(argv: list[str]) -> int:
         help="a decomposition: score the model of run --trained-in (and its untrained control) "
         "with this energy (physpred probe --energy); no training",
     )  # fmt: skip
-    parser.add_argument("--trained-in", help="with --perception or --energy: the lab run whose model is scored")
+    parser.add_argument(
+        "--scoring", type=Path,
+        help="a decomposition: score the model of run --trained-in (and its untrained control) "
+        "with these scoring options (physpred probe --scoring); no training",
+    )  # fmt: skip
+    parser.add_argument("--trained-in", help="with --perception, --energy or --scoring: the lab run whose model is scored")
     args = parser.parse_args(argv[:split])
-    swapped = args.perception is not None or args.energy is not None
+    swapped = any(path is not None for path in (args.perception, args.energy, args.scoring))
     if swapped != (args.trained_in is not None):
-        parser.error("--trained-in goes with --perception or --energy (or both)")
+        parser.error("--trained-in goes with --perception, --energy or --scoring (or several)")
     run = Path("runs/lab") / args.name
     trained = Path("runs/lab") / args.trained_in if args.trained_in else run
     fit = [*argv[split + 1 :], "--data.root", str(args.data),

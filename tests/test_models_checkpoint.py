@@ -179,6 +179,17 @@ def test_shipped_energy_files_build_energies_without_weights(path: Path) -> None
     assert hasattr(energy, "per_slot") and not list(energy.parameters())
 
 
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "configs" / "scoring").glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_scoring_files_set_scoring_options(path: Path) -> None:
+    from physpred.models import with_scoring
+    from physpred.models.slots import GatedSlotDynamics, MaskPerception, ObjectEnergyModel, SlotEnergy
+    from physpred.types import ClipGeometry
+
+    model = ObjectEnergyModel(perception=MaskPerception(), dynamics=GatedSlotDynamics(hidden=8, heads=1), energy=SlotEnergy(), geometry=ClipGeometry(2, 2, 1, 16))
+    options = yaml.safe_load(path.read_text())
+    assert {name: with_scoring(model, options, path).scoring[name] for name in options} == options
+
+
 def test_a_perception_file_naming_no_physpred_class_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match=r"^perception file .*p.yaml names class 'os.system', not a physpred class; refused$"):
         build_part("perception", {"class_path": "os.system"}, tmp_path / "p.yaml")
@@ -205,3 +216,39 @@ def test_an_energy_file_builds_an_energy_and_only_an_object_model_takes_it(tmp_p
     with pytest.raises(CheckpointError, match=r"^EnergyModel has no energy to replace: --energy applies to object models"):
         with_part(pixel, "energy", config, tmp_path / "e.yaml")
 
+
+
+def test_a_scoring_file_rescores_an_object_model_and_refuses_what_it_cannot_set(tmp_path: Path) -> None:
+    from physpred.models import with_scoring
+    from physpred.models.slots import (
+        GatedSlotDynamics,
+        MaskPerception,
+        ObjectEnergyModel,
+        SlotEnergy,
+    )
+    from physpred.types import ClipGeometry
+
+    def model() -> ObjectEnergyModel:
+        return ObjectEnergyModel(
+            perception=MaskPerception(), dynamics=GatedSlotDynamics(hidden=8, heads=1), energy=SlotEnergy(),
+            geometry=ClipGeometry(2, 2, 1, 16), horizon=3, horizon_colour_factor=3.0,
+        )
+
+    source = tmp_path / "s.yaml"
+    rescored = with_scoring(model(), {"clip_to_view": True, "horizon": 1}, source)
+    assert rescored.scoring == {"horizon": 1, "horizon_position_factor": 1.0, "horizon_colour_factor": 3.0, "clip_to_view": True, "absent_out_of_frame": False}
+    for options, message in (
+        ({"horizon": 0}, r"^scoring file .*s.yaml: ObjectEnergyModel: horizon must be an integer >= 1"),
+        ({"horizon": 2.5}, "horizon must be an integer"),
+        ({"clip_to_view": "yes"}, "clip_to_view must be true or false"),
+        ({"horizon_colour_factor": -1}, "horizon_colour_factor must be a number > 0"),
+        ({"presence_weight": 3.0}, r"unknown option presence_weight; the scoring options are horizon, "),
+        ({"absent_out_of_frame": 1}, "absent_out_of_frame must be true or false"),
+        ({}, "holds no options"),
+        (["clip_to_view"], "holds no options"),
+    ):
+        with pytest.raises(CheckpointError, match=message):
+            with_scoring(model(), options, source)
+    pixel = load_model(write_checkpoint(tmp_path / "model.ckpt"))
+    with pytest.raises(CheckpointError, match=r"^EnergyModel has no scoring options: --scoring applies to object models"):
+        with_scoring(pixel, {"clip_to_view": True}, source)

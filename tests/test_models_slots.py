@@ -385,6 +385,14 @@ def test_imagination_energy_is_the_horizons_imagination_that_scoring_compares() 
     assert energy.item() > 0
     energy.sum().backward()
     assert model.dynamics.head[-1].weight.grad.abs().sum() > 0
+    # with presence: the whole slot energy of the same imagined frames, presence term included
+    with_presence = [
+        model.energy(model.imagine_ahead(percepts, j), percepts.features[:, 1:], percepts.kind)[0, cut + j - 1]
+        for j in range(1, horizon + 1)
+    ]
+    energy = model.imagination_energy(percepts, torch.tensor([cut]), horizon, presence=True)
+    assert energy.item() == pytest.approx(torch.stack(with_presence).mean().item(), rel=1e-5)
+    assert energy.item() > torch.stack(by_frame).mean().item()
 
 
 def test_seen_flag_keeps_a_slot_that_has_held_nothing_yet_out_of_the_others_predictions() -> None:

@@ -40,6 +40,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "--data.frame_size", "32", "--data.batch_size", "2", "--data.num_workers", "0",
         "--data.val_fraction", "0.25", "--data.future_frames", "8",
         "--model.init_args.imagination_weight", "0.5",  # trains through imagination_energy too
+        "--model.init_args.imagination_presence", "true",  # with its presence term
     ]) == 0  # fmt: skip
     return {"probes": probes, "ckpt": run / "model.ckpt", "root": root}
 
@@ -74,6 +75,27 @@ def test_probe_prices_the_same_expectations_with_another_energy(world: dict[str,
     np.testing.assert_allclose(surprise[3.0] - surprise[0.0], 3 * (surprise[1.0] - surprise[0.0]), atol=1e-3)
     assert not np.allclose(surprise[3.0], surprise[1.0])
     assert report[3.0]["energy"]["init_args"]["presence_weight"] == 3.0 and "energy" not in report[None]
+
+
+def test_probe_scores_the_same_weights_another_way(world: dict[str, Path], tmp_path: Path) -> None:
+    """--scoring: the checkpoint's own options give its own scores; other ones change them and
+    are recorded in the report, and a bad file is refused in one line before anything is written."""
+    own = load_model(world["ckpt"]).scoring
+    (tmp_path / "own.yaml").write_text(json.dumps(own))
+    (tmp_path / "next_frame.yaml").write_text("horizon: 1\n")
+    (tmp_path / "bad.yaml").write_text("horizon: 0\n")
+    surprise = {}
+    for name, extra in (("plain", []), ("own", ["--scoring", str(tmp_path / "own.yaml")]), ("next_frame", ["--scoring", str(tmp_path / "next_frame.yaml")])):
+        assert physpred(["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(world["probes"]),
+                         "--out", str(tmp_path / name), "--bootstrap", "20", *extra]) == 0  # fmt: skip
+        rows = sorted(csv.DictReader((tmp_path / name / "scores.csv").open()), key=lambda row: row["video"])
+        surprise[name] = np.array([float(row["surprise_mean"]) for row in rows])
+    np.testing.assert_allclose(surprise["own"], surprise["plain"], atol=1e-5)
+    assert not np.allclose(surprise["next_frame"], surprise["plain"])
+    assert json.loads((tmp_path / "next_frame" / "report.json").read_text())["settings"]["scoring"] == {"horizon": 1}
+    assert physpred(["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(world["probes"]),
+                     "--out", str(tmp_path / "bad"), "--scoring", str(tmp_path / "bad.yaml")]) == 2  # fmt: skip
+    assert not (tmp_path / "bad").exists()
 
 
 def test_checkpoint_loads_in_a_fresh_interpreter(world: dict[str, Path]) -> None:
@@ -160,10 +182,15 @@ def test_probe_swaps_in_another_perception(world: dict[str, Path], tmp_path: Pat
                      "--frame_size", "64", "--frames", "48", "--num_workers", "1"]) == 0  # fmt: skip
     config = {"class_path": "physpred.models.slots.ForegroundPerception", "init_args": {"slots": 4, "scenery": 2}}
     swap.write_text(json.dumps(config))  # JSON is YAML
+    whole_view = ["--scoring", str(REPO / "configs" / "scoring" / "whole_view.yaml")]  # clip_to_view reads masks
+    argv = ["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(probes), "--out", str(tmp_path / "clipped"), "--bootstrap", "20"]
+    capsys.readouterr()
+    assert physpred([*argv, "--perception", str(swap)]) == 2
+    assert "whole_view.yaml" in capsys.readouterr().err and not (tmp_path / "clipped").exists()
     for extra in ([], ["--baseline", "untrained"]):
         out = tmp_path / f"out{len(extra)}"
         argv = ["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(probes), "--out", str(out), "--bootstrap", "20"]
-        assert physpred([*argv, "--perception", str(swap), *extra]) == 0
+        assert physpred([*argv, "--perception", str(swap), *whole_view, *extra]) == 0
         report = json.loads((out / "report.json").read_text())
         assert report["blocks"]["O1"]["n_pairs"] == 2 and report["settings"]["perception"] == config
     capsys.readouterr()

@@ -31,6 +31,8 @@ from physpred.usage import debug_enabled, unwritable_reason
 SWAPPABLE = ("perception", "energy")
 """The parts ``--perception`` and ``--energy`` replace (the keys of ``physpred.models.checkpoint.SWAPPABLE``,
 spelled out here: ``physpred --help`` imports no torch)."""
+OVERRIDES = (*SWAPPABLE, "scoring")
+"""What ``--perception``, ``--energy`` and ``--scoring`` replace in an object model's checkpoint."""
 
 # The clips of copy-last without a checkpoint: configs/demo.yaml's (a test keeps them equal).
 COPY_LAST_DEFAULTS = {"context_frames": 8, "future_frames": 2, "frame_step": 4, "frame_size": 64}
@@ -95,6 +97,13 @@ def build_parser() -> ArgumentParser:
         help="YAML file with the class_path and init_args of another energy (no weights) for an "
         "object model and its untrained control: score the same expectations priced another way, "
         "e.g. SlotEnergy with another presence_weight (docs/objects.md)",
+    )
+    parser.add_argument(
+        "--scoring",
+        type=Path,
+        help="YAML file of scoring options (horizon, horizon_position_factor, "
+        "horizon_colour_factor, clip_to_view) for an object model and its untrained control, in "
+        "place of the checkpoint's: the same weights scored another way (docs/objects.md)",
     )
     parser.add_argument(
         "--frame_step",
@@ -266,7 +275,7 @@ def _check_args(args: Namespace) -> None:
             "--frame_size and --future_frames apply only to copy-last without --ckpt_path or "
             "--scorer (a model brings its own)"
         )
-    for part in SWAPPABLE:
+    for part in OVERRIDES:
         if getattr(args, part) is not None and (args.scorer is not None or args.baseline == "copy-last"):
             raise ProbeError(f"--{part} replaces the {part} of an object model's checkpoint: not with --scorer or --baseline copy-last")
     if not args.data.exists():
@@ -315,7 +324,7 @@ def _compare(args: Namespace) -> int:
 def _load_scorer(args: Namespace, layout: str, parts: dict[str, Any]) -> Any:
     """The trained model, an untrained copy of its configuration, or copy-last; a pretrained
     scorer with the window of the benchmark's protocol where it can take one. An object model
-    takes the parts in ``parts`` (``--perception``, ``--energy``: the files' contents) in place of its own."""
+    takes the parts in ``parts`` (``--perception``, ``--energy``, ``--scoring``: the files' contents) in place of its own."""
     if args.scorer is not None:
         from physpred.eval.hf import load_scorer
         from physpred.eval.protocols import PROTOCOLS
@@ -327,13 +336,20 @@ def _load_scorer(args: Namespace, layout: str, parts: dict[str, Any]) -> Any:
             seed=args.seed,
             window_frames=args.window_frames or PROTOCOLS[layout].window_frames,
         )
-    from physpred.models import CopyLastPredictor, load_model, untrained_like, with_part
+    from physpred.models import (
+        CopyLastPredictor,
+        load_model,
+        untrained_like,
+        with_part,
+        with_scoring,
+    )
     from physpred.types import ClipGeometry
 
     if parts:
         model = untrained_like(args.ckpt_path, seed=args.seed) if args.baseline == "untrained" else load_model(args.ckpt_path)
         for part, config in parts.items():
-            model = with_part(model, part, config, getattr(args, part))
+            source = getattr(args, part)
+            model = with_scoring(model, config, source) if part == "scoring" else with_part(model, part, config, source)
         return model
     if args.baseline == "untrained":
         return untrained_like(args.ckpt_path, seed=args.seed)
@@ -353,7 +369,7 @@ def _load_scorer(args: Namespace, layout: str, parts: dict[str, Any]) -> Any:
 
 
 def _part_config(part: str, path: Path) -> Any:
-    """The ``--perception`` or ``--energy`` file's contents (YAML)."""
+    """The ``--perception``, ``--energy`` or ``--scoring`` file's contents (YAML)."""
     import yaml
 
     try:
@@ -371,7 +387,7 @@ def _probe(args: Namespace) -> int:
 
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
     layout = args.layout or detect_layout(args.data)
-    parts = {part: _part_config(part, getattr(args, part)) for part in SWAPPABLE if getattr(args, part) is not None}
+    parts = {part: _part_config(part, getattr(args, part)) for part in OVERRIDES if getattr(args, part) is not None}
     scorer = _load_scorer(args, layout, parts)
     settings = _geometry(args, scorer, layout)
     frame_step, stride = settings["frame_step"], settings["stride"]
@@ -385,13 +401,15 @@ def _probe(args: Namespace) -> int:
         raise ProbeError(
             f"{err}: restore its movies, or pass --skip_incomplete to leave such scenes out"
         ) from err
-    reads_masks = getattr(scorer, "reads_masks", False)
-    unmasked = [e.video for e in dataset.entries if e.masks is None] if reads_masks else []
+    reads_masks, clips = getattr(scorer, "reads_masks", False), getattr(scorer, "clip_to_view", False)
+    unmasked = [e.video for e in dataset.entries if e.masks is None] if reads_masks or clips else []
     if unmasked:
+        need = "reads instance masks" if reads_masks else "scores with clip_to_view, which finds the screens in the masks,"
         raise ProbeError(
-            f"the model reads instance masks and {len(unmasked)} movies of {args.data} have none "
+            f"the model {need} and {len(unmasked)} movies of {args.data} have none "
             f"(first: {unmasked[0]}): make the probes with `physpred world probes --masks`, or "
             "give each movie a masks/ folder (data/README.md)"
+            + ("" if reads_masks else ", or score without it: --scoring configs/scoring/whole_view.yaml")
         )
     print(_found(dataset, args.data))
     # A trained model with a latent also scores every window at z = 0, to measure what z
@@ -503,7 +521,7 @@ def _store_key(args: Namespace, settings: dict[str, Any]) -> dict[str, Any]:
         "skip_incomplete": args.skip_incomplete,
         **{k: settings.get(k) for k in keep},
         # its contents, so that an edited file scores anew (absent without: older stores resume)
-        **{part: settings[part] for part in SWAPPABLE if settings.get(part)},
+        **{part: settings[part] for part in OVERRIDES if settings.get(part)},
     }
 
 

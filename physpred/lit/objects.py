@@ -35,6 +35,10 @@ class ObjectPredictionModule(pl.LightningModule):
             training only). A model scored at horizon h compares a frame with h frames of pure
             imagination; next-frame training never asks the dynamics for that. At 1.0 it won
             S1's bounces and lost object permanence (lab row objects_masks_v9_imagination).
+        imagination_presence: the imagination term prices the imagined presence too. Without
+            it nothing trains whether a thing the model only imagines is in view: a hidden thing
+            imagined past the frame's edge was still expected in view 20 read frames later
+            (docs/research.md, 2026-12-04, sixth).
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -47,6 +51,7 @@ class ObjectPredictionModule(pl.LightningModule):
         gate_weight: float = 0.0,
         reconstruction_weight: float = 1.0,
         imagination_weight: float = 0.0,
+        imagination_presence: bool = False,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -55,7 +60,7 @@ class ObjectPredictionModule(pl.LightningModule):
         if isinstance(self.hparams.get("energy_model"), torch.nn.Module):
             del self.hparams["energy_model"]  # built in Python: the part lives in the state dict
         self.model, self.gate_weight, self.reconstruction_weight = energy_model, gate_weight, reconstruction_weight
-        self.imagination_weight = imagination_weight
+        self.imagination_weight, self.imagination_presence = imagination_weight, imagination_presence
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -78,7 +83,7 @@ class ObjectPredictionModule(pl.LightningModule):
             steps, horizon = percepts.features.shape[1], self.model.horizon
             # the cut leaves at least one frame after it; it sees at least two (motion)
             cut = torch.randint(1, max(steps - 1, 2), (len(percepts.kind),), device=percepts.kind.device).clamp_max(steps - 2)
-            imagination = self.model.imagination_energy(percepts, cut, horizon).mean()
+            imagination = self.model.imagination_energy(percepts, cut, horizon, self.imagination_presence).mean()
             loss = loss + self.imagination_weight * imagination
             terms["train/imagination"] = imagination
         if percepts.reconstruction_error is not None:  # perception learning from pixels

@@ -4,7 +4,13 @@
 """
 
 from physpred.models.baselines import CopyLastPredictor
-from physpred.models.checkpoint import CheckpointError, load_model, untrained_like, with_part
+from physpred.models.checkpoint import (
+    CheckpointError,
+    load_model,
+    untrained_like,
+    with_part,
+    with_scoring,
+)
 from physpred.models.distances import L1Distance, L2Distance, MultiscaleL2Distance
 from physpred.models.encoder import ConvEncoder, VideoViTEncoder
 from physpred.models.energy import EnergyModel
@@ -39,4 +45,5 @@ __all__ = [
     "load_model",
     "untrained_like",
     "with_part",
+    "with_scoring",
 ]

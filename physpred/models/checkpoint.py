@@ -124,6 +124,37 @@ def with_part(model: nn.Module, part: str, config: object, source: Path) -> nn.M
     return model
 
 
+def with_scoring(model: nn.Module, options: object, source: Path) -> nn.Module:
+    """``model``, an object model, scored with ``options`` in place of its own scoring options.
+
+    The same weights and the same expectations, scored another way (another horizon, another
+    price at the horizon, the expectation clipped to the view or not): a decomposition of the
+    scoring stage, as :func:`with_part` is of perception and energy.
+
+    Args:
+        model: an ``ObjectEnergyModel``, trained or not.
+        options: a mapping of some of its scoring options
+            (``physpred.models.slots.model.SCORING``), e.g. ``{"clip_to_view": True}``.
+        source: the file ``options`` were read from, named in errors.
+
+    Raises:
+        CheckpointError: a model without scoring options, an unknown option or a bad value.
+    """
+    if not hasattr(model, "set_scoring"):
+        raise CheckpointError(f"{type(model).__name__} has no scoring options: --scoring applies to object models (ObjectEnergyModel)")
+    known = model.scoring
+    if not isinstance(options, dict) or not options:
+        raise CheckpointError(f"scoring file {source} holds no options: write some of {', '.join(known)} (e.g. clip_to_view: true)")
+    unknown = sorted(str(name) for name in options if name not in known)
+    if unknown:
+        raise CheckpointError(f"scoring file {source}: unknown option {', '.join(unknown)}; the scoring options are {', '.join(known)}")
+    try:
+        model.set_scoring(**{**known, **options})
+    except ValueError as err:
+        raise CheckpointError(f"scoring file {source}: {_first_line(err)}") from err
+    return model
+
+
 def build_part(part: str, config: object, source: Path) -> nn.Module:
     """The ``part`` (a key of :data:`SWAPPABLE`) without weights that ``config``
     (``{"class_path", "init_args"}``, physpred classes only, read from the file ``source``) describes.

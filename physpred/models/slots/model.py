@@ -12,11 +12,16 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from physpred.models.slots.dynamics import GatedSlotDynamics, Rollout
+from physpred.models.slots.dynamics import UNSEEN_LOGIT, GatedSlotDynamics, Rollout
 from physpred.models.slots.energy import SlotEnergy
-from physpred.models.slots.features import presence_logit
+from physpred.models.slots.features import KINDS, presence_logit
+from physpred.models.slots.occlusion import pixels_in_frame, visible_part
 from physpred.models.slots.perception import Percepts, see
 from physpred.types import ClipGeometry
+
+SCORING = ("horizon", "horizon_position_factor", "horizon_colour_factor", "clip_to_view", "absent_out_of_frame")
+"""The options of :class:`ObjectEnergyModel` that ``physpred probe --scoring`` changes on trained
+weights (``horizon`` also sets how far training's imagination term looks)."""
 
 
 class ObjectEnergyModel(nn.Module):
@@ -46,6 +51,16 @@ class ObjectEnergyModel(nn.Module):
             screen shows an edge-blended part of itself that the imagination cannot foresee; at
             3 each of the with-masks recipe's four runs gained on the dev probes (rows
             ``objects_masks_*_loose_colour_dev30``; O1 vanish expectation 0.2-0.3 -> 0.4-0.5).
+        clip_to_view: a thing partly behind a screen or out of the frame is expected to show only
+            the part the seen screens and the frame's edges leave in view
+            (:func:`~physpred.models.slots.occlusion.visible_part`): a lawful emergence from
+            behind a screen or exit from the frame shows a narrower, shifted part of the thing
+            that its whole imagined box would price as a change of shape and place. Scoring
+            only; it needs the probes' masks (which pixels are screens).
+        absent_out_of_frame: an object whose expected box holds fewer pixels inside the frame
+            than perception needs to see a thing (``MaskPerception.floor``; 1 for a perception
+            without one) is expected absent: a thing leaving the frame is then not paid for
+            as a thing that vanished. Scoring only.
     """
 
     def __init__(
@@ -58,15 +73,49 @@ class ObjectEnergyModel(nn.Module):
         horizon: int = 1,
         horizon_position_factor: float = 1.0,
         horizon_colour_factor: float = 1.0,
+        clip_to_view: bool = False,
+        absent_out_of_frame: bool = False,
     ) -> None:
         super().__init__()
-        if horizon < 1:
-            raise ValueError(f"ObjectEnergyModel: horizon must be >= 1 read frames, got {horizon} (fix the YAML)")
-        for name, factor in (("horizon_position_factor", horizon_position_factor), ("horizon_colour_factor", horizon_colour_factor)):
-            if factor <= 0:
-                raise ValueError(f"ObjectEnergyModel: {name} must be > 0, got {factor} (fix the YAML)")
         self.perception, self.dynamics, self.energy, self.geometry = perception, dynamics, energy, geometry
-        self.horizon, self.horizon_position_factor, self.horizon_colour_factor = horizon, horizon_position_factor, horizon_colour_factor
+        self.set_scoring(
+            horizon=horizon,
+            horizon_position_factor=horizon_position_factor,
+            horizon_colour_factor=horizon_colour_factor,
+            clip_to_view=clip_to_view,
+            absent_out_of_frame=absent_out_of_frame,
+        )
+
+    def set_scoring(
+        self,
+        *,
+        horizon: int,
+        horizon_position_factor: float,
+        horizon_colour_factor: float,
+        clip_to_view: bool,
+        absent_out_of_frame: bool,
+    ) -> None:
+        """Set the options that change only how frames are scored (:data:`SCORING`; the class
+        documents each): ``physpred probe --scoring`` scores trained weights another way.
+
+        Raises:
+            ValueError: a value of the wrong type or out of range.
+        """
+        if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+            raise ValueError(f"ObjectEnergyModel: horizon must be an integer >= 1 read frames, got {horizon!r} (fix the YAML)")
+        for name, factor in (("horizon_position_factor", horizon_position_factor), ("horizon_colour_factor", horizon_colour_factor)):
+            if isinstance(factor, bool) or not isinstance(factor, int | float) or factor <= 0:
+                raise ValueError(f"ObjectEnergyModel: {name} must be a number > 0, got {factor!r} (fix the YAML)")
+        for name, flag in (("clip_to_view", clip_to_view), ("absent_out_of_frame", absent_out_of_frame)):
+            if not isinstance(flag, bool):
+                raise ValueError(f"ObjectEnergyModel: {name} must be true or false, got {flag!r} (fix the YAML)")
+        self.horizon, self.horizon_position_factor, self.horizon_colour_factor = horizon, float(horizon_position_factor), float(horizon_colour_factor)
+        self.clip_to_view, self.absent_out_of_frame = clip_to_view, absent_out_of_frame
+
+    @property
+    def scoring(self) -> dict[str, object]:
+        """The scoring options as set (:data:`SCORING`)."""
+        return {name: getattr(self, name) for name in SCORING}
 
     @property
     def reads_masks(self) -> bool:
@@ -158,12 +207,23 @@ class ObjectEnergyModel(nn.Module):
             (1, S' - 1, K, F) of read frames 1..S'-1 (:meth:`scored_prediction`, feature 0 a
             presence logit) and the energies (1, S' - 1) of those frames against it.
         """
-        picked, percepts, rollout, energies = self.movie_rollout(frames, masks, kinds, frame_step)
+        picked, percepts, rollout, _ = self.movie_rollout(frames, masks, kinds, frame_step)
         expected = self.scored_prediction(percepts, rollout)
+        if self.absent_out_of_frame:  # before clipping: leaving the frame, not hiding behind a screen
+            outside = pixels_in_frame(expected, *frames.shape[-2:]) < getattr(self.perception, "floor", 1) - 0.5
+            gone = outside & (percepts.kind == 1)[:, None, :]
+            expected = expected.clone()
+            expected[..., 0] = torch.where(gone, expected[..., 0].clamp_max(UNSEEN_LOGIT), expected[..., 0])
+        if self.clip_to_view:
+            if masks is None or kinds is None:
+                raise ValueError("clip_to_view needs the probes' masks: make them with `physpred world probes --masks`")
+            screens = kinds.long()[masks[picked[1:].to(masks.device)].long()] == KINDS.index("screen") + 1  # (S' - 1, H, W)
+            expected = visible_part(expected, percepts.kind, screens[None])
+        scales = None
         if self.horizon > 1:
             position, shape, fill, colour = self.energy.scales
             scales = (position * self.horizon_position_factor, shape, fill, colour * self.horizon_colour_factor)
-            energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, scales)
+        energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, scales)
         return picked, percepts, expected, energies
 
     def scored_prediction(self, percepts: Percepts, rollout: Rollout) -> Tensor:
@@ -182,7 +242,7 @@ class ObjectEnergyModel(nn.Module):
         imagined = self.imagine_ahead(percepts, self.horizon)
         return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
 
-    def imagination_energy(self, percepts: Percepts, cut: Tensor, horizon: int) -> Tensor:
+    def imagination_energy(self, percepts: Percepts, cut: Tensor, horizon: int, presence: bool = False) -> Tensor:
         """How far the imagination strays: each clip's frames ``cut + 1 .. cut + horizon`` as
         imagined from its frames ``0 .. cut`` alone (every thing treated as hidden after the
         cut, as :meth:`imagine_ahead` does for scoring), position, shape and colour only.
@@ -191,16 +251,20 @@ class ObjectEnergyModel(nn.Module):
             percepts: features (B, T, K, F) and kind (B, K); not trained through.
             cut: (B,) int64, the last frame each clip's imagination sees, in 0 .. T - 2.
             horizon: frames imagined after the cut that count.
+            presence: price the imagined presence too (whether each thing is in view: it goes
+                behind a screen, comes out, leaves the frame), not only where a seen thing is.
 
         Returns:
-            (B,) the mean over those frames of the slot energy without its presence term.
+            (B,) the mean over those frames of the slot energy (without its presence term
+            unless ``presence``).
         """
         features = percepts.features.detach()
         steps = features.shape[1]
         frame = torch.arange(steps, device=features.device)
         blind = features * (frame[None, :] <= cut[:, None]).to(features.dtype)[..., None, None]
         predicted = self.dynamics(Percepts(blind, percepts.kind)).prediction  # frames 1..T-1
-        energies = self.energy.appearance(predicted, features[:, 1:], percepts.kind).sum(dim=-1)  # (B, T - 1)
+        price = self.energy.per_slot if presence else self.energy.appearance
+        energies = price(predicted, features[:, 1:], percepts.kind).sum(dim=-1)  # (B, T - 1)
         ahead = frame[None, 1:] - cut[:, None]
         window = ((ahead >= 1) & (ahead <= horizon)).to(energies.dtype)
         return (energies * window).sum(dim=1) / window.sum(dim=1).clamp_min(1)

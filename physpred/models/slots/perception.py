@@ -93,6 +93,11 @@ class MaskPerception(nn.Module):
         """How many of the K slots, first, hold objects."""
         return self.objects
 
+    @property
+    def floor(self) -> int:
+        """The pixels a thing needs to be seen now: ``min_area`` in training, ``scoring_min_area`` in eval mode."""
+        return self.min_area if self.training else self.scoring_min_area
+
     def forward(self, frames: Tensor, masks: Tensor, kinds: Tensor) -> Percepts:
         """Slots of every frame.
 
@@ -110,5 +115,4 @@ class MaskPerception(nn.Module):
             kind = kind.clamp_max(2)
         if not self.empty_objects:
             kind[:, : self.objects] = 1
-        floor = self.min_area if self.training else self.scoring_min_area
-        return Percepts(id_features(frames, masks, ids, floor), kind)
+        return Percepts(id_features(frames, masks, ids, self.floor), kind)
