@@ -182,7 +182,12 @@ def test_shipped_energy_files_build_energies_without_weights(path: Path) -> None
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "configs" / "scoring").glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_scoring_files_set_scoring_options(path: Path) -> None:
     from physpred.models import with_scoring
-    from physpred.models.slots import GatedSlotDynamics, MaskPerception, ObjectEnergyModel, SlotEnergy
+    from physpred.models.slots import (
+        GatedSlotDynamics,
+        MaskPerception,
+        ObjectEnergyModel,
+        SlotEnergy,
+    )
     from physpred.types import ClipGeometry
 
     model = ObjectEnergyModel(perception=MaskPerception(), dynamics=GatedSlotDynamics(hidden=8, heads=1), energy=SlotEnergy(), geometry=ClipGeometry(2, 2, 1, 16))
