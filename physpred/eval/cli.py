@@ -102,8 +102,9 @@ def build_parser() -> ArgumentParser:
         "--scoring",
         type=Path,
         help="YAML file of scoring options (horizon, horizon_position_factor, "
-        "horizon_colour_factor, clip_to_view) for an object model and its untrained control, in "
-        "place of the checkpoint's: the same weights scored another way (docs/objects.md)",
+        "horizon_colour_factor, clip_to_view, absent_out_of_frame) for an object model and its "
+        "untrained control, in place of the checkpoint's: the same weights scored another way "
+        "(configs/scoring/, docs/objects.md)",
     )
     parser.add_argument(
         "--frame_step",

@@ -1,11 +1,11 @@
-"""What of an expected thing a screen leaves in view: pure functions on slot features.
+"""What of an expected thing the screens and the frame leave in view: pure functions on slot features.
 
 The dynamics imagines a thing whole (where it is, how big); perception sees only its visible
 pixels. A thing half out from behind a screen shows a narrower part of itself whose centre is
 shifted away from the screen, and so does a thing going out of the frame; comparing the whole
 imagined thing with it prices a lawful emergence or exit as if the thing had shrunk and jumped
-(docs/research.md, 2026-12-04, sixth). These functions turn the imagined whole into the part the seen
-screens and the frame leave in view, as perception would measure it.
+(docs/research.md, 2026-12-04, sixth). These functions turn the imagined whole into the part
+the seen screens and the frame leave in view, as perception would measure it.
 """
 
 from __future__ import annotations
