@@ -40,7 +40,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "--data.frame_size", "32", "--data.batch_size", "2", "--data.num_workers", "0",
         "--data.val_fraction", "0.25", "--data.future_frames", "8",
         "--model.init_args.imagination_weight", "0.5",  # trains through imagination_energy too
-        "--model.init_args.imagination_presence", "true",  # with its presence term
     ]) == 0  # fmt: skip
     return {"probes": probes, "ckpt": run / "model.ckpt", "root": root}
 
