@@ -1,4 +1,4 @@
-"""What of an expected thing a screen leaves in view (physpred.models.slots.occlusion)."""
+"""What of an expected thing the screens and the frame leave in view (physpred.models.slots.occlusion)."""
 
 from __future__ import annotations
 
