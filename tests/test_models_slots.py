@@ -18,7 +18,7 @@ from physpred.models.slots import (
     SlotEnergy,
 )
 from physpred.models.slots.discovery import fg_ari
-from physpred.models.slots.dynamics import UNSEEN_LOGIT
+from physpred.models.slots.dynamics import UNSEEN_LOGIT, PairwiseRelations
 from physpred.models.slots.features import FEATURES, id_features, mask_features, select_ids
 from physpred.types import ClipGeometry
 
@@ -127,9 +127,12 @@ def test_mask_perception_can_give_walls_the_screens_kind() -> None:
     assert percepts.kind.tolist() == [[1, 1, 2]] and not percepts.features[0, :, 1].any()
 
 
-def test_dynamics_shapes_gate_and_causality() -> None:
+@pytest.mark.parametrize("relations", [False, True])
+def test_dynamics_shapes_gate_and_causality(relations: bool) -> None:
     torch.manual_seed(0)
-    dynamics = GatedSlotDynamics(hidden=16, heads=2)
+    dynamics = GatedSlotDynamics(hidden=16, heads=2, relations=relations)
+    if relations:  # its last layer starts at zero: no message would reach the state
+        torch.nn.init.normal_(dynamics.relations.edge[-1].weight)
     features = torch.rand(2, 5, 3, len(FEATURES))
     kind = torch.tensor([[1, 2, 0], [1, 1, 3]])
     rollout = dynamics(Percepts(features, kind))
@@ -141,6 +144,27 @@ def test_dynamics_shapes_gate_and_causality() -> None:
     # the prediction of frames 1..3 only reads frames 0..2
     assert torch.allclose(again.prediction[:, :2], rollout.prediction[:, :2])
     assert not torch.allclose(again.prediction[:, 3], rollout.prediction[:, 3])
+
+
+def test_pairwise_relations_read_where_the_others_are_relative_to_the_receiver() -> None:
+    torch.manual_seed(0)
+    relations = PairwiseRelations(8)
+    slots, geometry = torch.rand(2, 3, 8), torch.rand(2, 3, PairwiseRelations.GEOMETRY)
+    nobody_out = torch.zeros(2, 3, dtype=torch.bool)
+    assert torch.equal(relations(slots, geometry, nobody_out), slots)  # untrained: no message
+    torch.nn.init.normal_(relations.edge[-1].weight)
+    out = relations(slots, geometry, nobody_out)
+    assert not torch.allclose(out, slots)
+    # the same scene moved as a whole: the same messages
+    assert torch.allclose(relations(slots, geometry + torch.rand(2, 1, PairwiseRelations.GEOMETRY), nobody_out), out, atol=1e-6)
+    # slot 2 left out: what it is and where reach nobody, and nothing comes back to itself
+    slot_2_out = torch.tensor([[False, False, True]] * 2)
+    moved, elsewhere = slots.clone(), geometry.clone()
+    moved[:, 2], elsewhere[:, 2] = torch.rand(2, 8), torch.rand(2, PairwiseRelations.GEOMETRY)
+    a, b = relations(slots, geometry, slot_2_out), relations(moved, elsewhere, slot_2_out)
+    assert torch.allclose(a[:, :2], b[:, :2]) and not torch.allclose(a[:, :2], out[:, :2])
+    only_slot_0 = torch.tensor([[False, True, True]] * 2)  # the one sender sends nothing to itself
+    assert torch.equal(relations(slots, geometry, only_slot_0)[:, 0], slots[:, 0])
 
 
 def test_missing_object_costs_more_than_a_misplaced_one() -> None:

@@ -5,8 +5,10 @@ the step before: ``u = g * percept + (1 - g) * imagined``, with a learned gate `
 small MLP over percept, imagined state and visibility, bias initialised open, as Loci-Looped's).
 When a thing is hidden the gate can close, so the model keeps moving it in imagination and
 expects it where it should come out. Slots exchange information through attention (collisions,
-support, occlusion by a screen), then a GRU cell per slot carries the state to the next frame,
-and a head predicts the next percept: a presence logit and a change of every other feature.
+support, occlusion by a screen) and, with ``relations``, through messages computed from every
+two slots' states and where they are relative to each other; then a GRU cell per slot carries
+the state to the next frame, and a head predicts the next percept: a presence logit and a
+change of every other feature.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from physpred.models.slots.features import FEATURES, KINDS, POSITION, presence_logit
+from physpred.models.slots.features import EXTENT, FEATURES, KINDS, POSITION, presence_logit
 from physpred.models.slots.perception import Percepts
 
 UNSEEN_LOGIT = presence_logit(torch.tensor(0.0)).item()
@@ -56,6 +58,36 @@ class SlotAttentionBlock(nn.Module):
         return slots + self.attention(normed, normed, normed, attn_mask=blocked, need_weights=False)[0]
 
 
+class PairwiseRelations(nn.Module):
+    """Messages between every two slots, summed per receiver (an interaction network's edge
+    function, Battaglia et al. 2016): each from both slots' states and the sender's place,
+    extent and last move *relative to* the receiver's, so that "is something under me, and is
+    it leaving?" is one small MLP away instead of a comparison attention must build from
+    absolute places. The last layer starts at zero: untrained, no message changes a slot.
+    """
+
+    GEOMETRY = POSITION.stop - POSITION.start + EXTENT.stop - EXTENT.start + POSITION.stop - POSITION.start
+    """Relative geometry per pair: centre, spreads and size, and the change of centre since the last step."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.edge = nn.Sequential(nn.Linear(2 * width + self.GEOMETRY, width), nn.GELU(), nn.Linear(width, width))
+        nn.init.zeros_(self.edge[-1].weight)
+        nn.init.zeros_(self.edge[-1].bias)
+
+    def forward(self, slots: Tensor, geometry: Tensor, left_out: Tensor) -> Tensor:
+        """(B, K, D) slots, (B, K, GEOMETRY) geometry, (B, K) bool left out -> (B, K, D): each slot
+        plus the sum of the messages of every other slot that is not left out."""
+        batch, count, width = slots.shape
+        receiver = slots[:, :, None].expand(batch, count, count, width)
+        sender = slots[:, None].expand(batch, count, count, width)
+        relative = geometry[:, None, :, :] - geometry[:, :, None, :]  # [b, i, j]: sender j minus receiver i
+        messages = self.edge(torch.cat([receiver, sender, relative], dim=-1))  # (B, K, K, D)
+        others = ~torch.eye(count, dtype=torch.bool, device=slots.device)
+        sends = (~left_out[:, None, :] & others).to(slots.dtype)  # (B, K receivers, K senders)
+        return slots + (messages * sends[..., None]).sum(dim=2)
+
+
 class GatedSlotDynamics(nn.Module):
     """Predicts every slot's next percept from the slots' whole past.
 
@@ -63,6 +95,8 @@ class GatedSlotDynamics(nn.Module):
         hidden: D, width of a slot's state.
         heads: attention heads of the interaction between slots.
         interact: let slots attend to each other (off: each slot alone).
+        relations: add :class:`PairwiseRelations` messages after the attention (off: attention
+            alone, as every recipe before lab row objects_masks_v33_relations).
         gate: learn how far to trust a visible thing's percept over imagination (off: take every
             visible percept as it is — an ablation). A hidden thing (presence 0) always runs on
             imagination: its percept holds nothing.
@@ -93,6 +127,7 @@ class GatedSlotDynamics(nn.Module):
         hidden: int = 96,
         heads: int = 4,
         interact: bool = True,
+        relations: bool = False,
         gate: bool = True,
         gate_bias: float = 2.0,
         constant_velocity: bool = False,
@@ -114,6 +149,7 @@ class GatedSlotDynamics(nn.Module):
         inputs = 2 * width + 1 + len(KINDS) + 1 + int(seen_flag)
         self.encode = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Linear(hidden, hidden))
         self.interaction = SlotAttentionBlock(hidden, heads) if interact else None
+        self.relations = PairwiseRelations(hidden) if relations else None
         self.cell = nn.GRUCell(hidden, hidden)
         self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, width))
         self.gate = nn.Sequential(nn.Linear(2 * width + 1, 32), nn.GELU(), nn.Linear(32, 1))
@@ -156,6 +192,10 @@ class GatedSlotDynamics(nn.Module):
             encoded = self.encode(torch.cat(step_input, dim=-1))  # (B, K, D)
             if self.interaction is not None:
                 encoded = self.interaction(encoded, left_out)
+            if self.relations is not None:
+                move = (blended - previous)[..., POSITION]
+                geometry = torch.cat([blended[..., POSITION], blended[..., EXTENT], move], dim=-1)
+                encoded = self.relations(encoded, geometry, left_out)
             state = self.cell(encoded.reshape(batch * slots, -1), state)
             change = self.head(state).reshape(batch, slots, width)
             logit = change[..., :1]
