@@ -66,7 +66,7 @@ class PairwiseRelations(nn.Module):
     absolute places. The last layer starts at zero: untrained, no message changes a slot.
     """
 
-    GEOMETRY = POSITION.stop - POSITION.start + EXTENT.stop - EXTENT.start + POSITION.stop - POSITION.start
+    GEOMETRY = 2 * (POSITION.stop - POSITION.start) + EXTENT.stop - EXTENT.start
     """Relative geometry per pair: centre, spreads and size, and the change of centre since the last step."""
 
     def __init__(self, width: int) -> None:
