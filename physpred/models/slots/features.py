@@ -63,10 +63,7 @@ def mask_features(frames: Tensor, weights: Tensor) -> Tensor:
     present = (mass >= 0.5).to(weights.dtype)
     safe = mass.clamp_min(1e-6)
     row_mass, col_mass = weights.sum(dim=-1), weights.sum(dim=-2)  # (B, T, K, H), (B, T, K, W)
-    x = (col_mass * xs).sum(-1) / safe
-    y = (row_mass * ys).sum(-1) / safe
-    spread_x = ((col_mass * (xs - x[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
-    spread_y = ((row_mass * (ys - y[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
+    x, y, spread_x, spread_y = centre_and_spread(col_mass, row_mass, mass, xs, ys)
     size = (mass / (height * width)).sqrt()
     # how much of its bounding box the thing fills: a ball about pi/4, an upright box 1
     fill = (mass / (_extent(col_mass) * _extent(row_mass)).clamp_min(1.0)).clamp(0, 1)
@@ -75,6 +72,24 @@ def mask_features(frames: Tensor, weights: Tensor) -> Tensor:
         [present[..., None], torch.stack([x, y, spread_x, spread_y, size, fill], dim=-1), colour], dim=-1
     )
     return features * present[..., None]
+
+
+def centre_and_spread(columns: Tensor, rows: Tensor, mass: Tensor, xs: Tensor, ys: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The centroid and spreads of a weighted mask from its column and row sums.
+
+    Args:
+        columns: (..., W) mass per column; rows: (..., H) mass per row; mass: (...) their total.
+        xs: (W,) and ys: (H,) the columns' and rows' centres.
+
+    Returns:
+        x, y, spread_x, spread_y, (...) each, in the units of ``xs`` and ``ys``.
+    """
+    safe = mass.clamp_min(1e-6)
+    x = (columns * xs).sum(-1) / safe
+    y = (rows * ys).sum(-1) / safe
+    spread_x = ((columns * (xs - x[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
+    spread_y = ((rows * (ys - y[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
+    return x, y, spread_x, spread_y
 
 
 def _extent(mass: Tensor) -> Tensor:

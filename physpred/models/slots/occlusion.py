@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from physpred.models.slots.features import EXTENT, POSITION
+from physpred.models.slots.features import EXTENT, POSITION, centre_and_spread
 
 HALF_WIDTH_PER_SPREAD = math.sqrt(3.0)
 """Half the side of a uniform box per unit of its spread (a box of side s has spread s / sqrt(12))."""
@@ -107,12 +107,7 @@ def _moments(weights: Tensor, height: int, width: int, margin: int) -> tuple[Ten
     ys = (torch.arange(-margin, height + margin, device=weights.device, dtype=weights.dtype) + 0.5) / height
     xs = (torch.arange(-margin, width + margin, device=weights.device, dtype=weights.dtype) + 0.5) / width
     mass = weights.sum(dim=(-2, -1))
-    safe = mass.clamp_min(1e-6)
-    columns, rows = weights.sum(dim=-2), weights.sum(dim=-1)
-    x, y = (columns * xs).sum(-1) / safe, (rows * ys).sum(-1) / safe
-    spread_x = ((columns * (xs - x[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
-    spread_y = ((rows * (ys - y[..., None]) ** 2).sum(-1) / safe).clamp_min(0).sqrt()
-    return mass, x, y, spread_x, spread_y
+    return mass, *centre_and_spread(weights.sum(dim=-2), weights.sum(dim=-1), mass, xs, ys)
 
 
 def _ratio(part: Tensor, whole: Tensor) -> Tensor:
