@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch import Tensor
 
 from physpred.models import with_part
 from physpred.models.slots import (
@@ -391,7 +392,7 @@ def test_presence_from_the_state_alone_starts_neutral() -> None:
 def test_imagination_energy_is_the_horizons_imagination_that_scoring_compares() -> None:
     """Frame cut + j imagined blind from frames 0..cut is what imagine_ahead at horizon j
     predicts for it; the training term averages those frames' appearance energy for j = 1..h,
-    and gradients reach the dynamics."""
+    weighs the cuts as asked, and gradients reach the dynamics."""
     frames, masks, kinds = _movie(10)
     torch.manual_seed(0)
     model = _model()
@@ -399,24 +400,54 @@ def test_imagination_energy_is_the_horizons_imagination_that_scoring_compares() 
         for parameter in model.dynamics.head.parameters():  # a head that is not zero, so imagination moves
             parameter.normal_(0, 0.3)
     percepts = model.perceive(frames[None], masks[None], kinds[None])
-    cut, horizon = 3, 3
-    by_frame = [
-        model.energy.appearance(model.imagine_ahead(percepts, j), percepts.features[:, 1:], percepts.kind)[0, cut + j - 1].sum()
-        for j in range(1, horizon + 1)
-    ]
-    energy = model.imagination_energy(percepts, torch.tensor([cut]), horizon)
-    assert energy.item() == pytest.approx(torch.stack(by_frame).mean().item(), rel=1e-5)
+    horizon, steps = 3, percepts.features.shape[1]
+
+    def by_frame(cut: int, price) -> Tensor:
+        last = min(cut + horizon, steps - 1)  # frames past the clip do not count
+        return torch.stack([
+            price(model.imagine_ahead(percepts, j), percepts.features[:, 1:], percepts.kind)[0, cut + j - 1].sum()
+            for j in range(1, last - cut + 1)
+        ]).mean()
+
+    branches = model.dynamics(percepts, branch=horizon).branches
+    one_cut = torch.nn.functional.one_hot(torch.tensor([3]), steps - 1).float()
+    energy = model.imagination_energy(percepts, branches, one_cut)
+    assert energy.item() == pytest.approx(by_frame(3, model.energy.appearance).item(), rel=1e-5)
     assert energy.item() > 0
     energy.sum().backward()
     assert model.dynamics.head[-1].weight.grad.abs().sum() > 0
     # with presence: the whole slot energy of the same imagined frames, presence term included
-    with_presence = [
-        model.energy(model.imagine_ahead(percepts, j), percepts.features[:, 1:], percepts.kind)[0, cut + j - 1]
-        for j in range(1, horizon + 1)
-    ]
-    energy = model.imagination_energy(percepts, torch.tensor([cut]), horizon, presence=True)
-    assert energy.item() == pytest.approx(torch.stack(with_presence).mean().item(), rel=1e-5)
-    assert energy.item() > torch.stack(by_frame).mean().item()
+    with_presence = model.imagination_energy(percepts, branches.detach(), one_cut, presence=True)
+    assert with_presence.item() == pytest.approx(by_frame(3, model.energy).item(), rel=1e-5)
+    assert with_presence.item() > energy.item()
+    # two cuts weighed 1/4 and 3/4, the last one's window cut short by the clip's end
+    two_cuts = torch.zeros(1, steps - 1)
+    two_cuts[0, 1], two_cuts[0, steps - 2] = 0.25, 0.75
+    mixed = model.imagination_energy(percepts, branches.detach(), two_cuts)
+    expected = 0.25 * by_frame(1, model.energy.appearance) + 0.75 * by_frame(steps - 2, model.energy.appearance)
+    assert mixed.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_branches_are_blind_copies_of_the_clip_cut_at_every_frame() -> None:
+    """Rollout.branches from cut c is the rollout of a copy that sees nothing after frame c."""
+    torch.manual_seed(0)
+    features = torch.rand(2, 7, 3, len(FEATURES))
+    features[..., 0] = (torch.rand(2, 7, 3) > 0.3).float()
+    kind = torch.tensor([[1, 1, 2], [1, 0, 2]])
+    dynamics = GatedSlotDynamics(hidden=8, heads=1, seen_flag=True, unseen_absent=True)
+    with torch.no_grad():
+        for parameter in dynamics.head.parameters():
+            parameter.normal_(0, 0.3)
+    rollout = dynamics(Percepts(features, kind), branch=3)
+    assert rollout.branches.shape == (2, 6, 3, 3, len(FEATURES))
+    assert dynamics(Percepts(features, kind)).branches is None
+    assert torch.equal(rollout.branches[:, :, 0], rollout.prediction)
+    for cut in range(6):
+        blind = features * (torch.arange(7) <= cut).float()[None, :, None, None]
+        copy = dynamics(Percepts(blind, kind)).prediction
+        for depth in range(3):
+            if cut + depth < 6:
+                assert torch.allclose(rollout.branches[:, cut, depth], copy[:, cut + depth], atol=1e-6)
 
 
 def test_seen_flag_keeps_a_slot_that_has_held_nothing_yet_out_of_the_others_predictions() -> None:

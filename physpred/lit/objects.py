@@ -1,8 +1,8 @@
 """ObjectPredictionModule: trains an ``ObjectEnergyModel`` on clips with (or without) masks.
 
 loss = mean over frames 1..T-1 of the slot energy of each frame given the frames before it
-+ ``imagination_weight`` * the energy of a few frames imagined blind from a random cut (what
-scoring at a horizon compares) + ``gate_weight`` * mean gate openness (Loci-Looped's penalty:
++ ``imagination_weight`` * the energy of a few frames imagined blind from a random cut, or from
+every cut (what scoring at a horizon compares) + ``gate_weight`` * mean gate openness (Loci-Looped's penalty:
 take the percept only where imagination is not enough). Validation logs the energy beside the
 control that predicts every slot stays where it was (``val/energy_copy_last``): a model that
 has learned nothing of motion is not below it.
@@ -22,6 +22,19 @@ from physpred.models.slots.discovery import fg_ari
 from physpred.types import ClipGeometry, MaskedClip
 
 
+def imagination_cuts(batch: int, steps: int, every: bool, device: torch.device | str = "cpu") -> Tensor:
+    """(B, T - 1) weights of the cuts c = 0..T-2 the imagination term starts from: one drawn
+    uniformly per clip (one-hot), or all of them alike. A cut sees at least two frames (motion)
+    where the clip has three or more, and always leaves one after it."""
+    first = min(1, steps - 2)
+    if every:
+        weights = torch.zeros(steps - 1, device=device)
+        weights[first:] = 1 / (steps - 1 - first)
+        return weights.expand(batch, -1)
+    cut = torch.randint(first, steps - 1, (batch,), device=device)
+    return nn.functional.one_hot(cut, steps - 1).float()
+
+
 class ObjectPredictionModule(pl.LightningModule):
     """Lowers the slot energy of observed frames given their past.
 
@@ -35,6 +48,11 @@ class ObjectPredictionModule(pl.LightningModule):
             training only). A model scored at horizon h compares a frame with h frames of pure
             imagination; next-frame training never asks the dynamics for that. At 1.0 it won
             S1's bounces and lost object permanence (lab row objects_masks_v9_imagination).
+        imagination_every_cut: average the imagination term over every cut of a clip instead of
+            one cut drawn per clip: the same mean, without the draw's noise, for h - 1 steps
+            more of the dynamics over every cut at once. An event seen in a clip (a support
+            leaving) then teaches what follows it from every frame before it, where one drawn
+            cut falls within h frames before it about once in ten clips.
         imagination_presence: the imagination term prices the imagined presence too. Without
             it nothing trains whether a thing the model only imagines is in view: a hidden thing
             imagined past the frame's edge was still expected in view 20 read frames later
@@ -51,6 +69,7 @@ class ObjectPredictionModule(pl.LightningModule):
         gate_weight: float = 0.0,
         reconstruction_weight: float = 1.0,
         imagination_weight: float = 0.0,
+        imagination_every_cut: bool = False,
         imagination_presence: bool = False,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
@@ -61,6 +80,7 @@ class ObjectPredictionModule(pl.LightningModule):
             del self.hparams["energy_model"]  # built in Python: the part lives in the state dict
         self.model, self.gate_weight, self.reconstruction_weight = energy_model, gate_weight, reconstruction_weight
         self.imagination_weight, self.imagination_presence = imagination_weight, imagination_presence
+        self.imagination_every_cut = imagination_every_cut
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -75,15 +95,15 @@ class ObjectPredictionModule(pl.LightningModule):
 
     def training_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> Tensor:
         """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256)."""
-        percepts, rollout, energies = self.model.rollout(*self._unpack(batch))
+        branch = self.model.horizon if self.imagination_weight else 0
+        percepts, rollout, energies = self.model.rollout(*self._unpack(batch), branch=branch)
         energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
         loss = energy + self.gate_weight * gate
         terms = {"train/energy": energy, "train/gate_open": gate}
         if self.imagination_weight:
-            steps, horizon = percepts.features.shape[1], self.model.horizon
-            # the cut leaves at least one frame after it; it sees at least two (motion)
-            cut = torch.randint(1, max(steps - 1, 2), (len(percepts.kind),), device=percepts.kind.device).clamp_max(steps - 2)
-            imagination = self.model.imagination_energy(percepts, cut, horizon, self.imagination_presence).mean()
+            batch_size, steps = percepts.kind.shape[0], percepts.features.shape[1]
+            cuts = imagination_cuts(batch_size, steps, self.imagination_every_cut, percepts.kind.device)
+            imagination = self.model.imagination_energy(percepts, rollout.branches, cuts, self.imagination_presence).mean()
             loss = loss + self.imagination_weight * imagination
             terms["train/imagination"] = imagination
         if percepts.reconstruction_error is not None:  # perception learning from pixels

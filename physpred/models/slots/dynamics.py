@@ -35,10 +35,26 @@ class Rollout(NamedTuple):
             it; feature 0 is a presence *logit*, the others are percept features.
         gate: (B, T, K) how much each slot took from its percept (1) rather than imagination (0);
             0 wherever the thing is not seen.
+        branches: (B, T - 1, h, K, F) with ``branch`` h: for every cut c = 0..T-2, frames
+            c + 1 .. c + h as imagined from frames 0..c alone (every thing hidden after the
+            cut; ``[:, c, 0]`` is ``prediction[:, c]``; frames past the clip are imagined too).
+            None without ``branch``.
     """
 
     prediction: Tensor
     gate: Tensor
+    branches: Tensor | None = None
+
+
+class _Carry(NamedTuple):
+    """What one step of a rollout hands the next, for B clips of K slots."""
+
+    state: Tensor
+    """(B * K, D) each slot's recurrent state."""
+    imagined: Tensor
+    """(B, K, F) the prediction of the next frame, presence as a probability."""
+    previous: Tensor
+    """(B, K, F) the step's blended input, against which the next step's change is taken."""
 
 
 class SlotAttentionBlock(nn.Module):
@@ -158,11 +174,14 @@ class GatedSlotDynamics(nn.Module):
         nn.init.zeros_(self.head[-1].bias)
         nn.init.constant_(self.gate[-1].bias, gate_bias)
 
-    def forward(self, percepts: Percepts) -> Rollout:
+    def forward(self, percepts: Percepts, branch: int = 0) -> Rollout:
         """Roll the slots through a clip, feeding each step the gated blend of percept and imagination.
 
         Args:
             percepts: features (B, T, K, F) and kind (B, K).
+            branch: h > 0 also imagines h frames blind from every cut (``Rollout.branches``):
+                h - 1 steps more over B * (T - 1) clips, where one blind copy of the clip per
+                cut would take T steps each.
 
         Returns:
             :class:`Rollout`.
@@ -171,45 +190,67 @@ class GatedSlotDynamics(nn.Module):
         batch, steps, slots, width = features.shape
         kind_code = F.one_hot(kind, len(KINDS) + 1).to(features.dtype)  # (B, K, 4)
         empty = kind == 0
-        if self.seen_flag or self.unseen_absent:
-            seen_so_far = (features[..., 0] > 0).cummax(dim=1).values  # (B, T, K): causal, unlike kind
-        state = features.new_zeros(batch * slots, self.hidden)
-        imagined = features.new_zeros(batch, slots, width)  # feature 0: presence probability
-        previous = features[:, 0]
-        predictions, gates = [], []
+        seen_so_far = (features[..., 0] > 0).cummax(dim=1).values  # (B, T, K): causal, unlike kind
+        carry = _Carry(features.new_zeros(batch * slots, self.hidden), features.new_zeros(batch, slots, width), features[:, 0])
+        predictions, gates, carries = [], [], []
         for t in range(steps):
-            seen = features[:, t]  # (B, K, F)
-            observed = seen[..., :1]
-            if t == 0 or not self.learn_gate:
-                gate = observed
-            else:  # a hidden thing's percept says nothing: only imagination can stand in for it
-                gate = observed * torch.sigmoid(self.gate(torch.cat([seen, imagined, observed], dim=-1)))
-            blended = gate * seen + (1 - gate) * imagined
-            step_input = [blended, blended - previous, observed, kind_code]
-            left_out = empty
-            if self.seen_flag:
-                step_input.append(seen_so_far[:, t, :, None].to(features.dtype))
-                left_out = empty | ~seen_so_far[:, t]
-            encoded = self.encode(torch.cat(step_input, dim=-1))  # (B, K, D)
-            if self.interaction is not None:
-                encoded = self.interaction(encoded, left_out)
-            if self.relations is not None:
-                move = (blended - previous)[..., POSITION]
-                geometry = torch.cat([blended[..., POSITION], blended[..., EXTENT], move], dim=-1)
-                encoded = self.relations(encoded, geometry, left_out)
-            state = self.cell(encoded.reshape(batch * slots, -1), state)
-            change = self.head(state).reshape(batch, slots, width)
-            logit = change[..., :1]
-            if self.presence_residual:
-                logit = logit + presence_logit(blended[..., :1])
-            if self.unseen_absent:
-                logit = torch.where(seen_so_far[:, t, :, None], logit, UNSEEN_LOGIT)
-            rest = blended[..., 1:] + change[..., 1:]
-            if self.constant_velocity:  # the head learns departures from coasting (gravity, bounces)
-                rest = rest + (blended - previous)[..., 1:] * self.coasting
-            predicted = torch.cat([logit, rest], dim=-1)
+            predicted, gate, carry = self._step(features[:, t], carry, kind_code, empty, seen_so_far[:, t], learned_gate=t > 0)
             predictions.append(predicted)
             gates.append(gate[..., 0])
-            imagined = torch.cat([torch.sigmoid(logit), predicted[..., 1:]], dim=-1)
-            previous = blended
-        return Rollout(torch.stack(predictions[:-1], dim=1), torch.stack(gates, dim=1))
+            carries.append(carry)
+        prediction = torch.stack(predictions[:-1], dim=1)
+        branches = None
+        if branch:
+            branches = self._branches(prediction, carries[:-1], kind_code, empty, seen_so_far[:, :-1], branch)
+        return Rollout(prediction, torch.stack(gates, dim=1), branches)
+
+    def _branches(self, prediction: Tensor, carries: list[_Carry], kind_code: Tensor, empty: Tensor, seen_so_far: Tensor, depth: int) -> Tensor:
+        """(B, T - 1, depth, K, F) imagined blind from every cut: the carry after frame c is
+        exactly where a copy of the clip that sees nothing after frame c stands, so the copies
+        of all cuts run side by side, cut-major, from there."""
+        batch, cuts, slots, width = prediction.shape
+        carry = _Carry(*(torch.cat(parts) for parts in zip(*carries, strict=True)))  # rows of cut 0, then cut 1, ...
+        kind_code, empty = kind_code.repeat(cuts, 1, 1), empty.repeat(cuts, 1)
+        seen_so_far = seen_so_far.transpose(0, 1).flatten(0, 1)  # nothing is seen after the cut
+        hidden = prediction.new_zeros(cuts * batch, slots, width)
+        imagined = [prediction]
+        for _ in range(depth - 1):
+            predicted, _, carry = self._step(hidden, carry, kind_code, empty, seen_so_far, learned_gate=False)
+            imagined.append(predicted.view(cuts, batch, slots, width).transpose(0, 1))
+        return torch.stack(imagined, dim=2)
+
+    def _step(
+        self, seen: Tensor, carry: _Carry, kind_code: Tensor, empty: Tensor, seen_so_far: Tensor, learned_gate: bool
+    ) -> tuple[Tensor, Tensor, _Carry]:
+        """One frame: percepts (B, K, F) and whether each slot has held a thing so far (B, K) ->
+        the next frame's prediction (B, K, F; presence a logit), the gate (B, K, 1), the carry."""
+        observed = seen[..., :1]
+        if learned_gate and self.learn_gate:  # a hidden thing's percept says nothing: only imagination can stand in for it
+            gate = observed * torch.sigmoid(self.gate(torch.cat([seen, carry.imagined, observed], dim=-1)))
+        else:
+            gate = observed
+        blended = gate * seen + (1 - gate) * carry.imagined
+        step_input = [blended, blended - carry.previous, observed, kind_code]
+        left_out = empty
+        if self.seen_flag:
+            step_input.append(seen_so_far[..., None].to(seen.dtype))
+            left_out = empty | ~seen_so_far
+        encoded = self.encode(torch.cat(step_input, dim=-1))  # (B, K, D)
+        if self.interaction is not None:
+            encoded = self.interaction(encoded, left_out)
+        if self.relations is not None:
+            move = (blended - carry.previous)[..., POSITION]
+            geometry = torch.cat([blended[..., POSITION], blended[..., EXTENT], move], dim=-1)
+            encoded = self.relations(encoded, geometry, left_out)
+        state = self.cell(encoded.reshape(-1, self.hidden), carry.state)
+        change = self.head(state).view_as(blended)
+        logit = change[..., :1]
+        if self.presence_residual:
+            logit = logit + presence_logit(blended[..., :1])
+        if self.unseen_absent:
+            logit = torch.where(seen_so_far[..., None], logit, UNSEEN_LOGIT)
+        rest = blended[..., 1:] + change[..., 1:]
+        if self.constant_velocity:  # the head learns departures from coasting (gravity, bounces)
+            rest = rest + (blended - carry.previous)[..., 1:] * self.coasting
+        predicted = torch.cat([logit, rest], dim=-1)
+        return predicted, gate, _Carry(state, torch.cat([torch.sigmoid(logit), rest], dim=-1), blended)

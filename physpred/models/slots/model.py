@@ -131,12 +131,15 @@ class ObjectEnergyModel(nn.Module):
             )
         return see(self.perception, frames, masks, kinds)
 
-    def rollout(self, frames: Tensor, masks: Tensor | None = None, kinds: Tensor | None = None) -> tuple[Percepts, Rollout, Tensor]:
-        """Percepts, the dynamics' rollout and the energy (B, T - 1) of frames 1..T-1."""
+    def rollout(
+        self, frames: Tensor, masks: Tensor | None = None, kinds: Tensor | None = None, branch: int = 0
+    ) -> tuple[Percepts, Rollout, Tensor]:
+        """Percepts, the dynamics' rollout (with ``branch`` frames imagined from every cut) and
+        the energy (B, T - 1) of frames 1..T-1."""
         percepts = self.perceive(frames, masks, kinds)
         # the dynamics' energy does not train perception: perception trained to make the future
         # predictable could learn to see nothing
-        rollout = self.dynamics(Percepts(percepts.features.detach(), percepts.kind))
+        rollout = self.dynamics(Percepts(percepts.features.detach(), percepts.kind), branch=branch)
         energies = self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind)
         return percepts, rollout, energies
 
@@ -242,32 +245,32 @@ class ObjectEnergyModel(nn.Module):
         imagined = self.imagine_ahead(percepts, self.horizon)
         return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
 
-    def imagination_energy(self, percepts: Percepts, cut: Tensor, horizon: int, presence: bool = False) -> Tensor:
-        """How far the imagination strays: each clip's frames ``cut + 1 .. cut + horizon`` as
-        imagined from its frames ``0 .. cut`` alone (every thing treated as hidden after the
-        cut, as :meth:`imagine_ahead` does for scoring), position, shape and colour only.
+    def imagination_energy(self, percepts: Percepts, branches: Tensor, cuts: Tensor, presence: bool = False) -> Tensor:
+        """How far the imagination strays: frames ``c + 1 .. c + h`` as imagined from frames
+        ``0 .. c`` alone (every thing treated as hidden after the cut, as :meth:`imagine_ahead`
+        does for scoring), position, shape and colour only, averaged over the cuts ``c`` weighed.
 
         Args:
             percepts: features (B, T, K, F) and kind (B, K); not trained through.
-            cut: (B,) int64, the last frame each clip's imagination sees, in 0 .. T - 2.
-            horizon: frames imagined after the cut that count.
+            branches: (B, T - 1, h, K, F) ``Rollout.branches`` of those percepts.
+            cuts: (B, T - 1) weight of each cut c = 0..T-2 (a row sums to 1; one-hot for one cut
+                a clip).
             presence: price the imagined presence too (whether each thing is in view: it goes
                 behind a screen, comes out, leaves the frame), not only where a seen thing is.
 
         Returns:
-            (B,) the mean over those frames of the slot energy (without its presence term
-            unless ``presence``).
+            (B,) the weighed mean over cuts of the mean over the frames after each (those in
+            the clip) of the slot energy (without its presence term unless ``presence``).
         """
         features = percepts.features.detach()
-        steps = features.shape[1]
-        frame = torch.arange(steps, device=features.device)
-        blind = features * (frame[None, :] <= cut[:, None]).to(features.dtype)[..., None, None]
-        predicted = self.dynamics(Percepts(blind, percepts.kind)).prediction  # frames 1..T-1
+        batch, count, depth, slots, width = branches.shape
+        frame = torch.arange(count, device=features.device)[:, None] + torch.arange(1, depth + 1, device=features.device)  # (T - 1, h)
+        inside = (frame < features.shape[1]).to(features.dtype)
+        seen = features[:, frame.clamp_max(features.shape[1] - 1)]  # (B, T - 1, h, K, F)
         price = self.energy.per_slot if presence else self.energy.appearance
-        energies = price(predicted, features[:, 1:], percepts.kind).sum(dim=-1)  # (B, T - 1)
-        ahead = frame[None, 1:] - cut[:, None]
-        window = ((ahead >= 1) & (ahead <= horizon)).to(energies.dtype)
-        return (energies * window).sum(dim=1) / window.sum(dim=1).clamp_min(1)
+        energies = price(branches.flatten(1, 2), seen.flatten(1, 2), percepts.kind).sum(dim=-1).view(batch, count, depth)
+        per_cut = (energies * inside).sum(dim=-1) / inside.sum(dim=-1)  # (B, T - 1)
+        return (per_cut * cuts).sum(dim=1)
 
     @torch.no_grad()
     def imagine_ahead(self, percepts: Percepts, horizon: int) -> Tensor:
@@ -280,11 +283,7 @@ class ObjectEnergyModel(nn.Module):
         Returns:
             (1, S - 1, K, F): the prediction of frames 1..S-1; frame t from frames 0..max(t - horizon, 0).
         """
-        steps = percepts.features.shape[1]
-        # copy c sees frames 0..c, then nothing: every thing is hidden and runs on imagination
-        seen_until = torch.arange(steps, device=percepts.features.device)
-        keep = (seen_until[None, :] <= seen_until[:, None]).to(percepts.features.dtype)  # (copies, S)
-        copies = percepts.features.expand(steps, -1, -1, -1) * keep[:, :, None, None]
-        predictions = self.dynamics(Percepts(copies, percepts.kind.expand(steps, -1))).prediction  # (S, S - 1, K, F)
-        targets = torch.arange(1, steps, device=copies.device)
-        return predictions[(targets - horizon).clamp_min(0), targets - 1][None]
+        branches = self.dynamics(percepts, branch=horizon).branches  # (1, S - 1, h, K, F)
+        target = torch.arange(1, percepts.features.shape[1], device=branches.device)
+        cut = (target - horizon).clamp_min(0)
+        return branches[:, cut, target - cut - 1]
