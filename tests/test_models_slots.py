@@ -20,7 +20,13 @@ from physpred.models.slots import (
 )
 from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.dynamics import UNSEEN_LOGIT, PairwiseRelations
-from physpred.models.slots.features import FEATURES, id_features, mask_features, select_ids
+from physpred.models.slots.features import (
+    FEATURES,
+    id_features,
+    mask_features,
+    select_ids,
+    supported,
+)
 from physpred.types import ClipGeometry
 
 SIDE = 16
@@ -478,3 +484,37 @@ def test_unseen_absent_predicts_a_constant_absence_until_a_slot_first_holds_a_th
     # a constant: its first appearance teaches the presence head nothing
     (gradient,) = torch.autograd.grad(logit[:3, 1].sum() + 0 * logit.sum(), dynamics.head[-1].weight)
     assert not gradient.any()
+
+
+def _resting(slab_x: float, load_y: float = 0.50) -> Tensor:
+    """(1, 2, F): a load (half side 0.03 about (0.40, load_y)) and a slab (half side 0.10 about (slab_x, 0.63))."""
+    features = torch.zeros(1, 2, len(FEATURES))
+    third = 3**-0.5  # a uniform box's spread per unit of half side
+    features[0, 0, :5] = torch.tensor([1.0, 0.40, load_y, 0.03 * third, 0.03 * third])
+    features[0, 1, :5] = torch.tensor([1.0, slab_x, 0.63, 0.10 * third, 0.10 * third])
+    return features
+
+
+def test_a_thing_is_supported_while_a_slot_under_it_spans_its_centre() -> None:
+    both = torch.ones(1, 2, dtype=torch.bool)
+    assert supported(_resting(0.45), both).tolist() == [[True, False]]  # the slab holds the load, not the reverse
+    assert supported(_resting(0.52), both).tolist() == [[False, False]]  # its edge has passed the load's centre
+    assert supported(_resting(0.45, load_y=0.40), both).tolist() == [[False, False]]  # hanging 0.1 above it
+    assert supported(_resting(0.45), torch.tensor([[True, False]])).tolist() == [[False, False]]  # an absent slab holds nothing
+
+
+def test_support_reaches_a_slot_that_attends_to_nothing() -> None:
+    """Without attention a slot's prediction depends on another slot only through ``support``:
+    a slab sliding from under the load changes the load's prediction with it, and only with it."""
+    stays = torch.stack([_resting(0.45)] * 4, dim=1)  # (1, T, 2, F)
+    leaves = torch.stack([_resting(x) for x in (0.45, 0.45, 0.52, 0.60)], dim=1)
+    kind = torch.tensor([[1, 3]])
+    for flag in (False, True):
+        torch.manual_seed(0)
+        dynamics = GatedSlotDynamics(hidden=8, heads=1, interact=False, gate=False, support=flag)
+        with torch.no_grad():
+            for parameter in dynamics.head.parameters():
+                parameter.normal_(0, 0.3)
+        load = [dynamics(Percepts(clip, kind)).prediction[0, :, 0] for clip in (stays, leaves)]
+        assert torch.equal(load[0][:2], load[1][:2])  # the same until the slab goes
+        assert torch.equal(load[0], load[1]) != flag

@@ -19,7 +19,14 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from physpred.models.slots.features import EXTENT, FEATURES, KINDS, POSITION, presence_logit
+from physpred.models.slots.features import (
+    EXTENT,
+    FEATURES,
+    KINDS,
+    POSITION,
+    presence_logit,
+    supported,
+)
 from physpred.models.slots.perception import Percepts
 
 UNSEEN_LOGIT = presence_logit(torch.tensor(0.0)).item()
@@ -114,6 +121,12 @@ class GatedSlotDynamics(nn.Module):
         relations: add :class:`PairwiseRelations` messages after the attention. Measured no
             better on the with-masks recipe (lab row objects_masks_v33_relations_seed0: floats 1
             of 30, dev30 0.769 against 0.847 for the same seed without), so the recipes leave it off.
+        support: tell each slot at every step whether it rests on another
+            (:func:`~physpred.models.slots.features.supported`, from the blended states' edges):
+            trained on every clip of the support videos with attention alone, the dynamics never
+            learned to foresee a fall from the support leaving (lab row
+            objects_masks_v38_support_only_every_cut_seed0); a support that goes from under a
+            thing is one input that changes.
         gate: learn how far to trust a visible thing's percept over imagination (off: take every
             visible percept as it is — an ablation). A hidden thing (presence 0) always runs on
             imagination: its percept holds nothing.
@@ -145,6 +158,7 @@ class GatedSlotDynamics(nn.Module):
         heads: int = 4,
         interact: bool = True,
         relations: bool = False,
+        support: bool = False,
         gate: bool = True,
         gate_bias: float = 2.0,
         constant_velocity: bool = False,
@@ -156,14 +170,14 @@ class GatedSlotDynamics(nn.Module):
         width = len(FEATURES)
         self.hidden, self.interact, self.learn_gate = hidden, interact, gate
         self.constant_velocity, self.presence_residual = constant_velocity, presence_residual
-        self.seen_flag, self.unseen_absent = seen_flag, unseen_absent
+        self.seen_flag, self.unseen_absent, self.support = seen_flag, unseen_absent, support
         # coasting moves the position by the last step's change (the other features stay)
         coasting = torch.zeros(width - 1)
         coasting[POSITION.start - 1 : POSITION.stop - 1] = 1.0  # feature 0, presence, is not in it
         self.register_buffer("coasting", coasting, persistent=False)
         # input: blended percept, its change since the last step, observed presence, kind one-hot
-        # (and whether the slot has held a thing so far)
-        inputs = 2 * width + 1 + len(KINDS) + 1 + int(seen_flag)
+        # (and whether the slot has held a thing so far, whether it rests on another)
+        inputs = 2 * width + 1 + len(KINDS) + 1 + int(seen_flag) + int(support)
         self.encode = nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Linear(hidden, hidden))
         self.interaction = SlotAttentionBlock(hidden, heads) if interact else None
         self.relations = PairwiseRelations(hidden) if relations else None
@@ -235,6 +249,8 @@ class GatedSlotDynamics(nn.Module):
         if self.seen_flag:
             step_input.append(seen_so_far[..., None].to(seen.dtype))
             left_out = empty | ~seen_so_far
+        if self.support:
+            step_input.append(supported(blended, (blended[..., 0] > 0.5) & ~left_out)[..., None].to(seen.dtype))
         encoded = self.encode(torch.cat(step_input, dim=-1))  # (B, K, D)
         if self.interaction is not None:
             encoded = self.interaction(encoded, left_out)

@@ -92,6 +92,29 @@ def centre_and_spread(columns: Tensor, rows: Tensor, mass: Tensor, xs: Tensor, y
     return x, y, spread_x, spread_y
 
 
+def supported(features: Tensor, present: Tensor, tolerance: float = 0.03) -> Tensor:
+    """Whether each thing rests on another: a present slot whose top edge lies within
+    ``tolerance`` of the thing's bottom edge and spans its centre. Edges are read from the
+    spreads as a uniform box's (half side = sqrt(3) * spread), so the test needs no pixels and
+    holds for slots found without labels too.
+
+    Args:
+        features: (B, K, F) percept features (:data:`FEATURES`).
+        present: (B, K) bool, the slots that count (as a thing or a support).
+        tolerance: fraction of the frame side between the two edges that still counts as contact.
+
+    Returns:
+        (B, K) bool.
+    """
+    x, y = features[..., POSITION.start], features[..., POSITION.start + 1]
+    half_x, half_y = 3**0.5 * features[..., EXTENT.start], 3**0.5 * features[..., EXTENT.start + 1]
+    # [b, i, j]: does slot j hold slot i up?
+    spans = (x[:, :, None] - x[:, None, :]).abs() < half_x[:, None, :]
+    touches = ((y[:, None, :] - half_y[:, None, :]) - (y[:, :, None] + half_y[:, :, None])).abs() < tolerance
+    others = ~torch.eye(x.shape[1], dtype=torch.bool, device=x.device)
+    return (spans & touches & present[:, None, :] & others).any(dim=-1) & present
+
+
 def _extent(mass: Tensor) -> Tensor:
     """(..., L) mass per row or column -> (...) rows or columns from the first occupied to the last."""
     occupied = (mass > OCCUPIED).to(mass.dtype)
