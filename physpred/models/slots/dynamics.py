@@ -126,7 +126,8 @@ class GatedSlotDynamics(nn.Module):
             trained on every clip of the support videos with attention alone, the dynamics never
             learned to foresee a fall from the support leaving (lab row
             objects_masks_v38_support_only_every_cut_seed0); a support that goes from under a
-            thing is one input that changes.
+            thing is one input that changes. With it every run foresees the fall and wins
+            floats (objects_masks_v39_support_*).
         gate: learn how far to trust a visible thing's percept over imagination (off: take every
             visible percept as it is — an ablation). A hidden thing (presence 0) always runs on
             imagination: its percept holds nothing.

@@ -96,7 +96,8 @@ def supported(features: Tensor, present: Tensor, tolerance: float = 0.03) -> Ten
     """Whether each thing rests on another: a present slot whose top edge lies within
     ``tolerance`` of the thing's bottom edge and spans its centre. Edges are read from the
     spreads as a uniform box's (half side = sqrt(3) * spread), so the test needs no pixels and
-    holds for slots found without labels too.
+    holds for slots found without labels too; it assumes a side view, where a resting thing's
+    bottom meets its support's top in the picture.
 
     Args:
         features: (B, K, F) percept features (:data:`FEATURES`).
