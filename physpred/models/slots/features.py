@@ -16,6 +16,9 @@ FEATURES = ("present", "x", "y", "spread_x", "spread_y", "size", "fill", "red", 
 PRESENT, POSITION, EXTENT, FILL, COLOUR = slice(0, 1), slice(1, 3), slice(3, 6), slice(6, 7), slice(7, 10)
 """Groups of :data:`FEATURES`: presence, centre, spread and size, fill, colour (the energy weighs them apart)."""
 
+HALF_WIDTH_PER_SPREAD = 3**0.5
+"""Half the side of a uniform box per unit of its spread (a box of side s has spread s / sqrt(12))."""
+
 OCCUPIED = 0.25
 """Mask mass a row or column of pixels needs to count in a slot's bounding box."""
 
@@ -95,7 +98,7 @@ def centre_and_spread(columns: Tensor, rows: Tensor, mass: Tensor, xs: Tensor, y
 def supported(features: Tensor, present: Tensor, tolerance: float = 0.03) -> Tensor:
     """Whether each thing rests on another: a present slot whose top edge lies within
     ``tolerance`` of the thing's bottom edge and spans its centre. Edges are read from the
-    spreads as a uniform box's (half side = sqrt(3) * spread), so the test needs no pixels and
+    spreads as a uniform box's (:data:`HALF_WIDTH_PER_SPREAD`), so the test needs no pixels and
     holds for slots found without labels too; it assumes a side view, where a resting thing's
     bottom meets its support's top in the picture.
 
@@ -107,8 +110,8 @@ def supported(features: Tensor, present: Tensor, tolerance: float = 0.03) -> Ten
     Returns:
         (B, K) bool.
     """
-    x, y = features[..., POSITION.start], features[..., POSITION.start + 1]
-    half_x, half_y = 3**0.5 * features[..., EXTENT.start], 3**0.5 * features[..., EXTENT.start + 1]
+    x, y = features[..., POSITION].unbind(-1)
+    half_x, half_y = (HALF_WIDTH_PER_SPREAD * features[..., EXTENT][..., :2]).unbind(-1)
     # [b, i, j]: does slot j hold slot i up?
     spans = (x[:, :, None] - x[:, None, :]).abs() < half_x[:, None, :]
     touches = ((y[:, None, :] - half_y[:, None, :]) - (y[:, :, None] + half_y[:, :, None])).abs() < tolerance

@@ -150,13 +150,14 @@ class ObjectEnergyModel(nn.Module):
 
     @torch.no_grad()
     def movie_rollout(
-        self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int
+        self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int, branch: int = 0
     ) -> tuple[Tensor, Percepts, Rollout, Tensor]:
         """Everything the model sees and predicts along one movie (for figures).
 
         Args:
             frames: (T, 3, H, W) uint8; masks (T, H, W) and kinds (256,) or None.
             frame_step: read every ``frame_step``-th source frame.
+            branch: frames the rollout also imagines from every cut (``Rollout.branches``).
 
         Returns:
             the source frames read (S',), their percepts (batch of one), the rollout and the
@@ -166,7 +167,7 @@ class ObjectEnergyModel(nn.Module):
         on = picked.to(frames.device)
         batch_masks = None if masks is None else masks[on][None]
         batch_kinds = None if kinds is None else kinds[None]
-        return (picked, *self.rollout(frames[on][None], batch_masks, batch_kinds))
+        return (picked, *self.rollout(frames[on][None], batch_masks, batch_kinds, branch))
 
     @torch.no_grad()
     def movie_energies(self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, frame_step: int) -> tuple[Tensor, Tensor]:
@@ -210,8 +211,9 @@ class ObjectEnergyModel(nn.Module):
             (1, S' - 1, K, F) of read frames 1..S'-1 (:meth:`scored_prediction`, feature 0 a
             presence logit) and the energies (1, S' - 1) of those frames against it.
         """
-        picked, percepts, rollout, _ = self.movie_rollout(frames, masks, kinds, frame_step)
-        expected = self.scored_prediction(percepts, rollout)
+        branch = self.horizon if self.horizon > 1 else 0  # one rollout gives the next frame and the horizon's
+        picked, percepts, rollout, _ = self.movie_rollout(frames, masks, kinds, frame_step, branch)
+        expected = self.scored_prediction(rollout)
         if self.absent_out_of_frame:  # before clipping: leaving the frame, not hiding behind a screen
             outside = pixels_in_frame(expected, *frames.shape[-2:]) < getattr(self.perception, "floor", 1) - 0.5
             gone = outside & (percepts.kind == 1)[:, None, :]
@@ -229,12 +231,12 @@ class ObjectEnergyModel(nn.Module):
         energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, scales)
         return picked, percepts, expected, energies
 
-    def scored_prediction(self, percepts: Percepts, rollout: Rollout) -> Tensor:
+    def scored_prediction(self, rollout: Rollout) -> Tensor:
         """What the energy compares frames 1..S-1 of one movie with, at the model's ``horizon``.
 
         Args:
-            percepts: features (1, S, K, F) and kind (1, K) of one movie.
-            rollout: the dynamics' rollout of those percepts.
+            rollout: the dynamics' rollout of one movie, with ``branch`` = ``horizon`` when
+                ``horizon`` > 1.
 
         Returns:
             (1, S - 1, K, F): the presence logit of the next-frame prediction; position, shape
@@ -242,7 +244,7 @@ class ObjectEnergyModel(nn.Module):
         """
         if self.horizon == 1:
             return rollout.prediction
-        imagined = self.imagine_ahead(percepts, self.horizon)
+        imagined = _ahead(rollout.branches, self.horizon)
         return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
 
     def imagination_energy(self, percepts: Percepts, branches: Tensor, cuts: Tensor, presence: bool = False) -> Tensor:
@@ -263,7 +265,7 @@ class ObjectEnergyModel(nn.Module):
             the clip) of the slot energy (without its presence term unless ``presence``).
         """
         features = percepts.features.detach()
-        batch, count, depth, slots, width = branches.shape
+        batch, count, depth = branches.shape[:3]
         frame = torch.arange(count, device=features.device)[:, None] + torch.arange(1, depth + 1, device=features.device)  # (T - 1, h)
         inside = (frame < features.shape[1]).to(features.dtype)
         seen = features[:, frame.clamp_max(features.shape[1] - 1)]  # (B, T - 1, h, K, F)
@@ -283,7 +285,12 @@ class ObjectEnergyModel(nn.Module):
         Returns:
             (1, S - 1, K, F): the prediction of frames 1..S-1; frame t from frames 0..max(t - horizon, 0).
         """
-        branches = self.dynamics(percepts, branch=horizon).branches  # (1, S - 1, h, K, F)
-        target = torch.arange(1, percepts.features.shape[1], device=branches.device)
-        cut = (target - horizon).clamp_min(0)
-        return branches[:, cut, target - cut - 1]
+        return _ahead(self.dynamics(percepts, branch=horizon).branches, horizon)
+
+
+def _ahead(branches: Tensor, horizon: int) -> Tensor:
+    """(B, T - 1, >= h, K, F) ``Rollout.branches`` -> (B, T - 1, K, F): frame t (1..T-1) as
+    imagined from frames 0..max(t - h, 0)."""
+    target = torch.arange(1, branches.shape[1] + 1, device=branches.device)
+    cut = (target - horizon).clamp_min(0)
+    return branches[:, cut, target - cut - 1]

@@ -10,16 +10,16 @@ the seen screens and the frame leave in view, as perception would measure it.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from physpred.models.slots.features import EXTENT, POSITION, centre_and_spread
-
-HALF_WIDTH_PER_SPREAD = math.sqrt(3.0)
-"""Half the side of a uniform box per unit of its spread (a box of side s has spread s / sqrt(12))."""
+from physpred.models.slots.features import (
+    EXTENT,
+    HALF_WIDTH_PER_SPREAD,
+    POSITION,
+    centre_and_spread,
+)
 
 
 def box_weights(features: Tensor, height: int, width: int, margin: int = 0) -> Tensor:
