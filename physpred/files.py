@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,6 +89,20 @@ class FolderBusyError(RuntimeError):
     """Another physpred command is writing in the same output folder."""
 
 
+def _holder(handle: int, patience_s: float = 1.0) -> str:
+    """The name the holder of a locked file wrote in it, "" when it wrote none in ``patience_s``.
+
+    The holder writes its name just after it takes the lock, so a refused writer can read an
+    empty file for a moment: it waits for the name rather than print an anonymous refusal.
+    """
+    deadline = time.monotonic() + patience_s
+    while True:
+        holder = os.pread(handle, 200, 0).decode(errors="replace").strip()
+        if holder or time.monotonic() > deadline:
+            return holder
+        time.sleep(0.02)
+
+
 @contextmanager
 def output_lock(folder: str | os.PathLike[str], command: str, shared: bool = False) -> Iterator[Path]:
     """Hold ``folder`` for one writer: a second command that asks for it is refused at once.
@@ -125,7 +140,7 @@ def output_lock(folder: str | os.PathLike[str], command: str, shared: bool = Fal
         try:
             fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(handle, 200, 0).decode(errors="replace").strip()
+            holder = _holder(handle)
             os.close(handle)
             raise FolderBusyError(
                 f"{folder} is in use by {holder or 'another physpred command'}; wait for it to "
