@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from physpred.models.slots import GatedSlotDynamics, MaskPerception, ObjectEnergyModel, SlotEnergy
+from physpred.models.slots import ForegroundPerception, GatedSlotDynamics, MaskPerception, ObjectEnergyModel, SlotEnergy
 from physpred.models.slots.features import FEATURES, mask_features
 from physpred.models.slots.occlusion import box_weights, pixels_in_frame, visible_part
 from physpred.types import ClipGeometry
@@ -71,10 +71,10 @@ def test_only_an_object_partly_covered_changes() -> None:
     assert torch.equal(out[0, 0, 1:], expected[0, 0, 1:])
 
 
-def _model(clip: bool = False, absent_out_of_frame: bool = False) -> ObjectEnergyModel:
+def _model(clip: bool = False, absent_out_of_frame: bool = False, perception: torch.nn.Module | None = None) -> ObjectEnergyModel:
     torch.manual_seed(0)
     return ObjectEnergyModel(
-        perception=MaskPerception(objects=2, scenery=1),
+        perception=MaskPerception(objects=2, scenery=1) if perception is None else perception,
         dynamics=GatedSlotDynamics(hidden=8, heads=1, constant_velocity=True, gate=False),
         energy=SlotEnergy(),
         geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
@@ -108,6 +108,22 @@ def test_scoring_clips_the_expectation_to_the_screens_of_each_scored_frame() -> 
     assert torch.equal(clipped, visible_part(whole, percepts.kind, screens[None]))
     assert not torch.equal(clipped, whole)
     assert torch.allclose(energies, SlotEnergy()(clipped, percepts.features[:, 1:], percepts.kind))
+
+
+def test_a_perception_that_finds_the_screens_clips_without_masks() -> None:
+    """Without labels the screens are the perception's own static things of kind 2: the same
+    clipping, from pixels alone, and no masks asked for."""
+    frames, masks, _ = _emerging_movie()
+    perception = ForegroundPerception(slots=2, scenery=1, threshold=0.1, min_area=1)
+    screens = perception.screens(frames[None])
+    assert torch.equal(screens[0, 3:11, 7:9], torch.ones(8, 2, dtype=torch.bool))  # the screen's inside
+    assert not screens[0, masks[0] == 3].any()  # the object's first place is no screen
+    model = _model(clip=True, perception=perception)
+    assert not model.screens_from_masks and _model(clip=True).screens_from_masks
+    _, percepts, whole, _ = _model(perception=perception).movie_expectation(frames, None, None, frame_step=1)
+    _, _, clipped, _ = model.movie_expectation(frames, None, None, frame_step=1)
+    assert torch.equal(clipped, visible_part(whole, percepts.kind, screens[:, None].expand(-1, len(frames) - 1, -1, -1)))
+    assert not torch.equal(clipped, whole)
 
 
 def test_clipping_to_screens_needs_masks() -> None:

@@ -181,15 +181,10 @@ def test_probe_swaps_in_another_perception(world: dict[str, Path], tmp_path: Pat
                      "--frame_size", "64", "--frames", "48", "--num_workers", "1"]) == 0  # fmt: skip
     config = {"class_path": "physpred.models.slots.ForegroundPerception", "init_args": {"slots": 4, "scenery": 2}}
     swap.write_text(json.dumps(config))  # JSON is YAML
-    whole_view = ["--scoring", str(REPO / "configs" / "scoring" / "whole_view.yaml")]  # clip_to_view reads masks
-    argv = ["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(probes), "--out", str(tmp_path / "clipped"), "--bootstrap", "20"]
-    capsys.readouterr()
-    assert physpred([*argv, "--perception", str(swap)]) == 2
-    assert "whole_view.yaml" in capsys.readouterr().err and not (tmp_path / "clipped").exists()
-    for extra in ([], ["--baseline", "untrained"]):
+    for extra in ([], ["--baseline", "untrained"]):  # clip_to_view takes the screens from the swapped perception
         out = tmp_path / f"out{len(extra)}"
         argv = ["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(probes), "--out", str(out), "--bootstrap", "20"]
-        assert physpred([*argv, "--perception", str(swap), *whole_view, *extra]) == 0
+        assert physpred([*argv, "--perception", str(swap), *extra]) == 0
         report = json.loads((out / "report.json").read_text())
         assert report["blocks"]["O1"]["n_pairs"] == 2 and report["settings"]["perception"] == config
     capsys.readouterr()

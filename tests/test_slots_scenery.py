@@ -104,7 +104,57 @@ def test_foreground_perception_gives_static_things_their_own_slots() -> None:
     assert without.kind[0].tolist() == [1, 1] and torch.equal(without.features, percepts.features[:, :, :2])
 
 
-@pytest.mark.parametrize(("options", "named"), [({"scenery": -1}, "scenery"), ({"scenery_tolerance": 0.0}, "scenery_tolerance"), ({"scenery_area": 1.0}, "scenery_area")])
+BALL = (slice(10, 16), slice(26, 32))  # a 6 x 6 ball at rest in the sky, shaded: no two neighbours alike
+
+
+def _shaded_ball_in_the_sky() -> torch.Tensor:
+    """(3, H, W): the scene with a ball whose every pixel differs from its neighbours by 12."""
+    image = _scene()
+    image[(slice(None), *LINE)] = _backdrop()[(slice(None), *LINE)]  # no line: it would touch the ball
+    rows, columns = torch.meshgrid(torch.arange(6), torch.arange(6), indexing="ij")
+    image[(slice(None), *BALL)] = (60.0 + 12.0 * ((rows + columns) % 2) + 24.0 * (rows // 2))[None]
+    return image
+
+
+def test_joined_a_shaded_ball_at_rest_is_one_thing_and_the_horizon_stays_out() -> None:
+    scene = _shaded_ball_in_the_sky()
+    apart = static_regions(scene[None], count=4, tolerance=0.03, min_area=0.005)[0]
+    assert (apart[BALL] == 0).all()  # 36 one-pixel regions, each below 0.5% of the frame
+    joined = static_regions(scene[None], count=4, tolerance=0.03, min_area=0.005, joined=True)[0]
+    assert (joined[BALL] == 3).all() and (joined[SCREEN] == 1).all() and (joined[WALL] == 2).all()
+    # a one-pixel line from side to side that the screen and the wall cut (a horizon they stand
+    # on): its outer pieces touch a side each and do not join the things to both sides
+    row = SCREEN[0].stop - 1
+    scene[:, row, : SCREEN[1].start] = scene[:, row, SCREEN[1].stop : WALL[1].start] = scene[:, row, WALL[1].stop :] = 20.0
+    with_line = static_regions(scene[None], count=4, tolerance=0.03, min_area=0.005, joined=True)[0]
+    assert (with_line[SCREEN] > 0).all() and (with_line[WALL] > 0).all()
+    assert (with_line[row, : SCREEN[1].start - 1] == 0).all() and (with_line[row, WALL[1].stop + 1 :] == 0).all()
+
+
+def test_a_static_thing_of_an_objects_size_is_an_object() -> None:
+    frames = _shaded_ball_in_the_sky().to(torch.uint8).expand(8, -1, -1, -1)[None]
+    options = {"slots": 1, "scenery": 4, "threshold": 0.1, "scenery_joined": True}
+    assert ForegroundPerception(**options)(frames).kind[0].tolist() == [1, 2, 2, 2, 0]
+    # the ball covers 64 of 2304 pixels with its ring (2.8%), the wall 192 (8%), the screen 320
+    sized = ForegroundPerception(**options, static_object_area=0.03)
+    assert sized(frames).kind[0].tolist() == [1, 2, 2, 1, 0]
+    assert (sized(frames).features[0, :, 3, 0] == 1).all()
+    # what a thing may go behind: the screen and the wall, not the ball at rest
+    static = static_regions(_shaded_ball_in_the_sky()[None], count=4, tolerance=0.03, min_area=0.005, joined=True)
+    assert torch.equal(sized.screens(frames), (static == 1) | (static == 2))
+    assert torch.equal(ForegroundPerception(**options).screens(frames), static > 0)
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"scenery": -1}, "scenery"),
+        ({"scenery_tolerance": 0.0}, "scenery_tolerance"),
+        ({"scenery_area": 1.0}, "scenery_area"),
+        ({"scenery_joined": 1}, "scenery_joined"),
+        ({"static_object_area": 0.0}, "static_object_area"),
+    ],
+)
 def test_bad_scenery_options_name_themselves(options: dict, named: str) -> None:
     with pytest.raises(ValueError, match=f"{named} must") as error:
         ForegroundPerception(**options)

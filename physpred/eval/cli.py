@@ -402,7 +402,7 @@ def _probe(args: Namespace) -> int:
         raise ProbeError(
             f"{err}: restore its movies, or pass --skip_incomplete to leave such scenes out"
         ) from err
-    reads_masks, clips = getattr(scorer, "reads_masks", False), getattr(scorer, "clip_to_view", False)
+    reads_masks, clips = getattr(scorer, "reads_masks", False), getattr(scorer, "screens_from_masks", False)
     unmasked = [e.video for e in dataset.entries if e.masks is None] if reads_masks or clips else []
     if unmasked:
         need = "reads instance masks" if reads_masks else "scores with clip_to_view, which finds the screens in the masks,"

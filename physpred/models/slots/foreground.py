@@ -23,8 +23,9 @@ will rest).
 With ``scenery`` > 0, N more slots hold the things that never move — screens, walls, a thing at
 rest for the whole clip — found as uniform regions of the background standing inside the backdrop
 (:func:`physpred.models.slots.scenery.static_regions`), kind 2 (screen: nothing tells a screen
-from a wall without labels). A thing moving in front of one takes its pixels, as in the world's
-masks. Without them the dynamics cannot tell a thing hidden behind a screen from a thing gone.
+from a wall without labels; with ``static_object_area``, kind 1 for one of an object's size, as
+a ball at rest). A thing moving in front of one takes its pixels, as in the world's masks.
+Without them the dynamics cannot tell a thing hidden behind a screen from a thing gone.
 
 This is classical computer vision, not learned perception. What it cannot see: a screen of the
 sky's colour; a moving camera or changing light makes everything foreground. It has no weights.
@@ -151,6 +152,14 @@ class ForegroundPerception(nn.Module):
         scenery_tolerance: the largest channel difference (a fraction of 255) between neighbouring
             background pixels of one region: gradients stay one region, edges split.
         scenery_area: the smallest static thing, a fraction of the frame's pixels.
+        scenery_joined: a static thing is a 4-connected piece of everything in the background that
+            is not backdrop, not one uniform region: a shaded ball at rest (G1 "floats": it never
+            moves, so only the background holds it) is a dozen regions of a few pixels, each
+            below ``scenery_area``; a box with a lighter face is two.
+        static_object_area: a static thing that never covers more than this fraction of the frame
+            gets kind 1 (object), as the world's masks give a ball or box at rest, not 2; None:
+            every static thing is kind 2. The world's objects cover at most 100 of 4096 pixels at
+            64 x 64; half its screens and walls more than 270.
         ghosts: drop a component when at least this share of the pixels bordering it look like
             it (within ``threshold``): not a thing but a place where the background estimate is
             wrong (a thing rested there, then left), since a thing differs from what is around
@@ -184,6 +193,8 @@ class ForegroundPerception(nn.Module):
         scenery: int = 0,
         scenery_tolerance: float = 0.03,
         scenery_area: float = 0.005,
+        scenery_joined: bool = False,
+        static_object_area: float | None = None,
         ghosts: float = 0.0,
         min_frames: int = 1,
         min_travel: float = 0.0,
@@ -202,6 +213,10 @@ class ForegroundPerception(nn.Module):
             f"scenery must be >= 0, got {scenery}" if scenery < 0 else "",
             f"scenery_tolerance must be in (0, 1), got {scenery_tolerance}" if not 0 < scenery_tolerance < 1 else "",
             f"scenery_area must be in (0, 1), got {scenery_area}" if not 0 < scenery_area < 1 else "",
+            f"scenery_joined must be true or false, got {scenery_joined!r}" if not isinstance(scenery_joined, bool) else "",
+            f"static_object_area must be in (0, 1) or null, got {static_object_area}"
+            if static_object_area is not None and not 0 < static_object_area < 1
+            else "",
             f"ghosts must be in [0, 1], got {ghosts}" if not 0 <= ghosts <= 1 else "",
             f"min_frames must be >= 1, got {min_frames}" if min_frames < 1 else "",
             f"min_travel must be >= 0, got {min_travel}" if min_travel < 0 else "",
@@ -213,6 +228,7 @@ class ForegroundPerception(nn.Module):
         self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
+        self.scenery_joined, self.static_object_area = scenery_joined, static_object_area
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
 
     def background(self, frames: Tensor) -> Tensor:
@@ -411,7 +427,7 @@ class ForegroundPerception(nn.Module):
         found = lookup[labels]
         if not self.scenery:
             return found
-        static = static_regions(background, self.scenery, self.scenery_tolerance, self.scenery_area)  # (B, H, W)
+        static = static_regions(background, self.scenery, self.scenery_tolerance, self.scenery_area, self.scenery_joined)  # (B, H, W)
         return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None])
 
     def segment(self, frames: Tensor) -> Tensor:
@@ -428,10 +444,36 @@ class ForegroundPerception(nn.Module):
 
         Every tracked slot has kind 1 (object), used or not: a kind read from the whole clip
         would tell the dynamics from the first frame that a thing will come into view (an O1
-        "appear" movie). A static slot has kind 2 when the background holds its region, else 0.
+        "appear" movie). A static slot has kind 2 when the background holds its region, else 0;
+        kind 1 when it is never larger than ``static_object_area``.
         """
         ids = torch.arange(1, self.total_slots + 1, device=frames.device).expand(len(frames), -1)
         features = id_features(frames, slot_map, ids)  # = mask_features of the hard slot masks
         static = torch.arange(self.total_slots, device=frames.device) >= self.slots
-        kind = torch.where(static, 2 * (features[..., 0] > 0).any(dim=1).long(), 1)
+        kind = torch.where(static, self._static_kind(slot_map), 1)
         return Percepts(features, kind)
+
+    def screens(self, frames: Tensor) -> Tensor:
+        """(B, T, 3, H, W) uint8 -> (B, H, W) bool: the pixels of the static things of kind 2 —
+        screens and walls, which a thing may go behind — found without labels, for
+        ``ObjectEnergyModel(clip_to_view)`` (it reads them from the masks for a perception
+        without this method). All False without ``scenery``."""
+        if not self.scenery:
+            return torch.zeros(len(frames), *frames.shape[-2:], dtype=torch.bool, device=frames.device)
+        static = static_regions(self.background(frames), self.scenery, self.scenery_tolerance, self.scenery_area, self.scenery_joined)
+        slot_map = torch.where(static > 0, static + self.slots, 0)  # (B, H, W) as slot_map numbers them
+        kind = self._static_kind(slot_map[:, None])  # (B, K + N)
+        kind_of_id = torch.cat([torch.zeros_like(kind[:, :1]), kind], dim=1)  # id 0: nothing
+        return torch.gather(kind_of_id, 1, slot_map.flatten(1)).view_as(static) == 2
+
+    def _static_kind(self, slot_map: Tensor) -> Tensor:
+        """(B, T, H, W) :meth:`slot_map` -> (B, K + N) the kind of each slot if it were a static
+        one: 2 when it holds pixels, 1 when it never holds more than ``static_object_area``, 0 empty."""
+        batch, steps, height, width = slot_map.shape
+        frame = torch.arange(batch * steps, device=slot_map.device).view(batch, steps, 1, 1)
+        counts = torch.bincount((frame * (self.total_slots + 1) + slot_map).flatten(), minlength=batch * steps * (self.total_slots + 1))
+        largest = counts.view(batch, steps, -1)[..., 1:].amax(dim=1)  # (B, K + N) pixels
+        kind = 2 * (largest > 0).long()
+        if self.static_object_area is None:
+            return kind
+        return torch.where(largest <= self.static_object_area * height * width, kind // 2, kind)

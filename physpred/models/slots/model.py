@@ -56,7 +56,8 @@ class ObjectEnergyModel(nn.Module):
             (:func:`~physpred.models.slots.occlusion.visible_part`): a lawful emergence from
             behind a screen or exit from the frame shows a narrower, shifted part of the thing
             that its whole imagined box would price as a change of shape and place. Scoring
-            only; it needs the probes' masks (which pixels are screens).
+            only; the screens come from a perception that finds them (``screens``, as
+            ``ForegroundPerception``'s static things of kind 2), else from the probes' masks.
         absent_out_of_frame: an object whose expected box holds fewer pixels inside the frame
             than perception needs to see a thing (``MaskPerception.floor``; 1 for a perception
             without one) is expected absent: a thing leaving the frame is then not paid for
@@ -220,16 +221,29 @@ class ObjectEnergyModel(nn.Module):
             expected = expected.clone()
             expected[..., 0] = torch.where(gone, expected[..., 0].clamp_max(UNSEEN_LOGIT), expected[..., 0])
         if self.clip_to_view:
-            if masks is None or kinds is None:
-                raise ValueError("clip_to_view needs the probes' masks: make them with `physpred world probes --masks`")
-            screens = kinds.long()[masks[picked[1:].to(masks.device)].long()] == KINDS.index("screen") + 1  # (S' - 1, H, W)
-            expected = visible_part(expected, percepts.kind, screens[None])
+            expected = visible_part(expected, percepts.kind, self._screens(frames, masks, kinds, picked))
         scales = None
         if self.horizon > 1:
             position, shape, fill, colour = self.energy.scales
             scales = (position * self.horizon_position_factor, shape, fill, colour * self.horizon_colour_factor)
         energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, scales)
         return picked, percepts, expected, energies
+
+    @property
+    def screens_from_masks(self) -> bool:
+        """Whether scoring reads which pixels are screens from the masks: ``clip_to_view`` with a
+        perception that does not find them itself (a ``screens`` method)."""
+        return self.clip_to_view and not hasattr(self.perception, "screens")
+
+    def _screens(self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, picked: Tensor) -> Tensor:
+        """(1, S' - 1, H, W) bool: the screens of read frames 1..S'-1 of a movie (the arguments
+        of :meth:`movie_rollout`, and the source frames read), from the perception when it finds
+        them, else from the masks."""
+        if not self.screens_from_masks:
+            return self.perception.screens(frames[picked.to(frames.device)][None])[:, None].expand(-1, len(picked) - 1, -1, -1)
+        if masks is None or kinds is None:
+            raise ValueError("clip_to_view needs the probes' masks: make them with `physpred world probes --masks`")
+        return (kinds.long()[masks[picked[1:].to(masks.device)].long()] == KINDS.index("screen") + 1)[None]
 
     def scored_prediction(self, rollout: Rollout) -> Tensor:
         """What the energy compares frames 1..S-1 of one movie with, at the model's ``horizon``.

@@ -66,7 +66,7 @@ def _joined_regions(label: Tensor, across: Tensor, down: Tensor) -> Tensor:
         label = new
 
 
-def static_regions(background: Tensor, count: int, tolerance: float, min_area: float) -> Tensor:
+def static_regions(background: Tensor, count: int, tolerance: float, min_area: float, joined: bool = False) -> Tensor:
     """The ``count`` largest things standing in a background: not backdrop, not thin, not tiny.
 
     Args:
@@ -74,6 +74,8 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
         count: N, regions kept per clip.
         tolerance: see :func:`uniform_regions`.
         min_area: the smallest region kept, a fraction of the frame's pixels.
+        joined: touching regions that are not backdrop make one thing (:func:`join_things`): a
+            shaded ball or a box with a lighter face is many uniform regions, each too small.
 
     Returns:
         (B, H, W) int64: 1..N for the kept regions, largest first, each grown by one pixel
@@ -81,6 +83,8 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
     """
     batch, _, height, width = background.shape
     region, regions = _numbered(split_standing(uniform_regions(background, tolerance)))
+    if joined:
+        region, regions = _numbered(join_things(region, regions))
     area = torch.bincount(region.flatten(), minlength=regions)
     touched = _sides_touched(region, regions)
     # a pixel whose 3 x 3 neighbourhood is all its own region: a thin line has none
@@ -99,6 +103,20 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
     # the world's masks give to the thing about half the time
     grown = F.max_pool2d(found[:, None].float(), 3, 1, padding=1)[:, 0].long()
     return torch.where(found > 0, found, grown)
+
+
+def join_things(region: Tensor, regions: int) -> Tensor:
+    """Regions 0..R-1 of (B, H, W) with the 4-connected pieces of the regions that touch no side
+    of the frame made one region each; the others keep theirs (backdrop, and the pieces of a
+    line along the horizon that a thing standing on it cuts: they would join the thing to both
+    sides). Returns distinct names (flat pixel indices), as :func:`uniform_regions` does."""
+    thing = (_sides_touched(region, regions) == 0)[region]  # (B, H, W)
+    across = thing[..., :, 1:] & thing[..., :, :-1]
+    down = thing[..., 1:, :] & thing[..., :-1, :]
+    # a thing pixel starts with its own name; a backdrop pixel with its region's smallest pixel
+    index = torch.arange(region.numel(), device=region.device)
+    first = torch.full((regions,), region.numel(), device=region.device).scatter_reduce(0, region.flatten(), index, "amin")
+    return _joined_regions(torch.where(thing, index.view_as(region), first[region]), across, down)
 
 
 def split_standing(label: Tensor) -> Tensor:
