@@ -145,8 +145,8 @@ def test_label_free_recipe_trains_with_masks_for_fg_ari_and_probes_without(world
     logged = (run / "csv" / "version_0" / "metrics.csv").read_text().splitlines()
     header, values = logged[0].split(","), [line.split(",") for line in logged[1:]]
     for key in ("val/fg_ari", "val/fg_ari_objects"):  # found without labels, judged by the masks
-        # an adjusted Rand index lies in [-0.5, 1] (below 0: worse than chance, as over every
-        # thing here, screens and walls included, which this perception never makes slots)
+        # an adjusted Rand index lies in [-0.5, 1] (below 0: worse than chance, as it can be
+        # over every thing of a two-step run on 32-pixel frames, screens and walls included)
         assert any(-0.5 <= float(row[header.index(key)]) <= 1.0 for row in values if row[header.index(key)])
     assert physpred(["world", "probes", "--out", str(probes), "--scenes_per_block", "1", "--blocks", "O1",
                      "--frame_size", "64", "--frames", "48", "--num_workers", "1"]) == 0  # fmt: skip
