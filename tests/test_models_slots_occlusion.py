@@ -7,7 +7,13 @@ import math
 import pytest
 import torch
 
-from physpred.models.slots import ForegroundPerception, GatedSlotDynamics, MaskPerception, ObjectEnergyModel, SlotEnergy
+from physpred.models.slots import (
+    ForegroundPerception,
+    GatedSlotDynamics,
+    MaskPerception,
+    ObjectEnergyModel,
+    SlotEnergy,
+)
 from physpred.models.slots.features import FEATURES, mask_features
 from physpred.models.slots.occlusion import box_weights, pixels_in_frame, visible_part
 from physpred.types import ClipGeometry
