@@ -152,10 +152,10 @@ class ForegroundPerception(nn.Module):
         scenery_tolerance: the largest channel difference (a fraction of 255) between neighbouring
             background pixels of one region: gradients stay one region, edges split.
         scenery_area: the smallest static thing, a fraction of the frame's pixels.
-        scenery_joined: a static thing is a 4-connected piece of everything in the background that
-            is not backdrop, not one uniform region: a shaded ball at rest (G1 "floats": it never
-            moves, so only the background holds it) is a dozen regions of a few pixels, each
-            below ``scenery_area``; a box with a lighter face is two.
+        scenery_joined: a static thing is a 4-connected piece of the background's uniform
+            regions that touch no side of the frame, not one region: a shaded ball at rest (G1
+            "floats": it never moves, so only the background holds it) is a dozen regions of a
+            few pixels, each below ``scenery_area``; a box with a lighter face is two.
         static_object_area: a static thing that never covers more than this fraction of the frame
             gets kind 1 (object), as the world's masks give a ball or box at rest, not 2; None:
             every static thing is kind 2. The world's objects cover at most 100 of 4096 pixels at

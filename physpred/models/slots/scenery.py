@@ -74,8 +74,9 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
         count: N, regions kept per clip.
         tolerance: see :func:`uniform_regions`.
         min_area: the smallest region kept, a fraction of the frame's pixels.
-        joined: touching regions that are not backdrop make one thing (:func:`join_things`): a
-            shaded ball or a box with a lighter face is many uniform regions, each too small.
+        joined: touching regions that touch no side of the frame make one thing
+            (:func:`join_things`): a shaded ball or a box with a lighter face is many uniform
+            regions, each too small.
 
     Returns:
         (B, H, W) int64: 1..N for the kept regions, largest first, each grown by one pixel
