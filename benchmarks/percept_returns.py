@@ -10,8 +10,8 @@ init_args, as ``physpred probe --perception`` takes; default the masks' own slot
 ``MaskPerception``, the reference) and counts, over its object slots, the episodes (runs of
 frames in view), those of at most two frames, and the disappearances before the clip's end by
 where the thing was last seen: by a static slot (its box within a screen's or wall's, grown by
-the thing's own half-size), at a frame edge, or in the open; and how many of each come back in
-the same slot within the clip.
+the thing's own half-size), at a frame edge, or in the open; how many of each come back in
+the same slot within the clip, and after how many read frames out of view.
 """
 
 from __future__ import annotations
@@ -63,7 +63,10 @@ def count_clip(features: torch.Tensor, kind: torch.Tensor, tally: Counter, pixel
         for end in (end for end in ends if end < len(seen) - 1):  # gone before the clip's end
             where = place(boxes(features[end, k]), scenery, pixel)
             tally[where] += 1
-            tally[where + " back"] += any(seen[end + 1 :])
+            back = [t for t in range(end + 1, len(seen)) if seen[t]]
+            if back:
+                tally[where + " back"] += 1
+                tally[where + " hidden"] += back[0] - end - 1  # read frames out of view before it came back
 
 
 def main() -> None:
@@ -86,6 +89,10 @@ def main() -> None:
     print(f"{name}, {min(args.count, len(data))} clips of {args.videos}")
     print(f"object-slot episodes {tally['episodes']}, of at most 2 frames {tally['short']}")
     print("gone before the clip's end, and back in the same slot: " + "; ".join(f"{p} {tally[p + ' back']} of {tally[p]}" for p in PLACES))
+    print(
+        "read frames out of view before it came back, on average: "
+        + "; ".join(f"{p} {tally[p + ' hidden'] / tally[p + ' back']:.1f}" for p in PLACES if tally[p + " back"])
+    )
 
 
 if __name__ == "__main__":

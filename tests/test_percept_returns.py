@@ -30,6 +30,6 @@ def test_disappearances_are_placed_and_returns_counted() -> None:
     tally: Counter = Counter()
     count_clip(torch.stack(slots, dim=1), torch.tensor([1, 1, 1, 1, 2, 1]), tally, pixel)
     assert tally["episodes"] == 5 and tally["short"] == 2  # the edge leaver's two frames, the speck
-    assert (tally["by a static slot"], tally["by a static slot back"]) == (1, 1)
+    assert (tally["by a static slot"], tally["by a static slot back"], tally["by a static slot hidden"]) == (1, 1, 2)
     assert (tally["in the open"], tally["in the open back"]) == (2, 0)  # the speck too
     assert (tally["at a frame edge"], tally["at a frame edge back"]) == (1, 0)
