@@ -26,17 +26,16 @@ import yaml
 from physpred.data import VideoClipDataset
 from physpred.models.checkpoint import build_part
 from physpred.models.slots import MaskPerception
-from physpred.models.slots.features import EXTENT, POSITION
+from physpred.models.slots.features import EXTENT, HALF_WIDTH_PER_SPREAD, POSITION
 from physpred.models.slots.perception import see
 
-HALF = 3**0.5  # a uniform box's half-width over its pixels' standard deviation
 PLACES = ("by a static slot", "in the open", "at a frame edge")
 
 
 def boxes(features: torch.Tensor) -> torch.Tensor:
     """(..., F) percept features -> (..., 4) box x0, y0, x1, y1 in fractions of the frame."""
     centre, spread = features[..., POSITION], features[..., EXTENT][..., :2]
-    return torch.cat([centre - HALF * spread, centre + HALF * spread], dim=-1)
+    return torch.cat([centre - HALF_WIDTH_PER_SPREAD * spread, centre + HALF_WIDTH_PER_SPREAD * spread], dim=-1)
 
 
 def place(last: torch.Tensor, scenery: torch.Tensor, pixel: float) -> str:

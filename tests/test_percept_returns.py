@@ -6,14 +6,14 @@ from collections import Counter
 
 import torch
 
-from benchmarks.percept_returns import HALF, count_clip
-from physpred.models.slots.features import FEATURES
+from benchmarks.percept_returns import count_clip
+from physpred.models.slots.features import FEATURES, HALF_WIDTH_PER_SPREAD
 
 
 def _slot(steps: int, seen: list[int], x: float, y: float, half: float) -> torch.Tensor:
     """(T, F) features of a thing whose box is (x, y) +- half, in view at the frames ``seen``."""
     features = torch.zeros(steps, len(FEATURES))
-    features[seen, :5] = torch.tensor([1.0, x, y, half / HALF, half / HALF])
+    features[seen, :5] = torch.tensor([1.0, x, y, half / HALF_WIDTH_PER_SPREAD, half / HALF_WIDTH_PER_SPREAD])
     return features
 
 
