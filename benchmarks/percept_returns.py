@@ -26,21 +26,15 @@ import yaml
 from physpred.data import VideoClipDataset
 from physpred.models.checkpoint import build_part
 from physpred.models.slots import MaskPerception
-from physpred.models.slots.features import EXTENT, HALF_WIDTH_PER_SPREAD, POSITION
+from physpred.models.slots.features import at_frame_edge, boxes
 from physpred.models.slots.perception import see
 
 PLACES = ("by a static slot", "in the open", "at a frame edge")
 
 
-def boxes(features: torch.Tensor) -> torch.Tensor:
-    """(..., F) percept features -> (..., 4) box x0, y0, x1, y1 in fractions of the frame."""
-    centre, spread = features[..., POSITION], features[..., EXTENT][..., :2]
-    return torch.cat([centre - HALF_WIDTH_PER_SPREAD * spread, centre + HALF_WIDTH_PER_SPREAD * spread], dim=-1)
-
-
 def place(last: torch.Tensor, scenery: torch.Tensor, pixel: float) -> str:
     """Where a thing with box ``last`` (4,) was last seen, given the static slots' boxes (S, 4)."""
-    if (last[:2] <= 1.5 * pixel).any() or (last[2:] >= 1 - 1.5 * pixel).any():
+    if at_frame_edge(last, pixel):
         return "at a frame edge"
     half = (last[2:] - last[:2]) / 2 + pixel
     centre = (last[:2] + last[2:]) / 2

@@ -434,6 +434,28 @@ def test_imagination_energy_is_the_horizons_imagination_that_scoring_compares() 
     assert mixed.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
+def test_a_presence_mask_drops_the_presence_term_where_false_and_nothing_else() -> None:
+    frames, masks, kinds = _movie(10)
+    torch.manual_seed(0)
+    model = _model()
+    percepts, rollout, _ = model.rollout(frames[None], masks[None], kinds[None], branch=3)
+    seen = percepts.features[:, 1:]
+    keep = torch.ones(seen.shape[:3], dtype=torch.bool)
+    keep[:, 4:] = False
+    masked = model.energy.per_slot(rollout.prediction, seen, percepts.kind, presence_mask=keep)
+    full = model.energy.per_slot(rollout.prediction, seen, percepts.kind)
+    appearance = model.energy.appearance(rollout.prediction, seen, percepts.kind)
+    assert torch.equal(masked[:, :4], full[:, :4])
+    assert torch.allclose(masked[:, 4:], appearance[:, 4:])
+    assert (full[:, 4:] > appearance[:, 4:] + 0.1).any()
+    # the imagination term with its presence priced nowhere is the appearance term
+    cut = torch.nn.functional.one_hot(torch.tensor([2]), seen.shape[1]).float()
+    nowhere = torch.zeros(percepts.features.shape[:3], dtype=torch.bool)
+    unpriced = model.imagination_energy(percepts, rollout.branches, cut, presence=True, presence_mask=nowhere)
+    assert unpriced.item() == pytest.approx(model.imagination_energy(percepts, rollout.branches, cut).item(), rel=1e-6)
+    assert model.imagination_energy(percepts, rollout.branches, cut, presence=True).item() > unpriced.item()
+
+
 def test_branches_are_blind_copies_of_the_clip_cut_at_every_frame() -> None:
     """Rollout.branches from cut c is the rollout of a copy that sees nothing after frame c."""
     torch.manual_seed(0)

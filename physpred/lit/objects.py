@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from physpred.lit.schedule import optimizer_config
 from physpred.models.checkpoint import model_record
 from physpred.models.slots import ObjectEnergyModel
+from physpred.models.slots.departures import lasting_departures
 from physpred.models.slots.discovery import fg_ari
 from physpred.types import ClipGeometry, MaskedClip
 
@@ -57,6 +58,12 @@ class ObjectPredictionModule(pl.LightningModule):
             it nothing trains whether a thing the model only imagines is in view: a hidden thing
             imagined past the frame's edge was still expected in view 20 read frames later
             (docs/research.md, 2026-12-04, sixth).
+        ignore_lasting_departures: train no presence where a thing last seen away from the
+            frame's edges stays out of view to the clip's end
+            (:func:`~physpred.models.slots.departures.lasting_departures`): nothing vanishes in
+            the world, so such an absence is a thing still hidden or one perception lost, and a
+            perception that loses things would otherwise teach the dynamics that things vanish.
+            Label-free: it reads only the model's own percepts. Training only.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -71,6 +78,7 @@ class ObjectPredictionModule(pl.LightningModule):
         imagination_weight: float = 0.0,
         imagination_every_cut: bool = False,
         imagination_presence: bool = False,
+        ignore_lasting_departures: bool = False,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -80,7 +88,7 @@ class ObjectPredictionModule(pl.LightningModule):
             del self.hparams["energy_model"]  # built in Python: the part lives in the state dict
         self.model, self.gate_weight, self.reconstruction_weight = energy_model, gate_weight, reconstruction_weight
         self.imagination_weight, self.imagination_presence = imagination_weight, imagination_presence
-        self.imagination_every_cut = imagination_every_cut
+        self.imagination_every_cut, self.ignore_lasting_departures = imagination_every_cut, ignore_lasting_departures
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -96,19 +104,26 @@ class ObjectPredictionModule(pl.LightningModule):
     def training_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> Tensor:
         """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256)."""
         branch = self.model.horizon if self.imagination_weight else 0
-        percepts, rollout, energies = self.model.rollout(*self._unpack(batch), branch=branch)
+        frames, masks, kinds = self._unpack(batch)
+        percepts, rollout, energies = self.model.rollout(frames, masks, kinds, branch=branch)
+        taught = None
+        if self.ignore_lasting_departures:
+            taught = ~lasting_departures(percepts.features, percepts.kind, 1 / frames.shape[-1])
+            energies = self.model.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind, presence_mask=taught[:, 1:])
         energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
         loss = energy + self.gate_weight * gate
         terms = {"train/energy": energy, "train/gate_open": gate}
         if self.imagination_weight:
             batch_size, steps = percepts.kind.shape[0], percepts.features.shape[1]
             cuts = imagination_cuts(batch_size, steps, self.imagination_every_cut, percepts.kind.device)
-            imagination = self.model.imagination_energy(percepts, rollout.branches, cuts, self.imagination_presence).mean()
+            imagination = self.model.imagination_energy(percepts, rollout.branches, cuts, self.imagination_presence, taught).mean()
             loss = loss + self.imagination_weight * imagination
             terms["train/imagination"] = imagination
         if percepts.reconstruction_error is not None:  # perception learning from pixels
             loss = loss + self.reconstruction_weight * percepts.reconstruction_error
             terms["train/reconstruction"] = percepts.reconstruction_error
+        if taught is not None:
+            terms["train/presence_untaught"] = 1 - taught.float().mean()
         self.log("train/loss", loss, prog_bar=True)
         self.log_dict(terms)
         return loss

@@ -75,12 +75,17 @@ class SlotEnergy(nn.Module):
         self.weights = (presence_weight, position_weight, shape_weight, colour_weight)
         self.normalised = normalised
 
-    def per_slot(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
+    def per_slot(
+        self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None, presence_mask: Tensor | None = None
+    ) -> Tensor:
         """(B, T, K, F) prediction (feature 0 a logit), (B, T, K, F) seen, (B, K) kind -> (B, T, K);
-        ``scales`` (position, shape, fill, colour) replace the scales as built (None: as built)."""
+        ``scales`` (position, shape, fill, colour) replace the scales as built (None: as built);
+        ``presence_mask`` (B, T, K) bool keeps the presence term only where True (None: everywhere)."""
         presence = F.binary_cross_entropy_with_logits(prediction[..., 0], seen[..., 0], reduction="none")
-        appearance = self.appearance(prediction, seen, kind, scales)
-        return self.weights[0] * presence * (kind > 0)[:, None, :].to(presence.dtype) + appearance
+        presence = presence * (kind > 0)[:, None, :].to(presence.dtype)
+        if presence_mask is not None:
+            presence = presence * presence_mask.to(presence.dtype)
+        return self.weights[0] * presence + self.appearance(prediction, seen, kind, scales)
 
     def appearance(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
         """The terms of a seen thing's position, shape and colour, without presence: (B, T, K, F)
@@ -102,7 +107,9 @@ class SlotEnergy(nn.Module):
         scales = self.scales if scales is None else scales
         return sum(w * (g.stop - g.start) * math.log(math.pi * s) for g, s, w in zip(GROUPS, scales, weight_of, strict=True))
 
-    def forward(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
+    def forward(
+        self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None, presence_mask: Tensor | None = None
+    ) -> Tensor:
         """(B, T, K, F), (B, T, K, F), (B, K) -> (B, T) energy of each frame, summed over slots
-        (``scales`` as in :meth:`per_slot`)."""
-        return self.per_slot(prediction, seen, kind, scales).sum(dim=-1)
+        (``scales`` and ``presence_mask`` as in :meth:`per_slot`)."""
+        return self.per_slot(prediction, seen, kind, scales, presence_mask).sum(dim=-1)

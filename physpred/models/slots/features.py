@@ -95,6 +95,19 @@ def centre_and_spread(columns: Tensor, rows: Tensor, mass: Tensor, xs: Tensor, y
     return x, y, spread_x, spread_y
 
 
+def boxes(features: Tensor) -> Tensor:
+    """(..., F) percept features -> (..., 4) box x0, y0, x1, y1 in fractions of the frame side,
+    read from the spreads as a uniform box's (:data:`HALF_WIDTH_PER_SPREAD`)."""
+    centre, spread = features[..., POSITION], features[..., EXTENT][..., :2]
+    return torch.cat([centre - HALF_WIDTH_PER_SPREAD * spread, centre + HALF_WIDTH_PER_SPREAD * spread], dim=-1)
+
+
+def at_frame_edge(box: Tensor, pixel: float) -> Tensor:
+    """(..., 4) boxes -> (...) bool: within 1.5 pixels (``pixel``: a pixel's fraction of the
+    frame side) of a side of the frame, where a thing leaving the frame is last seen."""
+    return (box[..., :2] <= 1.5 * pixel).any(dim=-1) | (box[..., 2:] >= 1 - 1.5 * pixel).any(dim=-1)
+
+
 def supported(features: Tensor, present: Tensor, tolerance: float = 0.03) -> Tensor:
     """Whether each thing rests on another: a present slot whose top edge lies within
     ``tolerance`` of the thing's bottom edge and spans its centre. Edges are read from the

@@ -261,7 +261,9 @@ class ObjectEnergyModel(nn.Module):
         imagined = _ahead(rollout.branches, self.horizon)
         return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
 
-    def imagination_energy(self, percepts: Percepts, branches: Tensor, cuts: Tensor, presence: bool = False) -> Tensor:
+    def imagination_energy(
+        self, percepts: Percepts, branches: Tensor, cuts: Tensor, presence: bool = False, presence_mask: Tensor | None = None
+    ) -> Tensor:
         """How far the imagination strays: frames ``c + 1 .. c + h`` as imagined from frames
         ``0 .. c`` alone (every thing treated as hidden after the cut, as :meth:`imagine_ahead`
         does for scoring), position, shape and colour only, averaged over the cuts ``c`` weighed.
@@ -273,6 +275,8 @@ class ObjectEnergyModel(nn.Module):
                 a clip).
             presence: price the imagined presence too (whether each thing is in view: it goes
                 behind a screen, comes out, leaves the frame), not only where a seen thing is.
+            presence_mask: (B, T, K) bool, the frames and slots whose presence is priced (None:
+                all; only with ``presence``).
 
         Returns:
             (B,) the weighed mean over cuts of the mean over the frames after each (those in
@@ -282,9 +286,14 @@ class ObjectEnergyModel(nn.Module):
         batch, count, depth = branches.shape[:3]
         frame = torch.arange(count, device=features.device)[:, None] + torch.arange(1, depth + 1, device=features.device)  # (T - 1, h)
         inside = (frame < features.shape[1]).to(features.dtype)
-        seen = features[:, frame.clamp_max(features.shape[1] - 1)]  # (B, T - 1, h, K, F)
-        price = self.energy.per_slot if presence else self.energy.appearance
-        energies = price(branches.flatten(1, 2), seen.flatten(1, 2), percepts.kind).sum(dim=-1).view(batch, count, depth)
+        later = frame.clamp_max(features.shape[1] - 1)
+        seen = features[:, later]  # (B, T - 1, h, K, F)
+        if presence:
+            mask = None if presence_mask is None else presence_mask[:, later].flatten(1, 2)
+            energies = self.energy.per_slot(branches.flatten(1, 2), seen.flatten(1, 2), percepts.kind, presence_mask=mask)
+        else:
+            energies = self.energy.appearance(branches.flatten(1, 2), seen.flatten(1, 2), percepts.kind)
+        energies = energies.sum(dim=-1).view(batch, count, depth)
         per_cut = (energies * inside).sum(dim=-1) / inside.sum(dim=-1)  # (B, T - 1)
         return (per_cut * cuts).sum(dim=1)
 
