@@ -9,7 +9,7 @@ import torch
 from physpred.models.slots import ForegroundPerception, MaskFilteredPerception
 from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.features import FEATURES
-from physpred.models.slots.mask_filter import object_share
+from physpred.models.slots.mask_filter import by_identity, object_share
 
 SIDE, STEPS = 48, 20
 SCREEN = slice(20, 30)  # columns of the screen, rows 8..24
@@ -66,6 +66,24 @@ def test_a_thing_keeps_its_slot_through_an_occlusion_and_is_absent_while_hidden(
     assert x == pytest.approx((2 + 2 * (STEPS - 1) + 2) / SIDE, abs=0.5 / SIDE)
     assert percepts.kind.tolist() == [[1, 1, 1, 1]] and percepts.reconstruction_error is None
     assert percepts.features[0, :, 3].eq(0).all()  # the fourth slot holds nothing
+
+
+def test_a_sliver_continues_or_brings_back_a_thing_but_is_never_a_new_one() -> None:
+    """The red square is an 8-pixel sliver beside the screen in the frames before and after it
+    is hidden: under min_area 9 it vanishes while still in view; with sliver_area it narrows out
+    of view and comes back as a sliver, in its own slot, and a sliver-sized speck stays no thing."""
+    frames, ids = _movie()
+    frames[3, :, 30:32, 12:14] = 255  # a white 2x2 speck, not near any thing
+    before, after = HIDDEN.start - 1, HIDDEN.stop
+    assert (ids[before] == 1).sum() == (ids[after] == 1).sum() == 8
+    whole = ForegroundPerception(slots=4, min_area=9).slot_map(frames[None])[0]
+    slivers = ForegroundPerception(slots=4, min_area=9, sliver_area=2).slot_map(frames[None])[0]
+    red = _slot_of(whole, ids, 1, 0)
+    assert (whole[before][ids[before] == 1] == 0).all() and (whole[after][ids[after] == 1] == 0).all()
+    assert _slot_of(slivers, ids, 1, before) == _slot_of(slivers, ids, 1, after) == _slot_of(slivers, ids, 1, 0) == red
+    assert (slivers[3, 30:32, 12:14] == 0).all()
+    with pytest.raises(ValueError, match="sliver_area"):
+        ForegroundPerception(min_area=4, sliver_area=5)
 
 
 def test_a_slots_kind_does_not_tell_what_the_clip_will_bring() -> None:
@@ -169,7 +187,7 @@ def test_components_are_8_connected_and_labelled_apart_across_clips_and_frames()
     frames[1, :, :, 2:4, 2:4] = 200  # in both frames of clip 2, as in clip 1's frame 1
     perception = ForegroundPerception(slots=3, min_area=1, resting=0)
     background = torch.zeros(2, 3, 16, 16)  # given: the median of two frames is no background here
-    labels, candidates, _, _ = perception.components(frames, background)
+    labels, candidates, _, _, _ = perception.components(frames, background)
     assert labels[0, 0].eq(0).all()
     assert labels[0, 1, 2, 2] == labels[0, 1, 5, 5] != labels[0, 1, 11, 11]
     assert len({int(labels[0, 1, 2, 2]), int(labels[0, 1, 11, 11]), int(labels[1, 0, 2, 2]), int(labels[1, 1, 2, 2])}) == 4
@@ -186,10 +204,10 @@ def test_ghosts_where_the_background_is_wrong_are_dropped_and_things_kept() -> N
     background = torch.full((1, 3, 16, 16), 120.0)
     background[0, :, 10:14, 2:6] = 20.0  # the ghost's place
     kept = ForegroundPerception(slots=3, min_area=1, resting=0)
-    labels, candidates, _, _ = kept.components(frames, background)
+    labels, candidates, _, _, _ = kept.components(frames, background)
     assert (candidates[0, :, :2] > 0).all()  # the red thing and the ghost
     cleaned = ForegroundPerception(slots=3, min_area=1, resting=0, ghosts=0.5)
-    labels, candidates, _, _ = cleaned.components(frames, background)
+    labels, candidates, _, _, _ = cleaned.components(frames, background)
     assert candidates[0, :, 0].tolist() == labels[0, :, 3, 10].tolist() and candidates[0, :, 1:].eq(0).all()
 
 
@@ -251,6 +269,38 @@ def test_the_slot_of_a_thing_the_masks_call_no_object_is_emptied_and_the_others_
     kept = [k for k in range(4) if k != blue]
     assert torch.equal(filtered.features[0, :, kept], plain.features[0, :, kept])
     assert filtered.features[0, :, red, present].sum() > 0 and torch.equal(filtered.kind, plain.kind)
+
+
+def test_by_identity_hands_tracked_pixels_to_the_masks_objects_and_keeps_static_ones() -> None:
+    slot_map = torch.tensor([[[[1, 1, 2, 0], [3, 3, 5, 2]]]])  # slots 1..3 tracked, 4..5 static
+    masks = torch.tensor([[[[9, 0, 5, 9], [5, 9, 6, 6]]]], dtype=torch.uint8)
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 5] = kinds[0, 9] = 1  # objects 5 and 9: slots 1 and 2
+    kinds[0, 6] = 2
+    relabelled = by_identity(slot_map, masks, kinds, slots=3)
+    assert relabelled.tolist() == [[[[2, 0, 1, 0], [1, 2, 5, 0]]]]
+
+
+def test_with_identities_a_tracker_that_swaps_two_things_keeps_them_apart() -> None:
+    """Two squares of one colour cross: the tracker swaps them (each slot turns back where they
+    meet); by the masks' ids each keeps one slot from the first frame to the last."""
+    frames = torch.full((12, 3, 32, 32), 90, dtype=torch.uint8)
+    ids = torch.zeros(12, 32, 32, dtype=torch.uint8)
+    for t in range(12):
+        for thing, column in ((1, 2 + 2 * t), (2, 26 - 2 * t)):
+            frames[t, :, 14:18, column : column + 4] = 200
+            ids[t, 14:18, column : column + 4] = thing
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 1] = kinds[0, 2] = 1
+    perception = ForegroundPerception(slots=3, min_area=4)
+    truth = MaskFilteredPerception(perception=perception, identities=True)(frames[None], ids[None], kinds)
+    x = truth.features[0, :, :2, FEATURES.index("x")]
+    present = truth.features[0, :, :2, FEATURES.index("present")]
+    seen = present.bool().all(dim=1)
+    assert seen.sum() >= 8  # apart in most frames
+    assert (x[seen, 0].diff() > 0).all() and (x[seen, 1].diff() < 0).all()  # slot 1 moves right, slot 2 left
+    with pytest.raises(ValueError, match="identities"):
+        MaskFilteredPerception(perception=perception, identities="yes")
 
 
 def test_bad_parts_raise_one_line_errors() -> None:

@@ -137,6 +137,14 @@ class ForegroundPerception(nn.Module):
         threshold: how far (the largest channel difference, a fraction of 255) a pixel's
             colour must be from the clip's median background to be foreground.
         min_area: components smaller than this, in pixels at the frame size read, are noise.
+        sliver_area: a component smaller than ``min_area`` but of at least this many pixels is
+            kept when it continues a slot's thing (seen in the frame before, within ``gate``) or
+            brings a hidden one back, never as a new thing: a thing sliding behind a screen
+            narrows to a sliver before it is gone and comes out as one, as in the world's masks,
+            instead of vanishing while still whole (trained on masks whose slivers under 8
+            pixels count as hidden, the with-masks recipe lost object permanence in four runs of
+            four: lab rows ``objects_masks_v27_min_area8_*``); None: ``min_area`` for every
+            component.
         opening: side of a square kernel for a morphological opening of the foreground before
             labelling (0: none); it removes specks, and things thinner than the kernel with them.
         gate: how far (a fraction of the frame side) a thing may move between two read frames
@@ -185,6 +193,7 @@ class ForegroundPerception(nn.Module):
         slots: int = 6,
         threshold: float = 0.1,
         min_area: int = 4,
+        sliver_area: int | None = None,
         opening: int = 0,
         gate: float = 0.15,
         colour_gate: float = 0.25,
@@ -205,6 +214,9 @@ class ForegroundPerception(nn.Module):
             f"slots must be >= 1, got {slots}" if slots < 1 else "",
             f"threshold must be in (0, 1), got {threshold}" if not 0 < threshold < 1 else "",
             f"min_area must be >= 1, got {min_area}" if min_area < 1 else "",
+            f"sliver_area must be in [1, min_area] or null, got {sliver_area}"
+            if sliver_area is not None and not 1 <= sliver_area <= min_area
+            else "",
             f"opening must be 0 or odd and >= 3, got {opening}" if opening and (opening < 3 or opening % 2 == 0) else "",
             f"gate must be > 0, got {gate}" if gate <= 0 else "",
             f"colour_gate must be in (0, 1], got {colour_gate}" if not 0 < colour_gate <= 1 else "",
@@ -226,6 +238,7 @@ class ForegroundPerception(nn.Module):
         if problems:
             raise ValueError(f"ForegroundPerception: {'; '.join(problems)} (fix the YAML)")
         self.slots, self.threshold, self.min_area, self.opening = slots, threshold, min_area, opening
+        self.sliver_area = min_area if sliver_area is None else sliver_area
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
         self.scenery_joined, self.static_object_area = scenery_joined, static_object_area
@@ -284,8 +297,8 @@ class ForegroundPerception(nn.Module):
             found = morphological_opening(found.flatten(0, 1)[:, None].float(), kernel)[:, 0].view_as(found) > 0.5
         return found
 
-    def components(self, frames: Tensor, background: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """The largest K foreground components of every frame, at least ``min_area`` pixels.
+    def components(self, frames: Tensor, background: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """The largest K foreground components of every frame, at least ``sliver_area`` pixels.
 
         Args:
             frames: (B, T, 3, H, W) uint8.
@@ -294,8 +307,9 @@ class ForegroundPerception(nn.Module):
         Returns:
             labels (B, T, H, W) int64, 1..U for the components of the whole batch and 0 for the
             background; for the K candidates of each frame, largest first: their label (B, T, K)
-            (0 where fewer), centre (B, T, K, 2) in fractions of the frame (x, y) and mean colour
-            (B, T, K, 3) in fractions of 255.
+            (0 where fewer), centre (B, T, K, 2) in fractions of the frame (x, y), mean colour
+            (B, T, K, 3) in fractions of 255, and whether each is a sliver (B, T, K) bool, under
+            ``min_area``.
         """
         batch, steps, _, height, width = frames.shape
         labels, count = _label_components(self.foreground(frames, background).flatten(0, 1))
@@ -312,7 +326,7 @@ class ForegroundPerception(nn.Module):
         frame_of = torch.zeros(count, dtype=torch.long, device=frames.device).index_put_((inverse + 1,), frame_index)
         area = sums[0]
         means = (sums[1:] / area.clamp_min(1.0)).T  # (U + 1, 5): x, y, r, g, b of each component
-        usable = (area >= self.min_area) & (torch.arange(len(area), device=frames.device) > 0)
+        usable = (area >= self.sliver_area) & (torch.arange(len(area), device=frames.device) > 0)
         if self.ghosts:
             likeness = _border_likeness(labels, frames.flatten(0, 1).float() / 255.0, means[:, 2:], self.threshold)
             usable = usable & (likeness < self.ghosts)
@@ -322,14 +336,17 @@ class ForegroundPerception(nn.Module):
         chosen[frame_of[order][keep], rank[keep]] = order[keep]
         centre, colour = means[chosen, :2], means[chosen, 2:]  # (N, K, 2), (N, K, 3)
         shape = (batch, steps, self.slots)
-        return labels.view(batch, steps, height, width), chosen.view(shape), centre.view(*shape, 2), colour.view(*shape, 3)
+        sliver = (area[chosen] < self.min_area) & (chosen > 0)
+        return labels.view(batch, steps, height, width), chosen.view(shape), centre.view(*shape, 2), colour.view(*shape, 3), sliver.view(shape)
 
-    def track(self, candidates: Tensor, centre: Tensor, colour: Tensor) -> Tensor:
+    def track(self, candidates: Tensor, centre: Tensor, colour: Tensor, sliver: Tensor | None = None) -> Tensor:
         """Hands each frame's candidates to slots that keep their thing through the clip.
 
         Args:
             candidates: (B, T, K) component labels, 0 for no candidate.
             centre: (B, T, K, 2) their centres; colour (B, T, K, 3) their mean colours.
+            sliver: (B, T, K) bool, candidates that may continue or bring back a slot's thing
+                but not take a never-used slot (None: none).
 
         Returns:
             (B, T, K) the component label each slot holds in each frame, 0 where it sees nothing.
@@ -340,6 +357,7 @@ class ForegroundPerception(nn.Module):
         looks = colour.new_zeros(batch, count, 3)
         last_seen = torch.full((batch, count), -1, dtype=torch.long, device=device)
         rows = torch.arange(batch, device=device)
+        small = torch.zeros_like(candidates, dtype=torch.bool) if sliver is None else sliver
         held = []
         for t in range(steps):
             distance = torch.cdist(centre[:, t], where)  # (B, K candidates, K slots)
@@ -356,7 +374,7 @@ class ForegroundPerception(nn.Module):
                 torch.where(
                     hidden[:, None] & (shade <= self.colour_gate),
                     RETURNING + cost,
-                    torch.where(fresh[:, None], FRESH + torch.arange(count, device=device) * 1e-3, torch.inf),
+                    torch.where(fresh[:, None] & ~small[:, t, :, None], FRESH + torch.arange(count, device=device) * 1e-3, torch.inf),
                 ),
             )
             total = torch.where((candidates[:, t] > 0)[..., None], total, torch.inf)
@@ -415,8 +433,8 @@ class ForegroundPerception(nn.Module):
         """(B, T, 3, H, W) uint8 -> (B, T, H, W) int64: 1 + the slot each pixel belongs to, 0 for
         none; slots K + 1..K + N are the static things, where nothing moves in front of them."""
         background = self.background(frames)
-        labels, candidates, centre, colour = self.components(frames, background)
-        held = self.track(candidates, centre, colour)  # (B, T, K)
+        labels, candidates, centre, colour, sliver = self.components(frames, background)
+        held = self.track(candidates, centre, colour, sliver)  # (B, T, K)
         if self.min_frames > 1:
             held = torch.where(_run_lengths(held > 0) < self.min_frames, 0, held)
         if self.min_travel or self.max_area is not None:

@@ -6,7 +6,9 @@ them, the slot dynamics may learn that things vanish. This keeps the label-free 
 slots — its segmentation, its tracking, its identity errors on real objects — and empties, for
 the whole clip, every object slot most of whose pixels are not the world's objects, so a lab row
 can tell whether the false things or the tracking of true ones cost a model its permanence.
-Reads the masks: a decomposition, never a recipe.
+With ``identities`` the masks also say which object each kept pixel belongs to, so only the
+label-free segmentation is left (which pixels of a thing are seen, and when). Reads the masks:
+a decomposition, never a recipe.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from physpred.models.slots.features import select_ids
 from physpred.models.slots.perception import Percepts
 
 OBJECT = 1
@@ -40,6 +43,28 @@ def object_share(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> 
     return held[..., 1] / held.sum(dim=-1).clamp_min(1)
 
 
+def by_identity(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
+    """A slot map whose object slots' pixels are handed to slots by the world's identities.
+
+    Args:
+        slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; slots 1..K objects.
+        masks: (B, T, H, W) the world's instance ids; kinds (B, 256) each id's kind.
+        slots: K.
+
+    Returns:
+        (B, T, H, W): a pixel of an object slot goes to slot 1 + j when it is the j-th object of
+        the masks (ascending ids, the first K), to none when it is no object; other pixels as given.
+    """
+    ids = select_ids(kinds, (OBJECT,), slots)  # (B, K), -1 where fewer
+    table = torch.zeros(len(kinds), kinds.shape[1] + 1, dtype=torch.long, device=slot_map.device)
+    order = torch.arange(1, slots + 1, device=slot_map.device).expand_as(ids)
+    table.scatter_(1, torch.where(ids >= 0, ids, kinds.shape[1]), order)  # column 256 collects the padding
+    table[:, -1] = 0
+    relabelled = table.gather(1, masks.long().flatten(1)).view_as(slot_map)
+    tracked = (slot_map >= 1) & (slot_map <= slots)
+    return torch.where(tracked, relabelled, slot_map)
+
+
 class MaskFilteredPerception(nn.Module):
     """``perception``'s slots, its object slots that hold mostly no object emptied by the masks.
 
@@ -48,17 +73,21 @@ class MaskFilteredPerception(nn.Module):
             (:class:`~physpred.models.slots.ForegroundPerception`).
         min_share: an object slot is kept when at least this share of its pixels over the clip
             are the world's objects.
+        identities: hand the object slots' pixels to slots by the masks' identities
+            (:func:`by_identity`) before filtering: no tracking errors, no false things.
     """
 
     reads_masks = True
 
-    def __init__(self, *, perception: nn.Module, min_share: float = 0.5) -> None:
+    def __init__(self, *, perception: nn.Module, min_share: float = 0.5, identities: bool = False) -> None:
         super().__init__()
         if not all(hasattr(perception, name) for name in ("slot_map", "percepts", "object_slots")):
             raise ValueError(f"MaskFilteredPerception: perception ({type(perception).__name__}) has no slot map to filter (use ForegroundPerception)")
         if not 0 < min_share <= 1:
             raise ValueError(f"MaskFilteredPerception: min_share must be in (0, 1], got {min_share} (fix the YAML)")
-        self.perception, self.min_share = perception, min_share
+        if not isinstance(identities, bool):
+            raise ValueError(f"MaskFilteredPerception: identities must be true or false, got {identities!r} (fix the YAML)")
+        self.perception, self.min_share, self.identities = perception, min_share, identities
 
     @property
     def object_slots(self) -> int:
@@ -68,6 +97,8 @@ class MaskFilteredPerception(nn.Module):
     def forward(self, frames: Tensor, masks: Tensor, kinds: Tensor) -> Percepts:
         """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> :class:`Percepts`."""
         slot_map = self.perception.slot_map(frames)
+        if self.identities:
+            slot_map = by_identity(slot_map, masks, kinds, self.object_slots)
         false = object_share(slot_map, masks, kinds, self.object_slots) < self.min_share  # (B, K)
         # slot map value 0 (no slot) and every static slot (clamped to K + 1) are kept
         drop = nn.functional.pad(false, (1, 1))
