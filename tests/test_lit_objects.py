@@ -1,5 +1,5 @@
 """The object module's training: the cuts its imagination term starts from (``imagination_cuts``)
-and the presence it does not teach (``ignore_lasting_departures``)."""
+and the presence it does not teach (``ignore_lasting_departures``, ``ignore_open_departures``)."""
 
 from __future__ import annotations
 
@@ -45,11 +45,12 @@ def _clip(steps: int = 10, side: int = 16) -> MaskedClip:
     return MaskedClip(frames, masks, kinds)
 
 
+@pytest.mark.parametrize("option", ["ignore_lasting_departures", "ignore_open_departures"])
 @pytest.mark.parametrize("imagination_weight", [0.0, 0.3])
-def test_ignoring_lasting_departures_drops_exactly_their_presence_terms(imagination_weight: float) -> None:
+def test_ignoring_departures_drops_exactly_their_presence_terms(imagination_weight: float, option: str) -> None:
     """The loss with the option is the loss without it less the presence cross-entropy of the
-    frames after the object is lost in the open (and, with the imagination term, less that term
-    priced with presence there)."""
+    frames after the object is lost in the open, for good (and, with the imagination term, less
+    that term priced with presence there)."""
     torch.manual_seed(0)
     energy_model = ObjectEnergyModel(
         perception=MaskPerception(objects=2, scenery=1),
@@ -61,7 +62,7 @@ def test_ignoring_lasting_departures_drops_exactly_their_presence_terms(imaginat
     loss = {}
     for ignore in (False, True):
         module = ObjectPredictionModule(
-            energy_model=energy_model, imagination_weight=imagination_weight, imagination_presence=True, imagination_every_cut=True, ignore_lasting_departures=ignore
+            energy_model=energy_model, imagination_weight=imagination_weight, imagination_presence=True, imagination_every_cut=True, **{option: ignore}
         )
         loss[ignore] = module.training_step(clip, 0)
     percepts, rollout, _ = energy_model.rollout(*clip)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from physpred.models.slots.departures import lasting_departures
+from physpred.models.slots.departures import lasting_departures, open_departures
 from physpred.models.slots.features import FEATURES, HALF_WIDTH_PER_SPREAD
 
 
@@ -36,3 +36,23 @@ def test_only_an_object_last_seen_inside_the_frame_is_a_lasting_departure() -> N
 def test_a_thing_in_view_at_the_clips_end_has_no_lasting_departure() -> None:
     features = _slot(5, list(range(5)), 0.5, 0.5, 0.02)[None, :, None]
     assert not lasting_departures(features, torch.tensor([[1]]), 1 / 64).any()
+
+
+def test_an_absence_that_begins_in_the_open_runs_until_the_thing_is_back() -> None:
+    steps = 8
+    slots = [
+        _slot(steps, [0, 1, 2, 5, 6, 7], 0.47, 0.5, 0.02),  # goes behind the screen, comes back
+        _slot(steps, [0, 1, 4, 5], 0.2, 0.2, 0.02),  # blinks out in the open, back at 4, out again at 6
+        _slot(steps, [0, 1, 2], 0.2, 0.8, 0.02),  # gone in the open for good
+        _slot(steps, [0, 1], 0.02, 0.8, 0.015),  # leaves through the left edge
+        _slot(steps, list(range(steps)), 0.5, 0.5, 0.1),  # the screen
+    ]
+    features, kind = torch.stack(slots, dim=1)[None], torch.tensor([[1, 1, 1, 1, 2]])
+    lost = open_departures(features, kind, 1 / 64)
+    expected = torch.zeros(1, steps, len(slots), dtype=torch.bool)
+    expected[0, 2:4, 1] = expected[0, 6:, 1] = True
+    expected[0, 3:, 2] = True
+    assert torch.equal(lost, expected)
+    # without the screen's slot, the first thing's absence begins in the open too
+    alone = open_departures(features[:, :, :4], kind[:, :4], 1 / 64)
+    assert alone[0, 3:5, 0].all() and not alone[0, 5:, 0].any()

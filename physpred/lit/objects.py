@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from physpred.lit.schedule import optimizer_config
 from physpred.models.checkpoint import model_record
 from physpred.models.slots import ObjectEnergyModel
-from physpred.models.slots.departures import lasting_departures
+from physpred.models.slots.departures import lasting_departures, open_departures
 from physpred.models.slots.discovery import fg_ari
 from physpred.types import ClipGeometry, MaskedClip
 
@@ -64,6 +64,11 @@ class ObjectPredictionModule(pl.LightningModule):
             the world, so such an absence is a thing still hidden or one perception lost, and a
             perception that loses things would otherwise teach the dynamics that things vanish.
             Label-free: it reads only the model's own percepts. Training only.
+        ignore_open_departures: train no presence while a thing that went out of view in the
+            open (away from the frame's edges and every static slot,
+            :func:`~physpred.models.slots.departures.open_departures`) stays out of it: nothing
+            could hide it there, so perception lost it, and its absence would teach that a thing
+            in the open that is not seen stays unseen. Label-free; training only.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -79,6 +84,7 @@ class ObjectPredictionModule(pl.LightningModule):
         imagination_every_cut: bool = False,
         imagination_presence: bool = False,
         ignore_lasting_departures: bool = False,
+        ignore_open_departures: bool = False,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -88,7 +94,8 @@ class ObjectPredictionModule(pl.LightningModule):
             del self.hparams["energy_model"]  # built in Python: the part lives in the state dict
         self.model, self.gate_weight, self.reconstruction_weight = energy_model, gate_weight, reconstruction_weight
         self.imagination_weight, self.imagination_presence = imagination_weight, imagination_presence
-        self.imagination_every_cut, self.ignore_lasting_departures = imagination_every_cut, ignore_lasting_departures
+        self.imagination_every_cut = imagination_every_cut
+        self.ignore_lasting_departures, self.ignore_open_departures = ignore_lasting_departures, ignore_open_departures
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -107,8 +114,13 @@ class ObjectPredictionModule(pl.LightningModule):
         frames, masks, kinds = self._unpack(batch)
         percepts, rollout, energies = self.model.rollout(frames, masks, kinds, branch=branch)
         taught = None
-        if self.ignore_lasting_departures:
-            taught = ~lasting_departures(percepts.features, percepts.kind, 1 / frames.shape[-1])
+        if self.ignore_lasting_departures or self.ignore_open_departures:
+            pixel, untaught = 1 / frames.shape[-1], torch.zeros_like(percepts.features[..., 0], dtype=torch.bool)
+            if self.ignore_lasting_departures:
+                untaught = untaught | lasting_departures(percepts.features, percepts.kind, pixel)
+            if self.ignore_open_departures:
+                untaught = untaught | open_departures(percepts.features, percepts.kind, pixel)
+            taught = ~untaught
             energies = self.model.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind, presence_mask=taught[:, 1:])
         energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
         loss = energy + self.gate_weight * gate

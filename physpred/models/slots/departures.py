@@ -2,7 +2,9 @@
 
 A thing last seen inside the frame that stays out of view for the rest of a clip either went
 behind something and comes back after the clip ends, or was lost by perception: in the world
-nothing vanishes. With the world's masks almost every such thing is back within the clip (117
+nothing vanishes. A thing that goes out of view in the open, away from anything that could hide
+it, was lost by perception (the world's masks: 1 in 200 training clips, back; a perception
+without labels: 35 to 72, half of them never back, the others after 6 to 7 read frames). With the world's masks almost every such thing is back within the clip (117
 of 118 in 200 training clips, ``benchmarks/percept_returns.py``); a perception without labels
 loses 50 to 60 in the same clips, half of them in the open, and a presence term trained on
 those absences teaches the dynamics that things vanish.
@@ -34,3 +36,33 @@ def lasting_departures(features: Tensor, kind: Tensor, pixel: float) -> Tensor:
     at_last = features.gather(1, last.clamp_min(0)[:, None, :, None].expand(-1, 1, -1, features.shape[-1]))[:, 0]
     lost = (last >= 0) & (kind == 1) & ~at_frame_edge(boxes(at_last), pixel)  # (B, K)
     return (frame > last[:, None, :]) & lost[:, None, :]
+
+
+def open_departures(features: Tensor, kind: Tensor, pixel: float) -> Tensor:
+    """The frames an object slot is out of view after leaving it in the open, up to its return:
+    last seen away from the frame's edges and from every static slot (its centre not within a
+    static slot's box grown by the thing's half-size and a pixel), where nothing could hide it.
+
+    Args:
+        features: (B, T, K, F) percepts, feature 0 presence.
+        kind: (B, K) slot kinds (1 object, 2 and up static things).
+        pixel: a pixel's fraction of the frame side.
+
+    Returns:
+        (B, T, K) bool.
+    """
+    present = features[..., 0] > 0
+    box = boxes(features)  # (B, T, K, 4)
+    centre, half = (box[..., :2] + box[..., 2:]) / 2, (box[..., 2:] - box[..., :2]) / 2 + pixel
+    static = (kind >= 2)[:, None, :] & present  # (B, T, K)
+    # [b, t, i, j]: is thing i's centre within static slot j's box, grown by i's half-size?
+    low, high = box[:, :, None, :, :2] - half[:, :, :, None], box[:, :, None, :, 2:] + half[:, :, :, None]
+    beside = ((centre[:, :, :, None] >= low) & (centre[:, :, :, None] <= high)).all(dim=-1) & static[:, :, None, :]
+    leaves = present[:, :-1] & ~present[:, 1:]  # (B, T - 1, K): seen at t, not at t + 1
+    in_open = leaves & ~at_frame_edge(box[:, :-1], pixel) & ~beside[:, :-1].any(dim=-1) & (kind == 1)[:, None]
+    out = torch.zeros_like(present)
+    running = torch.zeros_like(present[:, 0])
+    for t in range(1, present.shape[1]):  # an absence runs until the thing is seen again
+        running = (running | in_open[:, t - 1]) & ~present[:, t]
+        out[:, t] = running
+    return out
