@@ -63,12 +63,15 @@ class ObjectPredictionModule(pl.LightningModule):
             (:func:`~physpred.models.slots.departures.lasting_departures`): nothing vanishes in
             the world, so such an absence is a thing still hidden or one perception lost, and a
             perception that loses things would otherwise teach the dynamics that things vanish.
-            Label-free: it reads only the model's own percepts. Training only.
+            Label-free: it reads only the model's own percepts. Training only. On the
+            label-free recipe it bought no permanence (lab row
+            ``objects_free_v12_ignore_lasting_departures_seed0``): off in the recipes.
         ignore_open_departures: train no presence while a thing that went out of view in the
             open (away from the frame's edges and every static slot,
             :func:`~physpred.models.slots.departures.open_departures`) stays out of it: nothing
             could hide it there, so perception lost it, and its absence would teach that a thing
-            in the open that is not seen stays unseen. Label-free; training only.
+            in the open that is not seen stays unseen. Label-free; training only. No
+            permanence either (``objects_free_v14_ignore_open_departures_seed0``): off.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.

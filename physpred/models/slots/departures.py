@@ -1,13 +1,15 @@
 """Which absences of a thing a clip cannot vouch for: pure functions over percepts.
 
-A thing last seen inside the frame that stays out of view for the rest of a clip either went
-behind something and comes back after the clip ends, or was lost by perception: in the world
-nothing vanishes. A thing that goes out of view in the open, away from anything that could hide
-it, was lost by perception (the world's masks: 1 in 200 training clips, back; a perception
-without labels: 35 to 72, half of them never back, the others after 6 to 7 read frames). With the world's masks almost every such thing is back within the clip (117
-of 118 in 200 training clips, ``benchmarks/percept_returns.py``); a perception without labels
-loses 50 to 60 in the same clips, half of them in the open, and a presence term trained on
-those absences teaches the dynamics that things vanish.
+In the world nothing vanishes. A thing last seen inside the frame that stays out of view for the
+rest of a clip went behind something and comes back after the clip ends, or perception lost it;
+a thing that goes out of view in the open, away from anything that could hide it, was lost by
+perception. With the world's masks almost every thing out of view is back within the clip (117
+of 118 in 200 training clips, 1 in the open; ``benchmarks/percept_returns.py``); a perception
+without labels loses 50 to 60 for good in the same clips, and 35 to 72 in the open (half never
+back, the others after 6 to 7 read frames). A presence term trained on those absences teaches
+the dynamics that things vanish; ``ObjectPredictionModule(ignore_lasting_departures,
+ignore_open_departures)`` leave them out (measured: neither gave the label-free recipe object
+permanence, docs/research.md, 2026-12-05, tenth).
 """
 
 from __future__ import annotations

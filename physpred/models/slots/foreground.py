@@ -144,7 +144,8 @@ class ForegroundPerception(nn.Module):
             instead of vanishing while still whole (trained on masks whose slivers under 8
             pixels count as hidden, the with-masks recipe lost object permanence in four runs of
             four: lab rows ``objects_masks_v27_min_area8_*``); None: ``min_area`` for every
-            component.
+            component. Trained with ``sliver_area: 1`` the label-free recipe kept no more
+            permanence and lost I1 (``objects_free_v13_slivers_seed0``): off in the recipe.
         opening: side of a square kernel for a morphological opening of the foreground before
             labelling (0: none); it removes specks, and things thinner than the kernel with them.
         gate: how far (a fraction of the frame side) a thing may move between two read frames
