@@ -26,6 +26,7 @@ import yaml
 from physpred.data import VideoClipDataset
 from physpred.models.checkpoint import build_part
 from physpred.models.slots import MaskPerception
+from physpred.models.slots.departures import beside_static
 from physpred.models.slots.features import at_frame_edge, boxes
 from physpred.models.slots.perception import see
 
@@ -36,10 +37,7 @@ def place(last: torch.Tensor, scenery: torch.Tensor, pixel: float) -> str:
     """Where a thing with box ``last`` (4,) was last seen, given the static slots' boxes (S, 4)."""
     if at_frame_edge(last, pixel):
         return "at a frame edge"
-    half = (last[2:] - last[:2]) / 2 + pixel
-    centre = (last[:2] + last[2:]) / 2
-    inside = ((centre >= scenery[:, :2] - half) & (centre <= scenery[:, 2:] + half)).all(dim=1)
-    return "by a static slot" if inside.any() else "in the open"
+    return "by a static slot" if beside_static(last, scenery, pixel) else "in the open"
 
 
 def count_clip(features: torch.Tensor, kind: torch.Tensor, tally: Counter, pixel: float) -> None:

@@ -40,10 +40,27 @@ def lasting_departures(features: Tensor, kind: Tensor, pixel: float) -> Tensor:
     return (frame > last[:, None, :]) & lost[:, None, :]
 
 
+def beside_static(box: Tensor, scenery: Tensor, pixel: float) -> Tensor:
+    """Whether a thing's centre lies within a static thing's box grown by the thing's half-size
+    and a pixel: a place where the static thing could hide it.
+
+    Args:
+        box: (..., 4) things' boxes (:func:`~physpred.models.slots.features.boxes`).
+        scenery: (..., S, 4) static things' boxes, broadcast against ``box``; NaN for none.
+        pixel: a pixel's fraction of the frame side.
+
+    Returns:
+        (...) bool.
+    """
+    centre, half = (box[..., :2] + box[..., 2:]) / 2, (box[..., 2:] - box[..., :2]) / 2 + pixel
+    low, high = scenery[..., :2] - half[..., None, :], scenery[..., 2:] + half[..., None, :]
+    return ((centre[..., None, :] >= low) & (centre[..., None, :] <= high)).all(dim=-1).any(dim=-1)
+
+
 def open_departures(features: Tensor, kind: Tensor, pixel: float) -> Tensor:
     """The frames an object slot is out of view after leaving it in the open, up to its return:
-    last seen away from the frame's edges and from every static slot (its centre not within a
-    static slot's box grown by the thing's half-size and a pixel), where nothing could hide it.
+    last seen away from the frame's edges and from every static slot (:func:`beside_static`),
+    where nothing could hide it.
 
     Args:
         features: (B, T, K, F) percepts, feature 0 presence.
@@ -55,13 +72,11 @@ def open_departures(features: Tensor, kind: Tensor, pixel: float) -> Tensor:
     """
     present = features[..., 0] > 0
     box = boxes(features)  # (B, T, K, 4)
-    centre, half = (box[..., :2] + box[..., 2:]) / 2, (box[..., 2:] - box[..., :2]) / 2 + pixel
     static = (kind >= 2)[:, None, :] & present  # (B, T, K)
-    # [b, t, i, j]: is thing i's centre within static slot j's box, grown by i's half-size?
-    low, high = box[:, :, None, :, :2] - half[:, :, :, None], box[:, :, None, :, 2:] + half[:, :, :, None]
-    beside = ((centre[:, :, :, None] >= low) & (centre[:, :, :, None] <= high)).all(dim=-1) & static[:, :, None, :]
+    scenery = torch.where(static[..., None], box, torch.nan)[:, :, None]  # (B, T, 1, K, 4)
+    hidden_by = beside_static(box, scenery, pixel)  # (B, T, K)
     leaves = present[:, :-1] & ~present[:, 1:]  # (B, T - 1, K): seen at t, not at t + 1
-    in_open = leaves & ~at_frame_edge(box[:, :-1], pixel) & ~beside[:, :-1].any(dim=-1) & (kind == 1)[:, None]
+    in_open = leaves & ~at_frame_edge(box[:, :-1], pixel) & ~hidden_by[:, :-1] & (kind == 1)[:, None]
     out = torch.zeros_like(present)
     running = torch.zeros_like(present[:, 0])
     for t in range(1, present.shape[1]):  # an absence runs until the thing is seen again
