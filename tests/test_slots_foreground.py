@@ -116,7 +116,7 @@ def test_fg_ari_of_the_moving_things_is_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}]
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}]
 )
 def test_bad_options_raise_one_line_errors(options: dict) -> None:
     with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:
@@ -171,6 +171,23 @@ def test_a_thing_at_rest_for_most_of_the_clip_stays_foreground() -> None:
     assert plain[0][square[-1]].all()  # the ghost: where it will rest, frame 0 shows sky
     assert all(kept[t][square[t]].all() for t in range(STEPS))
     assert kept.sum() == square.sum()  # nothing else: no ghost, no edge
+
+
+def test_a_thing_at_rest_where_a_screen_was_is_found_by_guessing_what_is_behind() -> None:
+    """A screen stands where the square will rest while it slides in, then is lowered: the
+    square's place never shows what is behind it alone, so ``resting`` keeps the square as the
+    background (its other colour, the screen's, is like nothing around either); ``guess_behind``
+    takes the sky around for it, and only where the pixel is away from its median often enough."""
+    frames, square = _coming_to_rest()
+    screen = torch.zeros_like(square)
+    screen[:6, 18:28, 25:35] = True  # in the first 6 frames of 20, behind the square
+    frames = torch.where(screen[:, None] & ~square[:, None], torch.tensor([40, 40, 200], dtype=torch.uint8)[:, None, None], frames)
+    resting = ForegroundPerception(slots=4).foreground(frames[None])[0]
+    guessed = ForegroundPerception(slots=4, guess_behind=0.15).foreground(frames[None])[0]
+    seldom = ForegroundPerception(slots=4, guess_behind=0.5).foreground(frames[None])[0]  # away in 6 of 20 frames
+    assert not resting[-1][square[-1]].any() and not seldom[-1][square[-1]].any()  # lost at rest
+    assert all(guessed[t][square[t]].all() for t in range(STEPS))
+    assert guessed[6:].sum() == square[6:].sum()  # once the screen is gone, nothing else: no ghost, no edge
 
 
 def test_resting_must_be_odd() -> None:

@@ -43,6 +43,7 @@ from physpred.models.slots.features import id_features
 from physpred.models.slots.perception import Percepts
 from physpred.models.slots.ranking import largest_first
 from physpred.models.slots.scenery import static_regions
+from physpred.models.slots.stillness import hold_unchanged
 
 DISPUTED = 0.02
 """Fraction of a clip's frames a pixel must differ from its median in for the median to be in
@@ -184,6 +185,20 @@ class ForegroundPerception(nn.Module):
             world's objects cover at most 100 of 4096 pixels at 64 x 64, half its screens and
             walls more than 270), and the pieces of it the tracker follows as it shrinks; None:
             keep every slot.
+        guess_behind: where something rests for most of the clip on a place that itself changed
+            (a screen lowered or slid behind it), what is behind it is never seen alone and
+            ``resting`` keeps the thing as the background: with this share, a pixel away from its
+            median in at least this share of the frames whose median and other colour both look
+            like none of the undisputed medians around gets the one nearest its other colour
+            (:meth:`background`). Measured on 200 training clips (recipe perception): things lost
+            before the clip's end and never back 60 -> 32, FG-ARI of the objects 0.724 -> 0.769
+            (100 clips), objects at rest found 52% -> 67%; below 0.15 the blurred edge between
+            sky and floor where a thing passed becomes a line of foreground. None: off.
+        hold_still: a slot that sees nothing in a frame keeps those of its pixels of the frame
+            before that did not change (within ``threshold``) and no other slot holds, when they
+            are at least this share of them (:func:`~physpred.models.slots.stillness.hold_unchanged`):
+            a thing that comes to rest where the background estimate takes it in stays seen;
+            None: off.
     """
 
     reads_masks = False
@@ -209,6 +224,8 @@ class ForegroundPerception(nn.Module):
         min_frames: int = 1,
         min_travel: float = 0.0,
         max_area: float | None = None,
+        guess_behind: float | None = None,
+        hold_still: float | None = None,
     ) -> None:
         super().__init__()
         problems = [
@@ -234,6 +251,8 @@ class ForegroundPerception(nn.Module):
             f"min_frames must be >= 1, got {min_frames}" if min_frames < 1 else "",
             f"min_travel must be >= 0, got {min_travel}" if min_travel < 0 else "",
             f"max_area must be in (0, 1) or null, got {max_area}" if max_area is not None and not 0 < max_area < 1 else "",
+            f"guess_behind must be in (0, 1] or null, got {guess_behind}" if guess_behind is not None and not 0 < guess_behind <= 1 else "",
+            f"hold_still must be in (0, 1] or null, got {hold_still}" if hold_still is not None and not 0 < hold_still <= 1 else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -244,6 +263,7 @@ class ForegroundPerception(nn.Module):
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
         self.scenery_joined, self.static_object_area = scenery_joined, static_object_area
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
+        self.guess_behind, self.hold_still = guess_behind, hold_still
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -255,6 +275,11 @@ class ForegroundPerception(nn.Module):
         median looks like none. The nearest, not the mean, of the box: a pixel by the edge
         between sky and floor matches one of them. A pixel on a blurred edge, whose median is a
         blend no neighbour shows, keeps its median unless its other colour matches.
+
+        With ``guess_behind``, a pixel whose median looks like none of the undisputed medians
+        around and whose other colour looks like none of them either, away from its median in at
+        least that share of the frames, gets the undisputed median around nearest to its other
+        colour.
         """
         # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
         frames = frames.contiguous()
@@ -284,6 +309,14 @@ class ForegroundPerception(nn.Module):
         kept = median_rows[where]
         close = self.threshold * 255
         use_other = (_nearest(boxes, alternative) <= close) & (_nearest(boxes, kept) > close)
+        if self.guess_behind is not None:
+            # what is behind was never seen alone (a screen moved behind the thing at rest):
+            # the undisputed colour around nearest to the pixel's other colour
+            gap = (boxes - alternative[:, :, None]).abs().amax(dim=1)  # (P, k * k), inf where disputed
+            nearest = boxes.gather(2, gap.argmin(dim=1)[:, None, None].expand(-1, 3, 1))[:, :, 0]
+            often = away[item, :, row, column].float().mean(dim=1) >= self.guess_behind
+            guess = often & ~use_other & (_nearest(boxes, kept) > close) & torch.isfinite(gap.amin(dim=1))
+            alternative, use_other = torch.where(guess[:, None], nearest, alternative), use_other | guess
         chosen = median_rows.index_put((where,), torch.where(use_other[:, None], alternative, kept))
         return chosen.view(batch, height, width, 3).permute(0, 3, 1, 2)
 
@@ -444,6 +477,8 @@ class ForegroundPerception(nn.Module):
         slot_ids = torch.arange(1, self.slots + 1, device=frames.device).expand_as(held)
         lookup[held[held > 0]] = slot_ids[held > 0]
         found = lookup[labels]
+        if self.hold_still is not None:
+            found = hold_unchanged(found, frames, self.slots, self.threshold, self.hold_still)
         if not self.scenery:
             return found
         static = static_regions(background, self.scenery, self.scenery_tolerance, self.scenery_area, self.scenery_joined)  # (B, H, W)
