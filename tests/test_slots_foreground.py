@@ -9,7 +9,7 @@ import torch
 from physpred.models.slots import ForegroundPerception, MaskFilteredPerception
 from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.features import FEATURES
-from physpred.models.slots.mask_filter import by_identity, object_share
+from physpred.models.slots.mask_filter import by_identity, object_share, whole_when_seen
 
 SIDE, STEPS = 48, 20
 SCREEN = slice(20, 30)  # columns of the screen, rows 8..24
@@ -298,6 +298,15 @@ def test_by_identity_hands_tracked_pixels_to_the_masks_objects_and_keeps_static_
     assert relabelled.tolist() == [[[[2, 0, 1, 0], [1, 2, 5, 0]]]]
 
 
+def test_whole_when_seen_gives_a_seen_object_all_its_mask_pixels_and_an_unseen_one_none() -> None:
+    slot_map = torch.tensor([[[[1, 0, 0, 3]], [[0, 0, 3, 3]]]])  # slot 1 sees a pixel of object 5 in frame 0 only; 3 static
+    masks = torch.tensor([[[[5, 5, 5, 0]], [[5, 5, 5, 0]]]], dtype=torch.uint8)
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 5] = 1
+    whole = whole_when_seen(slot_map, masks, kinds, slots=2)
+    assert whole.tolist() == [[[[1, 1, 1, 3]], [[0, 0, 3, 3]]]]
+
+
 def test_with_identities_a_tracker_that_swaps_two_things_keeps_them_apart() -> None:
     """Two squares of one colour cross: the tracker swaps them (each slot turns back where they
     meet); by the masks' ids each keeps one slot from the first frame to the last."""
@@ -318,6 +327,8 @@ def test_with_identities_a_tracker_that_swaps_two_things_keeps_them_apart() -> N
     assert (x[seen, 0].diff() > 0).all() and (x[seen, 1].diff() < 0).all()  # slot 1 moves right, slot 2 left
     with pytest.raises(ValueError, match="identities"):
         MaskFilteredPerception(perception=perception, identities="yes")
+    with pytest.raises(ValueError, match="whole_objects .* needs identities"):
+        MaskFilteredPerception(perception=perception, whole_objects=True)
 
 
 def test_bad_parts_raise_one_line_errors() -> None:

@@ -43,6 +43,17 @@ def object_share(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> 
     return held[..., 1] / held.sum(dim=-1).clamp_min(1)
 
 
+def _object_slots(masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
+    """(B, T, H, W) masks, (B, 256) kinds -> (B, T, H, W): 1 + j where a pixel is the j-th object
+    of the masks (ascending ids, the first ``slots``), 0 elsewhere."""
+    ids = select_ids(kinds, (OBJECT,), slots)  # (B, K), -1 where fewer
+    table = torch.zeros(len(kinds), kinds.shape[1] + 1, dtype=torch.long, device=masks.device)
+    order = torch.arange(1, slots + 1, device=masks.device).expand_as(ids)
+    table.scatter_(1, torch.where(ids >= 0, ids, kinds.shape[1]), order)  # column 256 collects the padding
+    table[:, -1] = 0
+    return table.gather(1, masks.long().flatten(1)).view_as(masks).long()
+
+
 def by_identity(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
     """A slot map whose object slots' pixels are handed to slots by the world's identities.
 
@@ -55,14 +66,32 @@ def by_identity(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> T
         (B, T, H, W): a pixel of an object slot goes to slot 1 + j when it is the j-th object of
         the masks (ascending ids, the first K), to none when it is no object; other pixels as given.
     """
-    ids = select_ids(kinds, (OBJECT,), slots)  # (B, K), -1 where fewer
-    table = torch.zeros(len(kinds), kinds.shape[1] + 1, dtype=torch.long, device=slot_map.device)
-    order = torch.arange(1, slots + 1, device=slot_map.device).expand_as(ids)
-    table.scatter_(1, torch.where(ids >= 0, ids, kinds.shape[1]), order)  # column 256 collects the padding
-    table[:, -1] = 0
-    relabelled = table.gather(1, masks.long().flatten(1)).view_as(slot_map)
     tracked = (slot_map >= 1) & (slot_map <= slots)
-    return torch.where(tracked, relabelled, slot_map)
+    return torch.where(tracked, _object_slots(masks, kinds, slots), slot_map)
+
+
+def whole_when_seen(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
+    """A slot map whose object slots hold, in every frame they hold any pixel, all the pixels
+    the masks give their object (the slots numbered as :func:`by_identity` numbers them).
+
+    Args:
+        slot_map: (B, T, H, W) int64 after :func:`by_identity`; slots 1..K objects.
+        masks: (B, T, H, W) the world's instance ids; kinds (B, 256) each id's kind.
+        slots: K.
+
+    Returns:
+        (B, T, H, W): *when* an object is seen is the label-free perception's; *which pixels* are
+        the masks'. Static slots keep the pixels no seen object covers.
+    """
+    objects = _object_slots(masks, kinds, slots)
+    batch, steps = slot_map.shape[:2]
+    frame = torch.arange(batch * steps, device=slot_map.device).view(batch, steps, 1, 1)
+    held = torch.bincount((frame * (slots + 1) + torch.where(slot_map <= slots, slot_map, 0)).flatten(), minlength=batch * steps * (slots + 1))
+    seen = held.view(batch, steps, slots + 1) > 0  # (B, T, K + 1); column 0: no slot
+    seen[..., 0] = False
+    shown = seen.flatten(0, 1).gather(1, objects.flatten(0, 1).flatten(1)).view_as(objects)  # the pixel's object is seen now
+    tracked = (slot_map >= 1) & (slot_map <= slots)
+    return torch.where(shown, objects, torch.where(tracked, 0, slot_map))
 
 
 class MaskFilteredPerception(nn.Module):
@@ -75,11 +104,14 @@ class MaskFilteredPerception(nn.Module):
             are the world's objects.
         identities: hand the object slots' pixels to slots by the masks' identities
             (:func:`by_identity`) before filtering: no tracking errors, no false things.
+        whole_objects: with ``identities``, a seen object holds all the pixels the masks give it
+            (:func:`whole_when_seen`): only *when* a thing is seen is left to the label-free
+            perception, not which of its pixels.
     """
 
     reads_masks = True
 
-    def __init__(self, *, perception: nn.Module, min_share: float = 0.5, identities: bool = False) -> None:
+    def __init__(self, *, perception: nn.Module, min_share: float = 0.5, identities: bool = False, whole_objects: bool = False) -> None:
         super().__init__()
         if not all(hasattr(perception, name) for name in ("slot_map", "percepts", "object_slots")):
             raise ValueError(f"MaskFilteredPerception: perception ({type(perception).__name__}) has no slot map to filter (use ForegroundPerception)")
@@ -87,7 +119,9 @@ class MaskFilteredPerception(nn.Module):
             raise ValueError(f"MaskFilteredPerception: min_share must be in (0, 1], got {min_share} (fix the YAML)")
         if not isinstance(identities, bool):
             raise ValueError(f"MaskFilteredPerception: identities must be true or false, got {identities!r} (fix the YAML)")
-        self.perception, self.min_share, self.identities = perception, min_share, identities
+        if whole_objects is not False and not (whole_objects is True and identities):
+            raise ValueError(f"MaskFilteredPerception: whole_objects must be true or false and needs identities: true, got {whole_objects!r} (fix the YAML)")
+        self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
 
     @property
     def object_slots(self) -> int:
@@ -99,6 +133,8 @@ class MaskFilteredPerception(nn.Module):
         slot_map = self.perception.slot_map(frames)
         if self.identities:
             slot_map = by_identity(slot_map, masks, kinds, self.object_slots)
+        if self.whole_objects:
+            slot_map = whole_when_seen(slot_map, masks, kinds, self.object_slots)
         false = object_share(slot_map, masks, kinds, self.object_slots) < self.min_share  # (B, K)
         # slot map value 0 (no slot) and every static slot (clamped to K + 1) are kept
         drop = nn.functional.pad(false, (1, 1))
