@@ -27,6 +27,7 @@ from physpred.models.slots.features import (
     select_ids,
     supported,
 )
+from physpred.models.slots.perception import hide_resting
 from physpred.types import ClipGeometry
 
 SIDE = 16
@@ -103,6 +104,19 @@ def test_mask_perception_hides_slivers_below_min_area() -> None:
     assert torch.equal(floor[[0, 1, 3]], whole[[0, 1, 3]]) and torch.equal(floor[:, 1], whole[:, 1])
     with pytest.raises(ValueError, match="min_area"):
         MaskPerception(min_area=0)
+
+
+def test_hide_resting_hides_an_object_only_where_it_rests_for_half_the_clip() -> None:
+    masks = torch.zeros(1, 4, 1, 5, dtype=torch.uint8)
+    masks[0, :3, 0, 0] = 7  # object 7 rests on pixel 0 for 3 frames of 4, then moves to pixel 1
+    masks[0, 3, 0, 1] = 7
+    masks[0, :, 0, 4] = 9  # screen 9 stands on pixel 4 the whole clip
+    masks[0, 3, 0, 2] = 7  # ... and covers pixel 2 in one frame of 4: passing
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 7], kinds[0, 9] = 1, 2
+    hidden = hide_resting(masks, kinds)
+    assert hidden[0, :, 0, 0].tolist() == [0, 0, 0, 0] and hidden[0, 3, 0, 1] == 7  # seen only where it moved
+    assert hidden[0, 3, 0, 2] == 7 and hidden[0, :, 0, 4].eq(9).all()  # a thing passing is seen; screens stay
 
 
 def test_mask_perception_applies_its_scoring_floor_in_eval_mode_only() -> None:

@@ -37,6 +37,17 @@ def see(perception: nn.Module, frames: Tensor, masks: Tensor | None, kinds: Tens
     return perception(frames, masks, kinds) if getattr(perception, "reads_masks", False) else perception(frames)
 
 
+def hide_resting(masks: Tensor, kinds: Tensor) -> Tensor:
+    """(B, T, H, W) instance ids, (B, 256) kinds -> the ids with every object pixel that its
+    object covers in at least half the clip's frames set to 0 (background), in those frames:
+    what a per-pixel temporal median takes into the background — a thing at rest for most of
+    the clip, unseen where it rests."""
+    mode = masks.long().mode(dim=1).values  # (B, H, W) the id each pixel shows most often
+    count = (masks.long() == mode[:, None]).sum(dim=1)
+    resting = (kinds.long().gather(1, mode.flatten(1)).view_as(mode) == 1) & (2 * count >= masks.shape[1])
+    return torch.where(resting[:, None] & (masks.long() == mode[:, None]), 0, masks.long()).to(masks.dtype)
+
+
 class MaskPerception(nn.Module):
     """Reads K = ``objects`` + ``scenery`` slots from the world's (or a data set's) masks.
 
@@ -59,6 +70,9 @@ class MaskPerception(nn.Module):
             Trained with a floor of 8 the dynamics learned no permanence (4 seeds in 4), scored
             with it after training at 1 it paid no longer for slivers (lab rows
             ``objects_masks_*_min_area8_dev30``): the floor is a scoring choice.
+        hide_resting: hide an object where it rests for at least half the clip
+            (:func:`hide_resting`), as a label-free perception's median background does: a
+            decomposition, never a recipe.
     """
 
     reads_masks = True
@@ -72,6 +86,7 @@ class MaskPerception(nn.Module):
         empty_objects: bool = True,
         min_area: int = 1,
         scoring_min_area: int | None = None,
+        hide_resting: bool = False,
     ) -> None:
         super().__init__()
         scoring_min_area = min_area if scoring_min_area is None else scoring_min_area
@@ -81,7 +96,7 @@ class MaskPerception(nn.Module):
                 f"got {objects}, {scenery}, {min_area}, {scoring_min_area} (fix the YAML)"
             )
         self.objects, self.scenery, self.wall_kind, self.empty_objects = objects, scenery, wall_kind, empty_objects
-        self.min_area, self.scoring_min_area = min_area, scoring_min_area
+        self.min_area, self.scoring_min_area, self.hide_resting = min_area, scoring_min_area, hide_resting
 
     @property
     def slots(self) -> int:
@@ -115,4 +130,6 @@ class MaskPerception(nn.Module):
             kind = kind.clamp_max(2)
         if not self.empty_objects:
             kind[:, : self.objects] = 1
+        if self.hide_resting:
+            masks = hide_resting(masks, kinds)
         return Percepts(id_features(frames, masks, ids, self.floor), kind)
