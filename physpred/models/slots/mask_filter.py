@@ -119,7 +119,7 @@ class MaskFilteredPerception(nn.Module):
             raise ValueError(f"MaskFilteredPerception: min_share must be in (0, 1], got {min_share} (fix the YAML)")
         if not isinstance(identities, bool):
             raise ValueError(f"MaskFilteredPerception: identities must be true or false, got {identities!r} (fix the YAML)")
-        if whole_objects is not False and not (whole_objects is True and identities):
+        if not isinstance(whole_objects, bool) or (whole_objects and not identities):
             raise ValueError(f"MaskFilteredPerception: whole_objects must be true or false and needs identities: true, got {whole_objects!r} (fix the YAML)")
         self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
 

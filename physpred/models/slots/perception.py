@@ -42,10 +42,11 @@ def hide_resting(masks: Tensor, kinds: Tensor) -> Tensor:
     object covers in at least half the clip's frames set to 0 (background), in those frames:
     what a per-pixel temporal median takes into the background — a thing at rest for most of
     the clip, unseen where it rests."""
-    mode = masks.long().mode(dim=1).values  # (B, H, W) the id each pixel shows most often
-    count = (masks.long() == mode[:, None]).sum(dim=1)
-    resting = (kinds.long().gather(1, mode.flatten(1)).view_as(mode) == 1) & (2 * count >= masks.shape[1])
-    return torch.where(resting[:, None] & (masks.long() == mode[:, None]), 0, masks.long()).to(masks.dtype)
+    ids = masks.long()
+    mode = ids.mode(dim=1).values  # (B, H, W) the id each pixel shows most often
+    shows_mode = ids == mode[:, None]  # (B, T, H, W)
+    resting = (kinds.long().gather(1, mode.flatten(1)).view_as(mode) == 1) & (2 * shows_mode.sum(dim=1) >= masks.shape[1])
+    return torch.where(resting[:, None] & shows_mode, 0, masks)
 
 
 class MaskPerception(nn.Module):
