@@ -116,7 +116,7 @@ def test_fg_ari_of_the_moving_things_is_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}]
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}, {"track_static_objects": True}]
 )
 def test_bad_options_raise_one_line_errors(options: dict) -> None:
     with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:
@@ -188,6 +188,26 @@ def test_a_thing_at_rest_where_a_screen_was_is_found_by_guessing_what_is_behind(
     assert not resting[-1][square[-1]].any() and not seldom[-1][square[-1]].any()  # lost at rest
     assert all(guessed[t][square[t]].all() for t in range(STEPS))
     assert guessed[6:].sum() == square[6:].sum()  # once the screen is gone, nothing else: no ghost, no edge
+
+
+def test_a_tracked_thing_that_comes_to_rest_where_a_screen_was_keeps_its_slot_as_a_static_object() -> None:
+    """As above, with the screen gone one frame before the square arrives (so the two never
+    touch): the background holds the resting square, so with ``resting`` alone a scenery slot
+    takes it; with ``track_static_objects`` the square is a static thing of an object's size,
+    foreground in every frame, and the slot that followed it while it slid keeps it at rest."""
+    frames, square = _coming_to_rest()
+    screen = torch.zeros_like(square)
+    screen[:5, 18:28, 29:39] = True
+    frames = torch.where(screen[:, None] & ~square[:, None], torch.tensor([40, 40, 200], dtype=torch.uint8)[:, None, None], frames)
+    options = {"slots": 4, "scenery": 2, "static_object_area": 0.03}
+    lost = ForegroundPerception(**options).slot_map(frames[None])[0]
+    kept = ForegroundPerception(**options, track_static_objects=True).slot_map(frames[None])[0]
+    assert lost[0][square[0]].gt(0).all() and lost[0][square[0]].le(4).all()  # tracked while it slides in
+    assert lost[-1][square[-1]].gt(4).any()  # at rest: in part a scenery slot's static thing
+    slot = int(kept[0][square[0]].mode().values)
+    assert 1 <= slot <= 4
+    assert all(kept[t][square[t]].eq(slot).all() for t in range(STEPS))
+    assert not kept[6:].gt(4).any()  # the static square no longer takes a scenery slot
 
 
 def test_resting_must_be_odd() -> None:

@@ -170,6 +170,13 @@ class ForegroundPerception(nn.Module):
             gets kind 1 (object), as the world's masks give a ball or box at rest, not 2; None:
             every static thing is kind 2. The world's objects cover at most 100 of 4096 pixels at
             64 x 64; half its screens and walls more than 270.
+        track_static_objects: the static things no larger than ``static_object_area`` (and at
+            least ``min_area`` pixels, below ``scenery_area`` too) are foreground in every frame,
+            so the tracker hands them to the K slots like the things that move: a thing at rest
+            that the background estimate holds (a screen slid behind it, so ``resting`` never saw
+            what is behind) is seen where it stands, and a tracked thing that comes to rest there
+            keeps its slot (it continues within ``gate``). The larger ones keep the N scenery
+            slots. False: every static thing is scenery.
         ghosts: drop a component when at least this share of the pixels bordering it look like
             it (within ``threshold``): not a thing but a place where the background estimate is
             wrong (a thing rested there, then left), since a thing differs from what is around
@@ -224,6 +231,7 @@ class ForegroundPerception(nn.Module):
         scenery_area: float = 0.005,
         scenery_joined: bool = False,
         static_object_area: float | None = None,
+        track_static_objects: bool = False,
         ghosts: float = 0.0,
         min_frames: int = 1,
         min_travel: float = 0.0,
@@ -251,6 +259,9 @@ class ForegroundPerception(nn.Module):
             f"static_object_area must be in (0, 1) or null, got {static_object_area}"
             if static_object_area is not None and not 0 < static_object_area < 1
             else "",
+            "track_static_objects needs static_object_area (the largest static thing tracked as an object)"
+            if track_static_objects and static_object_area is None
+            else "",
             f"ghosts must be in [0, 1], got {ghosts}" if not 0 <= ghosts <= 1 else "",
             f"min_frames must be >= 1, got {min_frames}" if min_frames < 1 else "",
             f"min_travel must be >= 0, got {min_travel}" if min_travel < 0 else "",
@@ -266,6 +277,7 @@ class ForegroundPerception(nn.Module):
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
         self.scenery_joined, self.static_object_area = scenery_joined, static_object_area
+        self.track_static_objects = track_static_objects
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
         self.guess_behind, self.hold_still = guess_behind, hold_still
 
@@ -324,23 +336,29 @@ class ForegroundPerception(nn.Module):
         chosen = median_rows.index_put((where,), torch.where(use_other[:, None], alternative, kept))
         return chosen.view(batch, height, width, 3).permute(0, 3, 1, 2)
 
-    def foreground(self, frames: Tensor, background: Tensor | None = None) -> Tensor:
+    def foreground(self, frames: Tensor, background: Tensor | None = None, standing: Tensor | None = None) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's background
-        (:meth:`background`, computed unless given)."""
+        (:meth:`background`, computed unless given), and the (B, H, W) ``standing`` pixels (things
+        at rest the background holds, :meth:`static_things`) in every frame."""
         background = self.background(frames) if background is None else background
         difference = (frames.float() - background[:, None]).abs().amax(dim=2) / 255.0
         found = difference > self.threshold
+        if standing is not None:
+            found = found | standing[:, None]
         if self.opening:
             kernel = torch.ones(self.opening, self.opening, device=frames.device)
             found = morphological_opening(found.flatten(0, 1)[:, None].float(), kernel)[:, 0].view_as(found) > 0.5
         return found
 
-    def components(self, frames: Tensor, background: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    def components(
+        self, frames: Tensor, background: Tensor | None = None, standing: Tensor | None = None
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         """The largest K foreground components of every frame, at least ``sliver_area`` pixels.
 
         Args:
             frames: (B, T, 3, H, W) uint8.
             background: (B, 3, H, W) the clip's :meth:`background`, computed unless given.
+            standing: (B, H, W) bool pixels that are foreground in every frame (see :meth:`foreground`).
 
         Returns:
             labels (B, T, H, W) int64, 1..U for the components of the whole batch and 0 for the
@@ -350,7 +368,7 @@ class ForegroundPerception(nn.Module):
             ``min_area``.
         """
         batch, steps, _, height, width = frames.shape
-        labels, count = _label_components(self.foreground(frames, background).flatten(0, 1))
+        labels, count = _label_components(self.foreground(frames, background, standing).flatten(0, 1))
         # statistics of the foreground pixels only (a few percent of the frame)
         where = labels.flatten().nonzero()[:, 0]
         inverse = labels.flatten()[where] - 1
@@ -471,7 +489,8 @@ class ForegroundPerception(nn.Module):
         """(B, T, 3, H, W) uint8 -> (B, T, H, W) int64: 1 + the slot each pixel belongs to, 0 for
         none; slots K + 1..K + N are the static things, where nothing moves in front of them."""
         background = self.background(frames)
-        labels, candidates, centre, colour, sliver = self.components(frames, background)
+        static, standing = self.static_things(background)
+        labels, candidates, centre, colour, sliver = self.components(frames, background, standing)
         held = self.track(candidates, centre, colour, sliver)  # (B, T, K)
         if self.min_frames > 1:
             held = torch.where(_run_lengths(held > 0) < self.min_frames, 0, held)
@@ -485,7 +504,6 @@ class ForegroundPerception(nn.Module):
             found = hold_unchanged(found, frames, self.slots, self.threshold, self.hold_still)
         if not self.scenery:
             return found
-        static = static_regions(background, self.scenery, self.scenery_tolerance, self.scenery_area, self.scenery_joined)  # (B, H, W)
         return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None])
 
     def segment(self, frames: Tensor) -> Tensor:
@@ -518,11 +536,39 @@ class ForegroundPerception(nn.Module):
         without this method). All False without ``scenery``."""
         if not self.scenery:
             return torch.zeros(len(frames), *frames.shape[-2:], dtype=torch.bool, device=frames.device)
-        static = static_regions(self.background(frames), self.scenery, self.scenery_tolerance, self.scenery_area, self.scenery_joined)
+        static, _ = self.static_things(self.background(frames))
         slot_map = torch.where(static > 0, static + self.slots, 0)  # (B, H, W) as slot_map numbers them
         kind = self._static_kind(slot_map[:, None])  # (B, K + N)
         kind_of_id = torch.cat([torch.zeros_like(kind[:, :1]), kind], dim=1)  # id 0: nothing
         return torch.gather(kind_of_id, 1, slot_map.flatten(1)).view_as(static) == 2
+
+    def static_things(self, background: Tensor) -> tuple[Tensor, Tensor]:
+        """The things that never move in a clip's (B, 3, H, W) :meth:`background`.
+
+        Returns:
+            (B, H, W) int64: 1..N for the static things of the N scenery slots, largest first, 0
+            elsewhere (all 0 without ``scenery``); and (B, H, W) bool: the pixels of the object-sized
+            ones the K slots track (all False without ``track_static_objects``).
+        """
+        batch, _, height, width = background.shape
+        nothing = torch.zeros(batch, height, width, dtype=torch.bool, device=background.device)
+        if not self.track_static_objects:
+            if not self.scenery:
+                return nothing.long(), nothing
+            return static_regions(background, self.scenery, self.scenery_tolerance, self.scenery_area, self.scenery_joined), nothing
+        count = self.scenery + self.slots
+        floor = min(self.scenery_area, self.min_area / (height * width))
+        static = static_regions(background, count, self.scenery_tolerance, floor, self.scenery_joined)  # (B, H, W) 0..count
+        clip = torch.arange(batch, device=background.device)[:, None, None]
+        area = torch.bincount((clip * (count + 1) + static).flatten(), minlength=batch * (count + 1)).view(batch, count + 1)
+        small = area <= self.static_object_area * height * width
+        small[:, 0] = False  # 0 is no static thing
+        large = ~small
+        large[:, 0] = False
+        # the large ones rank first (largest first): renumbered 1.. in order, the first N kept
+        number = torch.cumsum(large, dim=1) * large
+        number = torch.where(number <= self.scenery, number, 0)
+        return number.gather(1, static.flatten(1)).view_as(static), small.gather(1, static.flatten(1)).view_as(static)
 
     def _static_kind(self, slot_map: Tensor) -> Tensor:
         """(B, T, H, W) :meth:`slot_map` -> (B, K + N) the kind of each slot if it were a static
