@@ -117,6 +117,12 @@ def test_hide_resting_hides_an_object_only_where_it_rests_for_half_the_clip() ->
     hidden = hide_resting(masks, kinds)
     assert hidden[0, :, 0, 0].tolist() == [0, 0, 0, 0] and hidden[0, 3, 0, 1] == 7  # seen only where it moved
     assert hidden[0, 3, 0, 2] == 7 and hidden[0, :, 0, 4].eq(9).all()  # a thing passing is seen; screens stay
+    # at a share of 1 only a pixel the object covers in every frame is hidden
+    masks[0, :, 0, 3] = 7
+    still = hide_resting(masks, kinds, share=1.0)
+    assert still[0, :, 0, 3].eq(0).all() and still[0, :3, 0, 0].eq(7).all()
+    with pytest.raises(ValueError, match="MaskPerception: hide_resting_share must be in"):
+        MaskPerception(hide_resting=True, hide_resting_share=0.0)
 
 
 def test_mask_perception_applies_its_scoring_floor_in_eval_mode_only() -> None:

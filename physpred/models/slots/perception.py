@@ -37,15 +37,15 @@ def see(perception: nn.Module, frames: Tensor, masks: Tensor | None, kinds: Tens
     return perception(frames, masks, kinds) if getattr(perception, "reads_masks", False) else perception(frames)
 
 
-def hide_resting(masks: Tensor, kinds: Tensor) -> Tensor:
+def hide_resting(masks: Tensor, kinds: Tensor, share: float = 0.5) -> Tensor:
     """(B, T, H, W) instance ids, (B, 256) kinds -> the ids with every object pixel that its
-    object covers in at least half the clip's frames set to 0 (background), in those frames:
-    what a per-pixel temporal median takes into the background — a thing at rest for most of
-    the clip, unseen where it rests."""
+    object covers in at least ``share`` of the clip's frames set to 0 (background), in those
+    frames: at one half, what a per-pixel temporal median takes into the background — a thing at
+    rest for most of the clip, unseen where it rests; at 1, only a thing still for the whole clip."""
     ids = masks.long()
     mode = ids.mode(dim=1).values  # (B, H, W) the id each pixel shows most often
     shows_mode = ids == mode[:, None]  # (B, T, H, W)
-    resting = (kinds.long().gather(1, mode.flatten(1)).view_as(mode) == 1) & (2 * shows_mode.sum(dim=1) >= masks.shape[1])
+    resting = (kinds.long().gather(1, mode.flatten(1)).view_as(mode) == 1) & (shows_mode.sum(dim=1) >= share * masks.shape[1])
     return torch.where(resting[:, None] & shows_mode, 0, masks)
 
 
@@ -74,6 +74,8 @@ class MaskPerception(nn.Module):
         hide_resting: hide an object where it rests for at least half the clip
             (:func:`hide_resting`), as a label-free perception's median background does: a
             decomposition, never a recipe.
+        hide_resting_share: with ``hide_resting``, the share of the clip's frames an object must
+            cover a pixel in to be hidden there; 1: only where it stays for the whole clip.
     """
 
     reads_masks = True
@@ -88,6 +90,7 @@ class MaskPerception(nn.Module):
         min_area: int = 1,
         scoring_min_area: int | None = None,
         hide_resting: bool = False,
+        hide_resting_share: float = 0.5,
     ) -> None:
         super().__init__()
         scoring_min_area = min_area if scoring_min_area is None else scoring_min_area
@@ -96,8 +99,11 @@ class MaskPerception(nn.Module):
                 f"MaskPerception: objects must be >= 1, scenery >= 0 and min_area and scoring_min_area >= 1, "
                 f"got {objects}, {scenery}, {min_area}, {scoring_min_area} (fix the YAML)"
             )
+        if not 0 < hide_resting_share <= 1:
+            raise ValueError(f"MaskPerception: hide_resting_share must be in (0, 1], got {hide_resting_share} (fix the YAML)")
         self.objects, self.scenery, self.wall_kind, self.empty_objects = objects, scenery, wall_kind, empty_objects
         self.min_area, self.scoring_min_area, self.hide_resting = min_area, scoring_min_area, hide_resting
+        self.hide_resting_share = hide_resting_share
 
     @property
     def slots(self) -> int:
@@ -132,5 +138,5 @@ class MaskPerception(nn.Module):
         if not self.empty_objects:
             kind[:, : self.objects] = 1
         if self.hide_resting:
-            masks = hide_resting(masks, kinds)
+            masks = hide_resting(masks, kinds, self.hide_resting_share)
         return Percepts(id_features(frames, masks, ids, self.floor), kind)
