@@ -37,6 +37,7 @@ OVERLAYS = {
     "objects_masks+objects_split_true_objects": set(),
     "objects_masks+objects_split_true_identities": set(),
     "objects_foreground+objects_demo": set(),
+    "objects_foreground+objects_foreground_true_objects": set(),
 }
 OVERLAY_FILES = {o.partition("+")[2] for o in OVERLAYS}  # paths under configs/, without .yaml
 CONFIGS = sorted(p.stem for p in (REPO / "configs").glob("*.yaml") if p.stem not in {"decoder", *OVERLAY_FILES})
