@@ -561,11 +561,10 @@ class ForegroundPerception(nn.Module):
         static = static_regions(background, count, self.scenery_tolerance, floor, self.scenery_joined)  # (B, H, W) 0..count
         clip = torch.arange(batch, device=background.device)[:, None, None]
         area = torch.bincount((clip * (count + 1) + static).flatten(), minlength=batch * (count + 1)).view(batch, count + 1)
-        small = area <= self.static_object_area * height * width
-        small[:, 0] = False  # 0 is no static thing
-        large = ~small
-        large[:, 0] = False
-        # the large ones rank first (largest first): renumbered 1.. in order, the first N kept
+        thing = torch.arange(count + 1, device=background.device) > 0  # 0 is no static thing
+        small = thing & (area <= self.static_object_area * height * width)
+        large = thing & ~small
+        # the large ones renumbered 1.. in their rank (largest first), the first N kept
         number = torch.cumsum(large, dim=1) * large
         number = torch.where(number <= self.scenery, number, 0)
         return number.gather(1, static.flatten(1)).view_as(static), small.gather(1, static.flatten(1)).view_as(static)
