@@ -292,6 +292,35 @@ def test_imagining_one_frame_ahead_is_the_next_frame_prediction() -> None:
     assert torch.allclose(model.imagine_ahead(percepts, 1), rollout.prediction, atol=1e-5)
 
 
+def test_imagined_presence_takes_presence_from_the_horizon() -> None:
+    """At horizon 3 presence is scored one frame ahead, or with ``imagined_presence`` against the
+    imagination from three frames before, like the other features; at horizon 1 it changes nothing.
+    (A presence head that is not residual, its last layer random instead of zero, so that its
+    logits vary with what the state has seen.)"""
+    movie = _movie(10, hidden_after=6)
+    torch.manual_seed(0)
+    model = ObjectEnergyModel(
+        perception=MaskPerception(objects=2, scenery=1),
+        dynamics=GatedSlotDynamics(hidden=16, heads=2, presence_residual=False),
+        energy=SlotEnergy(),
+        geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
+        horizon=3,
+    )
+    torch.nn.init.normal_(model.dynamics.head[-1].weight)
+    _, percepts, next_frame, _ = model.movie_rollout(*movie, frame_step=1)
+    imagined = model.imagine_ahead(percepts, 3)
+    _, _, default, _ = model.movie_expectation(*movie, frame_step=1)
+    model.set_scoring(**{**model.scoring, "imagined_presence": True})
+    _, _, from_imagination, _ = model.movie_expectation(*movie, frame_step=1)
+    assert torch.allclose(default[..., 0], next_frame.prediction[..., 0], atol=1e-5)
+    assert torch.allclose(from_imagination, imagined, atol=1e-5)
+    assert not torch.allclose(from_imagination[..., 0], default[..., 0], atol=1e-2)
+    model.set_scoring(**{**model.scoring, "horizon": 1})
+    assert torch.allclose(model.movie_expectation(*movie, frame_step=1)[2], next_frame.prediction, atol=1e-5)
+    with pytest.raises(ValueError, match="imagined_presence must be true or false"):
+        model.set_scoring(**{**model.scoring, "imagined_presence": 1})
+
+
 def test_a_stop_costs_for_as_long_as_the_horizon() -> None:
     """A coasting model expects the object to go on; after it stops, horizon h pays h frames."""
     frames, masks, kinds = _movie(12)

@@ -102,7 +102,7 @@ def build_parser() -> ArgumentParser:
         "--scoring",
         type=Path,
         help="YAML file of scoring options (horizon, horizon_position_factor, "
-        "horizon_colour_factor, clip_to_view, absent_out_of_frame) for an object model and its "
+        "horizon_colour_factor, imagined_presence, clip_to_view, absent_out_of_frame) for an object model and its "
         "untrained control, in place of the checkpoint's: the same weights scored another way "
         "(configs/scoring/, docs/objects.md)",
     )

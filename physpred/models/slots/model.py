@@ -19,7 +19,7 @@ from physpred.models.slots.occlusion import pixels_in_frame, visible_part
 from physpred.models.slots.perception import Percepts, see
 from physpred.types import ClipGeometry
 
-SCORING = ("horizon", "horizon_position_factor", "horizon_colour_factor", "clip_to_view", "absent_out_of_frame")
+SCORING = ("horizon", "horizon_position_factor", "horizon_colour_factor", "imagined_presence", "clip_to_view", "absent_out_of_frame")
 """The options of :class:`ObjectEnergyModel` that ``physpred probe --scoring`` changes on trained
 weights (``horizon`` also sets how far training's imagination term looks)."""
 
@@ -38,8 +38,8 @@ class ObjectEnergyModel(nn.Module):
             colour: frame t is scored against what the model imagined from the frames up to
             t - horizon (1: the next-frame prediction). A thing that stops, floats or speeds up
             then pays for as long as its seen and its imagined course part, not for one frame
-            before the gate reads the new course. Presence is always scored one frame ahead.
-            Scoring only: training predicts the next frame.
+            before the gate reads the new course. Presence is scored one frame ahead unless
+            ``imagined_presence``. Scoring only: training predicts the next frame.
         horizon_position_factor: the energy's position scale is multiplied by this when a frame
             is scored against ``horizon`` read frames of imagination (1: the energy's own). The
             imagination strays with the horizon (median place error 0.0025 of the frame one read
@@ -51,6 +51,12 @@ class ObjectEnergyModel(nn.Module):
             screen shows an edge-blended part of itself that the imagination cannot foresee; at
             3 each of the with-masks recipe's four runs gained on the dev probes (rows
             ``objects_masks_*_loose_colour_dev30``; O1 vanish expectation 0.2-0.3 -> 0.4-0.5).
+        imagined_presence: score presence too against the ``horizon`` read frames of imagination
+            (no effect at horizon 1). One frame ahead, the dynamics has already seen that an
+            expected thing is missing and stops expecting it within a read frame or two; from
+            ``horizon`` frames before, it has not. Meaningful only for weights trained with
+            ``ObjectPredictionModule(imagination_presence)``, which teaches the imagined presence.
+            Scoring only.
         clip_to_view: a thing partly behind a screen or out of the frame is expected to show only
             the part the seen screens and the frame's edges leave in view
             (:func:`~physpred.models.slots.occlusion.visible_part`): a lawful emergence from
@@ -74,6 +80,7 @@ class ObjectEnergyModel(nn.Module):
         horizon: int = 1,
         horizon_position_factor: float = 1.0,
         horizon_colour_factor: float = 1.0,
+        imagined_presence: bool = False,
         clip_to_view: bool = False,
         absent_out_of_frame: bool = False,
     ) -> None:
@@ -83,6 +90,7 @@ class ObjectEnergyModel(nn.Module):
             horizon=horizon,
             horizon_position_factor=horizon_position_factor,
             horizon_colour_factor=horizon_colour_factor,
+            imagined_presence=imagined_presence,
             clip_to_view=clip_to_view,
             absent_out_of_frame=absent_out_of_frame,
         )
@@ -93,6 +101,7 @@ class ObjectEnergyModel(nn.Module):
         horizon: int,
         horizon_position_factor: float,
         horizon_colour_factor: float,
+        imagined_presence: bool,
         clip_to_view: bool,
         absent_out_of_frame: bool,
     ) -> None:
@@ -107,11 +116,11 @@ class ObjectEnergyModel(nn.Module):
         for name, factor in (("horizon_position_factor", horizon_position_factor), ("horizon_colour_factor", horizon_colour_factor)):
             if isinstance(factor, bool) or not isinstance(factor, int | float) or factor <= 0:
                 raise ValueError(f"ObjectEnergyModel: {name} must be a number > 0, got {factor!r} (fix the YAML)")
-        for name, flag in (("clip_to_view", clip_to_view), ("absent_out_of_frame", absent_out_of_frame)):
+        for name, flag in (("imagined_presence", imagined_presence), ("clip_to_view", clip_to_view), ("absent_out_of_frame", absent_out_of_frame)):
             if not isinstance(flag, bool):
                 raise ValueError(f"ObjectEnergyModel: {name} must be true or false, got {flag!r} (fix the YAML)")
         self.horizon, self.horizon_position_factor, self.horizon_colour_factor = horizon, float(horizon_position_factor), float(horizon_colour_factor)
-        self.clip_to_view, self.absent_out_of_frame = clip_to_view, absent_out_of_frame
+        self.imagined_presence, self.clip_to_view, self.absent_out_of_frame = imagined_presence, clip_to_view, absent_out_of_frame
 
     @property
     def scoring(self) -> dict[str, object]:
@@ -253,12 +262,15 @@ class ObjectEnergyModel(nn.Module):
                 ``horizon`` > 1.
 
         Returns:
-            (1, S - 1, K, F): the presence logit of the next-frame prediction; position, shape
-            and colour as imagined from ``horizon`` read frames before (:meth:`imagine_ahead`).
+            (1, S - 1, K, F): position, shape and colour as imagined from ``horizon`` read frames
+            before (:meth:`imagine_ahead`); the presence logit so too with ``imagined_presence``,
+            else that of the next-frame prediction.
         """
         if self.horizon == 1:
             return rollout.prediction
         imagined = _ahead(rollout.branches, self.horizon)
+        if self.imagined_presence:
+            return imagined
         return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
 
     def imagination_energy(
