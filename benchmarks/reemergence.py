@@ -12,7 +12,7 @@ went (positive: ahead), of the place each frame was scored against (``movie_expe
 model's own scoring: at its horizon, from imagination) on the first read frame back and the two
 after. ``--probes``: the possible movies of the pairs whose impossible movie shows ``--event``
 (O1 vanish by default); ``--videos``: training clips of the model's geometry (whatever hides a
-thing). ``--perception`` swaps the model's perception (``physpred probe --perception``), e.g.
+thing; the recipes' 32 frames at step 2). ``--perception`` swaps the model's perception (``physpred probe --perception``), e.g.
 the masks' slots under a label-free model: is it the percepts or the dynamics?
 """
 
@@ -30,6 +30,7 @@ from physpred.data import ProbeDataset, VideoClipDataset
 from physpred.models import load_model
 from physpred.models.checkpoint import with_part
 from physpred.models.slots.features import FEATURES
+from physpred.types import ClipGeometry
 
 X = FEATURES.index("x")
 
@@ -62,17 +63,19 @@ def returns(seen: torch.Tensor, expected: torch.Tensor, kind: torch.Tensor, gap:
             yield [float(expected[t - 1, k, X] - seen[t, k, X]) * (1 if motion > 0 else -1) for t in frames]
 
 
-def movies(args: argparse.Namespace, frame_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, int]]:
-    """(frames, masks, kinds, frame step) of each movie or clip to read."""
+def movies(args: argparse.Namespace, geometry: ClipGeometry) -> Iterator[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, int]]:
+    """(frames, masks, kinds, frame step to read them at) of each movie or clip."""
     if args.probes:
-        probes = ProbeDataset(args.probes, frame_size=frame_size)
+        probes = ProbeDataset(args.probes, frame_size=geometry.frame_size)
         entries = {entry.video: (i, entry) for i, entry in enumerate(probes.entries)}
         for possible, impossible in probes.pairs:
             if entries[impossible][1].block == args.block and entries[impossible][1].event == args.event:
                 movie = probes[entries[possible][0]]
-                yield movie.frames, movie.masks, movie.kinds, None
+                yield movie.frames, movie.masks, movie.kinds, geometry.frame_step
         return
-    clips = VideoClipDataset(args.videos, 4, 28, 2, frame_size, masks=True, seed=0)
+    clips = VideoClipDataset(
+        args.videos, geometry.context_frames, geometry.future_frames, geometry.frame_step, geometry.frame_size, masks=True, seed=0
+    )
     for i in range(min(args.count, len(clips))):
         clip = clips[i]
         yield clip.frames, clip.masks, clip.kinds, 1  # a clip is already read at the frame step
@@ -83,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ckpt", type=Path, required=True, help="an object model (ObjectEnergyModel)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--probes", type=Path, help="a probe set: the possible movies of --block/--event pairs")
-    source.add_argument("--videos", type=Path, help="training videos made with --masks: clips of 32 frames at step 2")
+    source.add_argument("--videos", type=Path, help="training videos made with --masks: clips of the model's geometry")
     parser.add_argument("--count", type=int, default=300, help="with --videos: clips read (default 300)")
     parser.add_argument("--block", default="O1")
     parser.add_argument("--event", default="vanish")
@@ -95,8 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = with_part(model, "perception", yaml.safe_load(args.perception.read_text()), args.perception).eval()
     first, later = [], []
     with torch.no_grad():
-        for frames, masks, kinds, step in movies(args, model.geometry.frame_size):
-            _, percepts, expected, _ = model.movie_expectation(frames, masks, kinds, step or model.geometry.frame_step)
+        for frames, masks, kinds, step in movies(args, model.geometry):
+            _, percepts, expected, _ = model.movie_expectation(frames, masks, kinds, step)
             for errors in returns(percepts.features[0], expected[0], percepts.kind[0], args.gap):
                 first.append(errors[0])
                 later.extend(errors[1:])

@@ -71,9 +71,9 @@ class MaskPerception(nn.Module):
             Trained with a floor of 8 the dynamics learned no permanence (4 seeds in 4), scored
             with it after training at 1 it paid no longer for slivers (lab rows
             ``objects_masks_*_min_area8_dev30``): the floor is a scoring choice.
-        hide_resting: hide an object where it rests for at least half the clip
-            (:func:`hide_resting`), as a label-free perception's median background does: a
-            decomposition, never a recipe.
+        hide_resting: hide an object where it rests for at least ``hide_resting_share`` of the
+            clip (:func:`hide_resting`; at one half as a label-free perception's median background
+            does): a decomposition, never a recipe.
         hide_resting_share: with ``hide_resting``, the share of the clip's frames an object must
             cover a pixel in to be hidden there; 1: only where it stays for the whole clip.
     """
