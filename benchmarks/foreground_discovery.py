@@ -2,6 +2,7 @@
 
     python benchmarks/foreground_discovery.py --videos DIR [--count 20] [--threshold 0.1 ...]
     python benchmarks/foreground_discovery.py --probes DIR [--scenes 2] [--threshold 0.1]
+    python benchmarks/foreground_discovery.py --videos DIR --perception configs/perception/foreground_split_touching.yaml
 
 Training videos (made with ``--masks``): clips of the object recipes' geometry (32 frames, frame
 step 2, 64 x 64), the first ``--count`` videos. Probes (with ``masks/``): every movie of the first
@@ -9,6 +10,8 @@ step 2, 64 x 64), the first ``--count`` videos. Probes (with ``masks/``): every 
 Prints one line per threshold (and per probe block): mean FG-ARI over frames against every
 thing (objects, screens, walls) and against the objects alone, the recall of objects while they
 move and while they rest (FG-ARI does not see a lone object missed whole), and the time per clip.
+``--perception`` reads the whole perception from a YAML file (``class_path`` and ``init_args``, as
+in a recipe) in place of the options.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import torch
+import yaml
+from torch import nn
 
 from physpred.data import VideoClipDataset
 from physpred.data.datasets import ProbeDataset
+from physpred.models.checkpoint import build_part
 from physpred.models.slots import ForegroundPerception
 from physpred.models.slots.discovery import fg_ari, object_recall
 
@@ -44,6 +51,22 @@ def _clips(args: argparse.Namespace) -> Iterator[tuple[str, torch.Tensor, torch.
             yield movie.block, movie.frames[::2], movie.masks[::2], movie.kinds
 
 
+def _perceptions(args: argparse.Namespace) -> list[tuple[str, nn.Module]]:
+    """(label, perception) to measure: the ``--perception`` YAML's, or one per ``--threshold``."""
+    if args.perception:
+        return [(str(args.perception), build_part("perception", yaml.safe_load(args.perception.read_text()), args.perception))]
+    return [
+        (
+            f"threshold {threshold} opening {args.opening} resting {args.resting} scenery {args.scenery}",
+            ForegroundPerception(
+                slots=6, threshold=threshold, opening=args.opening, resting=args.resting, scenery=args.scenery,
+                ghosts=args.ghosts, min_area=args.min_area, min_frames=args.min_frames,
+            ),
+        )
+        for threshold in args.threshold
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     source = parser.add_mutually_exclusive_group(required=True)
@@ -58,14 +81,11 @@ def main() -> None:
     parser.add_argument("--ghosts", type=float, default=0.0, help="ForegroundPerception(ghosts=): drop look-alikes of their border")
     parser.add_argument("--min-area", type=int, default=4, help="ForegroundPerception(min_area=)")
     parser.add_argument("--min-frames", type=int, default=1, help="ForegroundPerception(min_frames=): drop shorter runs")
+    parser.add_argument("--perception", type=Path, help="YAML of a whole ForegroundPerception, in place of the options above")
     args = parser.parse_args()
     torch.set_num_threads(1)
     clips = list(_clips(args))
-    for threshold in args.threshold:
-        perception = ForegroundPerception(
-            slots=6, threshold=threshold, opening=args.opening, resting=args.resting, scenery=args.scenery,
-            ghosts=args.ghosts, min_area=args.min_area, min_frames=args.min_frames,
-        )  # fmt: skip
+    for label, perception in _perceptions(args):
         scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]] = {}
         start = time.perf_counter()
         for group, frames, masks, kinds in clips:
@@ -81,7 +101,7 @@ def main() -> None:
             hits, total = (sum(counts) for counts in zip(*recall, strict=True))
             moving, resting = (hits / total.clamp_min(1)).tolist()
             print(
-                f"threshold {threshold} opening {args.opening} resting {args.resting} scenery {args.scenery} {group}: FG-ARI every thing "
+                f"{label} {group}: FG-ARI every thing "
                 f"{torch.cat(every).nanmean():.3f}, objects only {torch.cat(only).nanmean():.3f}; objects found "
                 f"moving {moving:.3f} ({int(total[0])}), at rest {resting:.3f} ({int(total[1])}) "
                 f"({len(every)} clips, {seconds:.2f} s a clip incl. FG-ARI)"

@@ -33,6 +33,8 @@ sky's colour; a moving camera or changing light makes everything foreground. It 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 import torch
@@ -44,6 +46,7 @@ from physpred.models.slots.perception import Percepts
 from physpred.models.slots.ranking import largest_first
 from physpred.models.slots.scenery import static_regions
 from physpred.models.slots.stillness import hold_unchanged
+from physpred.models.slots.touching import split_touching
 
 DISPUTED = 0.02
 """Fraction of a clip's frames a pixel must differ from its median in for the median to be in
@@ -130,6 +133,20 @@ def _nearest(boxes: Tensor, colours: Tensor) -> Tensor:
     return (boxes - colours[:, :, None]).abs().amax(dim=1).min(dim=1).values
 
 
+class Tracks(NamedTuple):
+    """What the tracker of :class:`ForegroundPerception` hands on, for B clips of T frames and K slots."""
+
+    held: Tensor
+    """(B, T, K) int64 the component label each slot holds, 0 where it sees nothing."""
+    looks: Tensor
+    """(B, T, K, 3) each slot's own colour as of the frame (a component unlike it, two things
+    touching, does not overwrite it), fractions of 255."""
+    places: Tensor
+    """(B, T, K, 2) where each slot's thing was last seen as of the frame (x, y), fractions of the frame."""
+    known: Tensor
+    """(B, T, K) bool: the slot has held a thing at or before the frame."""
+
+
 class ForegroundPerception(nn.Module):
     """K slots per frame of what moves, from pixels alone.
 
@@ -210,6 +227,11 @@ class ForegroundPerception(nn.Module):
             a thing that comes to rest where the background estimate takes it in stays seen
             (measured: departures never back 60 -> 59 in 200 training clips: a thing coming to
             rest differs from the estimate only by its edges, which move); None: off.
+        split_touching: two things that touch are one component; the slot of one of them that
+            sees nothing takes back the pixels of its own colour from the slot next to it (within
+            ``gate``) that holds the pair (:func:`~physpred.models.slots.touching.split_touching`):
+            each keeps its place instead of the pair's centre, and neither seems to hide in the
+            open. False: the pair is one thing in one slot.
     """
 
     reads_masks = False
@@ -238,6 +260,7 @@ class ForegroundPerception(nn.Module):
         max_area: float | None = None,
         guess_behind: float | None = None,
         hold_still: float | None = None,
+        split_touching: bool = False,
     ) -> None:
         super().__init__()
         problems = [
@@ -268,6 +291,7 @@ class ForegroundPerception(nn.Module):
             f"max_area must be in (0, 1) or null, got {max_area}" if max_area is not None and not 0 < max_area < 1 else "",
             f"guess_behind must be in (0, 1] or null, got {guess_behind}" if guess_behind is not None and not 0 < guess_behind <= 1 else "",
             f"hold_still must be in (0, 1] or null, got {hold_still}" if hold_still is not None and not 0 < hold_still <= 1 else "",
+            f"split_touching must be true or false, got {split_touching!r}" if not isinstance(split_touching, bool) else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -279,7 +303,7 @@ class ForegroundPerception(nn.Module):
         self.scenery_joined, self.static_object_area = scenery_joined, static_object_area
         self.track_static_objects = track_static_objects
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
-        self.guess_behind, self.hold_still = guess_behind, hold_still
+        self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -395,7 +419,7 @@ class ForegroundPerception(nn.Module):
         sliver = (area[chosen] < self.min_area) & (chosen > 0)
         return labels.view(batch, steps, height, width), chosen.view(shape), centre.view(*shape, 2), colour.view(*shape, 3), sliver.view(shape)
 
-    def track(self, candidates: Tensor, centre: Tensor, colour: Tensor, sliver: Tensor | None = None) -> Tensor:
+    def track(self, candidates: Tensor, centre: Tensor, colour: Tensor, sliver: Tensor | None = None) -> Tracks:
         """Hands each frame's candidates to slots that keep their thing through the clip.
 
         Args:
@@ -405,7 +429,9 @@ class ForegroundPerception(nn.Module):
                 but not take a never-used slot (None: none).
 
         Returns:
-            (B, T, K) the component label each slot holds in each frame, 0 where it sees nothing.
+            :class:`Tracks`: the component label each slot holds in each frame (0 where it sees
+            nothing), and each slot's own colour, last place and whether it has held a thing yet,
+            as of each frame.
         """
         batch, steps, count = candidates.shape
         device = candidates.device
@@ -414,7 +440,7 @@ class ForegroundPerception(nn.Module):
         last_seen = torch.full((batch, count), -1, dtype=torch.long, device=device)
         rows = torch.arange(batch, device=device)
         small = torch.zeros_like(candidates, dtype=torch.bool) if sliver is None else sliver
-        held = []
+        held, colours, places, known = [], [], [], []
         for t in range(steps):
             distance = torch.cdist(centre[:, t], where)  # (B, K candidates, K slots)
             shade = (colour[:, t, :, None] - looks[:, None]).abs().amax(dim=-1)
@@ -451,7 +477,10 @@ class ForegroundPerception(nn.Module):
                 total[rows[ok], candidate[ok], :] = torch.inf
                 total[rows[ok], :, slot[ok]] = torch.inf
             held.append(slot_of)
-        return torch.stack(held, dim=1)
+            colours.append(looks.clone())
+            places.append(where.clone())
+            known.append(last_seen >= 0)
+        return Tracks(*(torch.stack(parts, dim=1) for parts in (held, colours, places, known)))
 
     def _not_movers(self, labels: Tensor, held: Tensor, candidates: Tensor, centre: Tensor) -> Tensor:
         """(B, K) the slots of a clip that hold no thing that moves, by ``min_travel`` and ``max_area``.
@@ -491,7 +520,8 @@ class ForegroundPerception(nn.Module):
         background = self.background(frames)
         static, standing = self.static_things(background)
         labels, candidates, centre, colour, sliver = self.components(frames, background, standing)
-        held = self.track(candidates, centre, colour, sliver)  # (B, T, K)
+        tracks = self.track(candidates, centre, colour, sliver)
+        held = tracks.held  # (B, T, K)
         if self.min_frames > 1:
             held = torch.where(_run_lengths(held > 0) < self.min_frames, 0, held)
         if self.min_travel or self.max_area is not None:
@@ -500,6 +530,10 @@ class ForegroundPerception(nn.Module):
         slot_ids = torch.arange(1, self.slots + 1, device=frames.device).expand_as(held)
         lookup[held[held > 0]] = slot_ids[held > 0]
         found = lookup[labels]
+        if self.split_touching:
+            found = split_touching(
+                found, frames, tracks.looks, tracks.places, tracks.known, reach=self.gate, colour_gate=self.colour_gate, min_area=self.min_area
+            )
         if self.hold_still is not None:
             found = hold_unchanged(found, frames, self.slots, self.threshold, self.hold_still)
         if not self.scenery:
