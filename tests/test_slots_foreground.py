@@ -9,7 +9,12 @@ import torch
 from physpred.models.slots import ForegroundPerception, MaskFilteredPerception
 from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.features import FEATURES
-from physpred.models.slots.mask_filter import by_identity, object_share, whole_when_seen
+from physpred.models.slots.mask_filter import (
+    by_identity,
+    by_slot_identity,
+    object_share,
+    whole_when_seen,
+)
 
 SIDE, STEPS = 48, 20
 SCREEN = slice(20, 30)  # columns of the screen, rows 8..24
@@ -116,7 +121,7 @@ def test_fg_ari_of_the_moving_things_is_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}, {"track_static_objects": True}]
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}, {"track_static_objects": True}, {"split_touching": 1}]
 )
 def test_bad_options_raise_one_line_errors(options: dict) -> None:
     with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:
@@ -318,6 +323,17 @@ def test_by_identity_hands_tracked_pixels_to_the_masks_objects_and_keeps_static_
     assert relabelled.tolist() == [[[[2, 0, 1, 0], [1, 2, 5, 0]]]]
 
 
+def test_by_slot_identity_renumbers_slots_by_their_main_object_and_moves_no_pixel() -> None:
+    slot_map = torch.tensor([[[[1, 1, 1, 2], [2, 3, 0, 5]]]])  # slot 1 holds two things and a blurred pixel
+    masks = torch.tensor([[[[9, 9, 5, 5], [0, 0, 0, 6]]]], dtype=torch.uint8)
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 5] = kinds[0, 9] = 1  # objects 5 and 9: slots 1 and 2
+    kinds[0, 6] = 2
+    renumbered = by_slot_identity(slot_map, masks, kinds, slots=3)
+    # slot 1 is mostly object 9 -> slot 2, whole; slot 2 is object 5 -> 1; slot 3 holds no object -> none
+    assert renumbered.tolist() == [[[[2, 2, 2, 1], [1, 0, 0, 5]]]]
+
+
 def test_whole_when_seen_gives_a_seen_object_all_its_mask_pixels_and_an_unseen_one_none() -> None:
     slot_map = torch.tensor([[[[1, 0, 0, 3]], [[0, 0, 3, 3]]]])  # slot 1 sees a pixel of object 5 in frame 0 only; 3 static
     masks = torch.tensor([[[[5, 5, 5, 0]], [[5, 5, 5, 0]]]], dtype=torch.uint8)
@@ -349,6 +365,8 @@ def test_with_identities_a_tracker_that_swaps_two_things_keeps_them_apart() -> N
         MaskFilteredPerception(perception=perception, identities="yes")
     with pytest.raises(ValueError, match="whole_objects .* needs identities"):
         MaskFilteredPerception(perception=perception, whole_objects=True)
+    with pytest.raises(ValueError, match="slot_identities"):
+        MaskFilteredPerception(perception=perception, identities=True, slot_identities=True)
 
 
 def test_bad_parts_raise_one_line_errors() -> None:

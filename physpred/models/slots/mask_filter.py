@@ -70,6 +70,36 @@ def by_identity(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> T
     return torch.where(tracked, _object_slots(masks, kinds, slots), slot_map)
 
 
+def by_slot_identity(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
+    """A slot map whose object slots are renumbered, frame by frame, by the world's identities,
+    each slot's pixels kept as found.
+
+    Unlike :func:`by_identity` no pixel changes hands: a component holding two touching objects
+    and the blur around them stays one slot's (that of the object most of its pixels are), so only
+    the tracker's identities — which slot a thing is in from frame to frame — are corrected.
+
+    Args:
+        slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; slots 1..K objects.
+        masks: (B, T, H, W) the world's instance ids; kinds (B, 256) each id's kind.
+        slots: K.
+
+    Returns:
+        (B, T, H, W): an object slot's pixels go to slot 1 + j when most of its object pixels in
+        that frame are the j-th object of the masks (numbered as :func:`by_identity` numbers
+        them), to none when none of them is an object; other pixels as given.
+    """
+    batch, steps = slot_map.shape[:2]
+    objects = _object_slots(masks, kinds, slots)  # (B, T, H, W): 1 + j, 0 no object
+    tracked = (slot_map >= 1) & (slot_map <= slots)
+    frame = torch.arange(batch * steps, device=slot_map.device).view(batch, steps, 1, 1)
+    pair = (frame * (slots + 1) + slot_map.clamp_max(slots)) * (slots + 1) + objects
+    counts = torch.bincount(pair[tracked & (objects > 0)], minlength=batch * steps * (slots + 1) ** 2)
+    counts = counts.view(batch, steps, slots + 1, slots + 1)  # [b, t, slot, 1 + j]
+    majority = torch.where(counts.sum(dim=-1) > 0, counts.argmax(dim=-1), 0)  # (B, T, K + 1)
+    renumbered = majority.flatten(2).gather(2, slot_map.clamp_max(slots).flatten(2)).view_as(slot_map)
+    return torch.where(tracked, renumbered, slot_map)
+
+
 def whole_when_seen(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
     """A slot map whose object slots hold, in every frame they hold any pixel, all the pixels
     the masks give their object (the slots numbered as :func:`by_identity` numbers them).
@@ -104,6 +134,9 @@ class MaskFilteredPerception(nn.Module):
             are the world's objects.
         identities: hand the object slots' pixels to slots by the masks' identities
             (:func:`by_identity`) before filtering: no tracking errors, no false things.
+        slot_identities: renumber the object slots frame by frame by the masks' identities
+            (:func:`by_slot_identity`), their pixels as found: the tracker's identities corrected,
+            not what it holds together (two touching things stay one slot's).
         whole_objects: with ``identities``, a seen object holds all the pixels the masks give it
             (:func:`whole_when_seen`): only *when* a thing is seen is left to the label-free
             perception, not which of its pixels.
@@ -111,7 +144,9 @@ class MaskFilteredPerception(nn.Module):
 
     reads_masks = True
 
-    def __init__(self, *, perception: nn.Module, min_share: float = 0.5, identities: bool = False, whole_objects: bool = False) -> None:
+    def __init__(
+        self, *, perception: nn.Module, min_share: float = 0.5, identities: bool = False, whole_objects: bool = False, slot_identities: bool = False
+    ) -> None:
         super().__init__()
         if not all(hasattr(perception, name) for name in ("slot_map", "percepts", "object_slots")):
             raise ValueError(f"MaskFilteredPerception: perception ({type(perception).__name__}) has no slot map to filter (use ForegroundPerception)")
@@ -121,7 +156,10 @@ class MaskFilteredPerception(nn.Module):
             raise ValueError(f"MaskFilteredPerception: identities must be true or false, got {identities!r} (fix the YAML)")
         if not isinstance(whole_objects, bool) or (whole_objects and not identities):
             raise ValueError(f"MaskFilteredPerception: whole_objects must be true or false and needs identities: true, got {whole_objects!r} (fix the YAML)")
+        if not isinstance(slot_identities, bool) or (slot_identities and identities):
+            raise ValueError(f"MaskFilteredPerception: slot_identities must be true or false, and not with identities: true, got {slot_identities!r} (fix the YAML)")
         self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
+        self.slot_identities = slot_identities
 
     @property
     def object_slots(self) -> int:
@@ -133,6 +171,8 @@ class MaskFilteredPerception(nn.Module):
         slot_map = self.perception.slot_map(frames)
         if self.identities:
             slot_map = by_identity(slot_map, masks, kinds, self.object_slots)
+        if self.slot_identities:
+            slot_map = by_slot_identity(slot_map, masks, kinds, self.object_slots)
         if self.whole_objects:
             slot_map = whole_when_seen(slot_map, masks, kinds, self.object_slots)
         false = object_share(slot_map, masks, kinds, self.object_slots) < self.min_share  # (B, K)
