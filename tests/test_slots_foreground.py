@@ -11,6 +11,7 @@ from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.features import FEATURES
 from physpred.models.slots.mask_filter import (
     by_identity,
+    by_identity_keeping_others,
     by_slot_identity,
     object_share,
     whole_when_seen,
@@ -334,6 +335,15 @@ def test_by_slot_identity_renumbers_slots_by_their_main_object_and_moves_no_pixe
     assert renumbered.tolist() == [[[[2, 2, 2, 1], [1, 0, 0, 5]]]]
 
 
+def test_by_identity_keeping_others_parts_touching_things_and_drops_no_pixel() -> None:
+    slot_map = torch.tensor([[[[1, 1, 1, 1, 2]]]])  # slot 1: mostly object 9, object 5 touching it, a blurred pixel
+    masks = torch.tensor([[[[9, 9, 5, 0, 5]]]], dtype=torch.uint8)
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 5] = kinds[0, 9] = 1  # objects 5 and 9: slots 1 and 2
+    assert by_identity(slot_map, masks, kinds, slots=3).tolist() == [[[[2, 2, 1, 0, 1]]]]
+    assert by_identity_keeping_others(slot_map, masks, kinds, slots=3).tolist() == [[[[2, 2, 1, 2, 1]]]]
+
+
 def test_whole_when_seen_gives_a_seen_object_all_its_mask_pixels_and_an_unseen_one_none() -> None:
     slot_map = torch.tensor([[[[1, 0, 0, 3]], [[0, 0, 3, 3]]]])  # slot 1 sees a pixel of object 5 in frame 0 only; 3 static
     masks = torch.tensor([[[[5, 5, 5, 0]], [[5, 5, 5, 0]]]], dtype=torch.uint8)
@@ -365,6 +375,8 @@ def test_with_identities_a_tracker_that_swaps_two_things_keeps_them_apart() -> N
         MaskFilteredPerception(perception=perception, identities="yes")
     with pytest.raises(ValueError, match="whole_objects .* needs identities"):
         MaskFilteredPerception(perception=perception, whole_objects=True)
+    with pytest.raises(ValueError, match="keep_other_pixels"):
+        MaskFilteredPerception(perception=perception, keep_other_pixels=True)
     with pytest.raises(ValueError, match="slot_identities"):
         MaskFilteredPerception(perception=perception, identities=True, slot_identities=True)
 

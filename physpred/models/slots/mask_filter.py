@@ -100,6 +100,18 @@ def by_slot_identity(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int)
     return torch.where(tracked, renumbered, slot_map)
 
 
+def by_identity_keeping_others(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
+    """:func:`by_identity` for the object pixels of the object slots; their other pixels (the blur
+    between things, a ghost joined to a thing) stay with their slot, renumbered as
+    :func:`by_slot_identity` renumbers it: things that touch are parted, nothing is dropped.
+
+    Args and returns as :func:`by_identity`.
+    """
+    handed = by_identity(slot_map, masks, kinds, slots)
+    tracked = (slot_map >= 1) & (slot_map <= slots)
+    return torch.where(tracked & (handed == 0), by_slot_identity(slot_map, masks, kinds, slots), handed)
+
+
 def whole_when_seen(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
     """A slot map whose object slots hold, in every frame they hold any pixel, all the pixels
     the masks give their object (the slots numbered as :func:`by_identity` numbers them).
@@ -134,6 +146,10 @@ class MaskFilteredPerception(nn.Module):
             are the world's objects.
         identities: hand the object slots' pixels to slots by the masks' identities
             (:func:`by_identity`) before filtering: no tracking errors, no false things.
+        keep_other_pixels: with ``identities``, an object slot's pixels that are no object (the
+            blur between things, a ghost joined to a thing) stay with it, renumbered as
+            :func:`by_slot_identity` renumbers it, instead of being dropped: only things that
+            touch are parted.
         slot_identities: renumber the object slots frame by frame by the masks' identities
             (:func:`by_slot_identity`), their pixels as found: the tracker's identities corrected,
             not what it holds together (two touching things stay one slot's).
@@ -145,7 +161,14 @@ class MaskFilteredPerception(nn.Module):
     reads_masks = True
 
     def __init__(
-        self, *, perception: nn.Module, min_share: float = 0.5, identities: bool = False, whole_objects: bool = False, slot_identities: bool = False
+        self,
+        *,
+        perception: nn.Module,
+        min_share: float = 0.5,
+        identities: bool = False,
+        whole_objects: bool = False,
+        keep_other_pixels: bool = False,
+        slot_identities: bool = False,
     ) -> None:
         super().__init__()
         if not all(hasattr(perception, name) for name in ("slot_map", "percepts", "object_slots")):
@@ -159,7 +182,9 @@ class MaskFilteredPerception(nn.Module):
         if not isinstance(slot_identities, bool) or (slot_identities and identities):
             raise ValueError(f"MaskFilteredPerception: slot_identities must be true or false, and not with identities: true, got {slot_identities!r} (fix the YAML)")
         self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
-        self.slot_identities = slot_identities
+        if not isinstance(keep_other_pixels, bool) or (keep_other_pixels and not identities):
+            raise ValueError(f"MaskFilteredPerception: keep_other_pixels must be true or false and needs identities: true, got {keep_other_pixels!r} (fix the YAML)")
+        self.slot_identities, self.keep_other_pixels = slot_identities, keep_other_pixels
 
     @property
     def object_slots(self) -> int:
@@ -170,7 +195,8 @@ class MaskFilteredPerception(nn.Module):
         """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> :class:`Percepts`."""
         slot_map = self.perception.slot_map(frames)
         if self.identities:
-            slot_map = by_identity(slot_map, masks, kinds, self.object_slots)
+            hand = by_identity_keeping_others if self.keep_other_pixels else by_identity
+            slot_map = hand(slot_map, masks, kinds, self.object_slots)
         if self.slot_identities:
             slot_map = by_slot_identity(slot_map, masks, kinds, self.object_slots)
         if self.whole_objects:
