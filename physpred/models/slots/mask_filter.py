@@ -181,9 +181,9 @@ class MaskFilteredPerception(nn.Module):
             raise ValueError(f"MaskFilteredPerception: whole_objects must be true or false and needs identities: true, got {whole_objects!r} (fix the YAML)")
         if not isinstance(slot_identities, bool) or (slot_identities and identities):
             raise ValueError(f"MaskFilteredPerception: slot_identities must be true or false, and not with identities: true, got {slot_identities!r} (fix the YAML)")
-        self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
         if not isinstance(keep_other_pixels, bool) or (keep_other_pixels and not identities):
             raise ValueError(f"MaskFilteredPerception: keep_other_pixels must be true or false and needs identities: true, got {keep_other_pixels!r} (fix the YAML)")
+        self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
         self.slot_identities, self.keep_other_pixels = slot_identities, keep_other_pixels
 
     @property
