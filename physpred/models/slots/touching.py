@@ -50,29 +50,31 @@ def split_touching(
     """
     batch, steps, height, width = slot_map.shape
     slots = looks.shape[2]
-    owner = (slot_map - 1).clamp_min(0)  # 0..K-1 (anything where nothing is held)
     held = slot_map > 0
-    frame = torch.arange(batch * steps, device=slot_map.device).view(batch, steps, 1, 1)
-    area = torch.bincount((frame * slots + owner)[held], minlength=batch * steps * slots).view(batch, steps, slots)
+    b, t, y, x = held.nonzero().unbind(dim=1)  # the P held pixels, in the order of slot_map[held]
+    owner = slot_map[held] - 1  # (P,) 0..K-1
+    cell = (b * steps + t) * slots  # (P,) + a slot: that slot in the pixel's frame
+
+    def count(index: Tensor) -> Tensor:
+        """(N,) cells -> (B, T, K) how many of them are each slot's in each frame."""
+        return torch.bincount(index, minlength=batch * steps * slots).view(batch, steps, slots)
+
+    area = count(cell + owner)
     # reached[b, t, k, j]: slot j's last place is within reach of a pixel of slot k
-    ys, xs = torch.meshgrid((torch.arange(height) + 0.5) / height, (torch.arange(width) + 0.5) / width, indexing="ij")
-    pixel = torch.stack([xs, ys], dim=-1).to(places)  # (H, W, 2)
-    distance_to = (pixel[None, None, :, :, None] - places[:, :, None, None]).norm(dim=-1)  # (B, T, H, W, K)
+    point = torch.stack([(x + 0.5) / width, (y + 0.5) / height], dim=1).to(places)  # (P, 2)
+    distance = (point[:, None] - places[b, t]).norm(dim=-1)  # (P, K)
     nearest = torch.full((batch * steps * slots, slots), torch.inf, device=slot_map.device, dtype=places.dtype)
-    nearest = nearest.scatter_reduce(0, (frame * slots + owner)[held][:, None].expand(-1, slots), distance_to[held], "amin")
-    reached = nearest.view(batch, steps, slots, slots) <= reach
+    reached = nearest.scatter_reduce(0, (cell + owner)[:, None].expand(-1, slots), distance, "amin").view(batch, steps, slots, slots) <= reach
     others = ~torch.eye(slots, dtype=torch.bool, device=slot_map.device)
     allowed = reached & others & (known & (area == 0))[:, :, None, :]
-    colour = frames.permute(0, 1, 3, 4, 2).to(looks.dtype) / 255.0  # (B, T, H, W, 3)
-    difference = (colour[..., None, :] - looks[:, :, None, None]).abs().amax(dim=-1)  # (B, T, H, W, K)
-    own = difference.gather(-1, owner[..., None])[..., 0]
-    may = allowed.gather(2, owner.flatten(2)[..., None].expand(-1, -1, -1, slots)).view_as(difference)
-    best, taker = torch.where(may, difference, torch.inf).min(dim=-1)
-    moves = held & (best < own) & (best <= colour_gate)
-    taken = torch.bincount((frame * slots + taker)[moves], minlength=batch * steps * slots).view(batch, steps, slots)
-    moves = moves & (taken >= min_area).flatten(2).gather(2, taker.flatten(2)).view_as(moves)
-    split = torch.where(moves, taker + 1, slot_map)
-    left = torch.bincount((frame * slots + owner)[held & ~moves], minlength=batch * steps * slots).view(batch, steps, slots)
-    gave = torch.bincount((frame * slots + owner)[moves], minlength=batch * steps * slots).view(batch, steps, slots) > 0
-    crumbs = held & ~moves & (gave & (left < min_area)).flatten(2).gather(2, owner.flatten(2)).view_as(moves)
-    return torch.where(crumbs, 0, split)
+    colour = frames[b, t, :, y, x].to(looks.dtype) / 255.0  # (P, 3)
+    difference = (colour[:, None] - looks[b, t]).abs().amax(dim=-1)  # (P, K)
+    own = difference.gather(1, owner[:, None])[:, 0]
+    best, taker = torch.where(allowed[b, t, owner], difference, torch.inf).min(dim=-1)
+    moves = (best < own) & (best <= colour_gate)
+    moves = moves & (count((cell + taker)[moves]) >= min_area)[b, t, taker]
+    moved = count((cell + owner)[moves])
+    crumbs = ~moves & ((moved > 0) & (area - moved < min_area))[b, t, owner]
+    split = slot_map.clone()
+    split[held] = torch.where(moves, taker + 1, torch.where(crumbs, 0, owner + 1))
+    return split
