@@ -12,8 +12,10 @@ from physpred.models.slots.features import FEATURES
 from physpred.models.slots.mask_filter import (
     by_identity,
     by_identity_keeping_others,
+    by_identity_keeping_rims,
     by_slot_identity,
     object_share,
+    rims,
     whole_when_seen,
 )
 
@@ -344,6 +346,16 @@ def test_by_identity_keeping_others_parts_touching_things_and_drops_no_pixel() -
     assert by_identity_keeping_others(slot_map, masks, kinds, slots=3).tolist() == [[[[2, 2, 1, 2, 1]]]]
 
 
+def test_by_identity_keeping_rims_keeps_an_objects_blended_edge_and_drops_seams_and_far_pixels() -> None:
+    # slot 1 holds object 9, its edge, a seam touching 9 and 5, object 5, a pixel far from both
+    slot_map = torch.tensor([[[[1, 1, 1, 1, 1, 1, 1, 0]]]])
+    masks = torch.tensor([[[[0, 9, 0, 5, 0, 0, 0, 0]]]], dtype=torch.uint8)
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 5] = kinds[0, 9] = 1  # objects 5 and 9: slots 1 and 2
+    assert rims(masks, kinds, slots=3).tolist() == [[[[2, 0, 0, 0, 1, 0, 0, 0]]]]
+    assert by_identity_keeping_rims(slot_map, masks, kinds, slots=3).tolist() == [[[[2, 2, 0, 1, 1, 0, 0, 0]]]]
+
+
 def test_whole_when_seen_gives_a_seen_object_all_its_mask_pixels_and_an_unseen_one_none() -> None:
     slot_map = torch.tensor([[[[1, 0, 0, 3]], [[0, 0, 3, 3]]]])  # slot 1 sees a pixel of object 5 in frame 0 only; 3 static
     masks = torch.tensor([[[[5, 5, 5, 0]], [[5, 5, 5, 0]]]], dtype=torch.uint8)
@@ -377,6 +389,8 @@ def test_with_identities_a_tracker_that_swaps_two_things_keeps_them_apart() -> N
         MaskFilteredPerception(perception=perception, whole_objects=True)
     with pytest.raises(ValueError, match="keep_other_pixels"):
         MaskFilteredPerception(perception=perception, keep_other_pixels=True)
+    with pytest.raises(ValueError, match="keep_rims"):
+        MaskFilteredPerception(perception=perception, identities=True, keep_other_pixels=True, keep_rims=True)
     with pytest.raises(ValueError, match="slot_identities"):
         MaskFilteredPerception(perception=perception, identities=True, slot_identities=True)
 

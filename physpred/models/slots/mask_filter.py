@@ -112,6 +112,37 @@ def by_identity_keeping_others(slot_map: Tensor, masks: Tensor, kinds: Tensor, s
     return torch.where(tracked & (handed == 0), by_slot_identity(slot_map, masks, kinds, slots), handed)
 
 
+def rims(masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
+    """The pixels around each object that are no object: its blended edge.
+
+    Args:
+        masks: (B, T, H, W) the world's instance ids; kinds (B, 256) each id's kind.
+        slots: K.
+
+    Returns:
+        (B, T, H, W) int64: 1 + j where a pixel is no object and its 3 x 3 neighbourhood holds the
+        j-th object of the masks (numbered as :func:`by_identity` numbers them) and no other, 0
+        elsewhere (a seam between two objects included).
+    """
+    objects = _object_slots(masks, kinds, slots).flatten(0, 1)[:, None].float()  # (BT, 1, H, W)
+    highest = nn.functional.max_pool2d(objects, 3, stride=1, padding=1)
+    lowest = -nn.functional.max_pool2d(-torch.where(objects > 0, objects, slots + 1.0), 3, stride=1, padding=1)
+    rim = (objects == 0) & (highest > 0) & (highest == lowest)
+    return torch.where(rim, highest, 0).long().view_as(masks)
+
+
+def by_identity_keeping_rims(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
+    """:func:`by_identity`, and an object slot's pixel that is no object but the :func:`rims` of one
+    goes to that object's slot: the blended edge a foreground threshold takes around a thing is
+    kept, the other pixels that are no object (a ghost, a wall, a seam) dropped.
+
+    Args and returns as :func:`by_identity`.
+    """
+    handed = by_identity(slot_map, masks, kinds, slots)
+    tracked = (slot_map >= 1) & (slot_map <= slots)
+    return torch.where(tracked & (handed == 0), rims(masks, kinds, slots), handed)
+
+
 def whole_when_seen(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) -> Tensor:
     """A slot map whose object slots hold, in every frame they hold any pixel, all the pixels
     the masks give their object (the slots numbered as :func:`by_identity` numbers them).
@@ -150,6 +181,9 @@ class MaskFilteredPerception(nn.Module):
             blur between things, a ghost joined to a thing) stay with it, renumbered as
             :func:`by_slot_identity` renumbers it, instead of being dropped: only things that
             touch are parted.
+        keep_rims: with ``identities``, an object slot's pixels that are the blended edge of one
+            object (:func:`rims`) go to that object's slot, its other pixels that are no object are
+            dropped (:func:`by_identity_keeping_rims`).
         slot_identities: renumber the object slots frame by frame by the masks' identities
             (:func:`by_slot_identity`), their pixels as found: the tracker's identities corrected,
             not what it holds together (two touching things stay one slot's).
@@ -168,6 +202,7 @@ class MaskFilteredPerception(nn.Module):
         identities: bool = False,
         whole_objects: bool = False,
         keep_other_pixels: bool = False,
+        keep_rims: bool = False,
         slot_identities: bool = False,
     ) -> None:
         super().__init__()
@@ -183,8 +218,10 @@ class MaskFilteredPerception(nn.Module):
             raise ValueError(f"MaskFilteredPerception: slot_identities must be true or false, and not with identities: true, got {slot_identities!r} (fix the YAML)")
         if not isinstance(keep_other_pixels, bool) or (keep_other_pixels and not identities):
             raise ValueError(f"MaskFilteredPerception: keep_other_pixels must be true or false and needs identities: true, got {keep_other_pixels!r} (fix the YAML)")
+        if not isinstance(keep_rims, bool) or (keep_rims and (not identities or keep_other_pixels)):
+            raise ValueError(f"MaskFilteredPerception: keep_rims must be true or false, needs identities: true and not keep_other_pixels, got {keep_rims!r} (fix the YAML)")
         self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
-        self.slot_identities, self.keep_other_pixels = slot_identities, keep_other_pixels
+        self.slot_identities, self.keep_other_pixels, self.keep_rims = slot_identities, keep_other_pixels, keep_rims
 
     @property
     def object_slots(self) -> int:
@@ -195,7 +232,7 @@ class MaskFilteredPerception(nn.Module):
         """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> :class:`Percepts`."""
         slot_map = self.perception.slot_map(frames)
         if self.identities:
-            hand = by_identity_keeping_others if self.keep_other_pixels else by_identity
+            hand = by_identity_keeping_others if self.keep_other_pixels else by_identity_keeping_rims if self.keep_rims else by_identity
             slot_map = hand(slot_map, masks, kinds, self.object_slots)
         if self.slot_identities:
             slot_map = by_slot_identity(slot_map, masks, kinds, self.object_slots)
