@@ -356,6 +356,27 @@ def test_by_identity_keeping_rims_keeps_an_objects_blended_edge_and_drops_seams_
     assert by_identity_keeping_rims(slot_map, masks, kinds, slots=3).tolist() == [[[[2, 2, 0, 1, 1, 0, 0, 0]]]]
 
 
+def test_empty_first_leaves_unseen_an_object_held_only_with_a_thing_that_is_none() -> None:
+    """A ball rides on a sliding wall: one component, one slot, mostly wall. With identities the
+    ball's pixels are handed to its own slot; emptied first, the slot goes with the wall."""
+    frames = torch.full((8, 3, 32, 32), 90, dtype=torch.uint8)
+    masks = torch.zeros(8, 32, 32, dtype=torch.uint8)
+    for t in range(8):
+        left = 2 + 2 * t
+        frames[t, :, 16:26, left : left + 10], masks[t, 16:26, left : left + 10] = 200, 3  # the wall
+        frames[t, :, 13:16, left + 3 : left + 6], masks[t, 13:16, left + 3 : left + 6] = 150, 1  # the ball on it
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 1], kinds[0, 3] = 1, 3
+    perception = ForegroundPerception(slots=2, min_area=4)
+    present = FEATURES.index("present")
+    handed = MaskFilteredPerception(perception=perception, identities=True)(frames[None], masks[None], kinds)
+    emptied = MaskFilteredPerception(perception=perception, identities=True, empty_first=True)(frames[None], masks[None], kinds)
+    assert handed.features[0, :, 0, present].eq(1).all()  # the ball, first object of the masks: slot 1
+    assert emptied.features[0, :, :2, present].eq(0).all()
+    with pytest.raises(ValueError, match="empty_first"):
+        MaskFilteredPerception(perception=perception, empty_first=True)
+
+
 def test_whole_when_seen_gives_a_seen_object_all_its_mask_pixels_and_an_unseen_one_none() -> None:
     slot_map = torch.tensor([[[[1, 0, 0, 3]], [[0, 0, 3, 3]]]])  # slot 1 sees a pixel of object 5 in frame 0 only; 3 static
     masks = torch.tensor([[[[5, 5, 5, 0]], [[5, 5, 5, 0]]]], dtype=torch.uint8)

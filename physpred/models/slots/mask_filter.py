@@ -184,6 +184,9 @@ class MaskFilteredPerception(nn.Module):
         keep_rims: with ``identities``, an object slot's pixels that are the blended edge of one
             object (:func:`rims`) go to that object's slot, its other pixels that are no object are
             dropped (:func:`by_identity_keeping_rims`).
+        empty_first: with ``identities``, the slots that hold mostly no object are emptied before
+            the pixels are handed, as without identities: an object the tracker holds only in the
+            slot of a thing that is none (joined to a moving wall, a ghost, a screen) stays unseen.
         slot_identities: renumber the object slots frame by frame by the masks' identities
             (:func:`by_slot_identity`), their pixels as found: the tracker's identities corrected,
             not what it holds together (two touching things stay one slot's).
@@ -203,6 +206,7 @@ class MaskFilteredPerception(nn.Module):
         whole_objects: bool = False,
         keep_other_pixels: bool = False,
         keep_rims: bool = False,
+        empty_first: bool = False,
         slot_identities: bool = False,
     ) -> None:
         super().__init__()
@@ -220,8 +224,11 @@ class MaskFilteredPerception(nn.Module):
             raise ValueError(f"MaskFilteredPerception: keep_other_pixels must be true or false and needs identities: true, got {keep_other_pixels!r} (fix the YAML)")
         if not isinstance(keep_rims, bool) or (keep_rims and (not identities or keep_other_pixels)):
             raise ValueError(f"MaskFilteredPerception: keep_rims must be true or false, needs identities: true and not keep_other_pixels, got {keep_rims!r} (fix the YAML)")
+        if not isinstance(empty_first, bool) or (empty_first and not identities):
+            raise ValueError(f"MaskFilteredPerception: empty_first must be true or false and needs identities: true, got {empty_first!r} (fix the YAML)")
         self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
         self.slot_identities, self.keep_other_pixels, self.keep_rims = slot_identities, keep_other_pixels, keep_rims
+        self.empty_first = empty_first
 
     @property
     def object_slots(self) -> int:
@@ -231,6 +238,8 @@ class MaskFilteredPerception(nn.Module):
     def forward(self, frames: Tensor, masks: Tensor, kinds: Tensor) -> Percepts:
         """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> :class:`Percepts`."""
         slot_map = self.perception.slot_map(frames)
+        if self.empty_first:
+            slot_map = self._empty_false(slot_map, masks, kinds)
         if self.identities:
             hand = by_identity_keeping_others if self.keep_other_pixels else by_identity_keeping_rims if self.keep_rims else by_identity
             slot_map = hand(slot_map, masks, kinds, self.object_slots)
@@ -238,8 +247,12 @@ class MaskFilteredPerception(nn.Module):
             slot_map = by_slot_identity(slot_map, masks, kinds, self.object_slots)
         if self.whole_objects:
             slot_map = whole_when_seen(slot_map, masks, kinds, self.object_slots)
+        return self.perception.percepts(frames, self._empty_false(slot_map, masks, kinds))
+
+    def _empty_false(self, slot_map: Tensor, masks: Tensor, kinds: Tensor) -> Tensor:
+        """(B, T, H, W) slot map -> the same with every object slot that holds less than ``min_share``
+        objects over the clip emptied; no slot (0) and the static slots kept."""
         false = object_share(slot_map, masks, kinds, self.object_slots) < self.min_share  # (B, K)
-        # slot map value 0 (no slot) and every static slot (clamped to K + 1) are kept
-        drop = nn.functional.pad(false, (1, 1))
+        drop = nn.functional.pad(false, (1, 1))  # static slots are clamped to K + 1
         in_false = drop.gather(1, slot_map.flatten(1).clamp_max(self.object_slots + 1)).view_as(slot_map)
-        return self.perception.percepts(frames, torch.where(in_false, 0, slot_map))
+        return torch.where(in_false, 0, slot_map)
