@@ -209,6 +209,23 @@ def test_missing_object_costs_more_than_a_misplaced_one() -> None:
     assert energy(prediction, seen, torch.zeros_like(kind)) == 0  # an empty slot costs nothing
 
 
+def test_absence_bound_prices_a_thing_far_out_of_place_as_a_missing_one() -> None:
+    bounded = SlotEnergy(absence_bound=True)
+    seen = torch.zeros(1, 1, 1, len(FEATURES))
+    seen[..., :3] = torch.tensor([1.0, 0.5, 0.5])
+    prediction = seen.clone()
+    prediction[..., 0] = 2.0  # expects it there (logit)
+    kind = torch.ones(1, 1, dtype=torch.long)
+    near, far = prediction.clone(), prediction.clone()
+    near[..., 1] += 1 / 64
+    far[..., 1] += 20 / 64
+    missing = bounded(prediction, torch.zeros_like(seen), kind)  # softplus(2)
+    assert SlotEnergy()(far, seen, kind) > missing  # unbounded, the far thing costs more than none
+    assert bounded(near, seen, kind) == SlotEnergy()(near, seen, kind) < missing
+    seen_cost = torch.nn.functional.softplus(torch.tensor(-2.0))  # the presence term of a seen thing
+    assert bounded(far, seen, kind).item() == pytest.approx((seen_cost + missing).item())
+
+
 def test_normalised_energy_adds_the_seen_slots_log_normaliser_and_the_same_gradient() -> None:
     seen = torch.zeros(2, 1, 1, len(FEATURES))
     seen[0, ..., :3] = torch.tensor([1.0, 0.5, 0.5])  # movie 0 sees the thing, movie 1 does not

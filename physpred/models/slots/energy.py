@@ -53,6 +53,11 @@ class SlotEnergy(nn.Module):
             the surprise changes. Measured worse (lab row objects_masks_v8_normalised, dev
             0.567 against 0.817): a thing in view becomes a reward, so one that appears, stops
             or stays in view instead of leaving wins its pair.
+        absence_bound: a seen thing's position, shape and colour cost at most what its absence
+            would cost (the presence term were it not seen, ``softplus`` of the predicted logit):
+            a whole object out of place never costs more than a missing one, whatever its
+            scales. For scoring (``physpred probe --energy``); in training an error past the
+            bound would teach nothing.
     """
 
     def __init__(
@@ -67,13 +72,14 @@ class SlotEnergy(nn.Module):
         shape_weight: float = 1.0,
         colour_weight: float = 1.0,
         normalised: bool = False,
+        absence_bound: bool = False,
     ) -> None:
         super().__init__()
         self.scales = (position_scale, shape_scale, fill_scale, colour_scale)
         if min(self.scales) <= 0:
             raise ValueError("SlotEnergy: every scale must be > 0 (fix the YAML)")
         self.weights = (presence_weight, position_weight, shape_weight, colour_weight)
-        self.normalised = normalised
+        self.normalised, self.absence_bound = normalised, absence_bound
 
     def per_slot(
         self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None, presence_mask: Tensor | None = None
@@ -96,6 +102,8 @@ class SlotEnergy(nn.Module):
         position, extent, fill, colour = (cauchy(error[..., g], s) for g, s in zip(GROUPS, scales, strict=True))
         _, w_position, w_shape, w_colour = self.weights
         energy = present * (w_position * position + w_shape * (extent + fill) + w_colour * colour)
+        if self.absence_bound:
+            energy = torch.minimum(energy, self.weights[0] * F.softplus(prediction[..., 0]))
         if self.normalised:
             energy = energy + present * self.seen_log_normaliser(scales)
         return energy * (kind > 0)[:, None, :].to(energy.dtype)
