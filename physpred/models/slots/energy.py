@@ -57,7 +57,11 @@ class SlotEnergy(nn.Module):
             would cost (the presence term were it not seen, ``softplus`` of the predicted logit):
             a whole object out of place never costs more than a missing one, whatever its
             scales. For scoring (``physpred probe --energy``); in training an error past the
-            bound would teach nothing.
+            bound would teach nothing. Measured worse: the label-free recipe's weights scored so
+            lose O3's teleports and keep no vanish pair (lab row
+            ``objects_free_v16_seed0_absence_bound_dev30``, dev30 0.719 -> 0.653): its dynamics
+            stops expecting the hidden thing, so the bound has nothing to price (see
+            ``benchmarks/persistence.py``).
     """
 
     def __init__(
