@@ -179,8 +179,11 @@ class MaskFilteredPerception(nn.Module):
             (:func:`by_identity`) before filtering: no tracking errors, no false things.
         keep_other_pixels: with ``identities``, an object slot's pixels that are no object (the
             blur between things, a ghost joined to a thing) stay with it, renumbered as
-            :func:`by_slot_identity` renumbers it, instead of being dropped: only things that
-            touch are parted.
+            :func:`by_slot_identity` renumbers it, instead of being dropped: things that touch
+            are parted, but an object that shares a frame's slot with a thing that is none (a
+            support it rides, a ghost) is handed all of it, and its slot, then mostly no object,
+            is emptied for the clip (150 training clips: 3441 of 4597 visible sightings held,
+            with ``identities`` alone 4355).
         keep_rims: with ``identities``, an object slot's pixels that are the blended edge of one
             object (:func:`rims`) go to that object's slot, its other pixels that are no object are
             dropped (:func:`by_identity_keeping_rims`).
