@@ -8,7 +8,7 @@ import torch
 
 from physpred.models.slots import ForegroundPerception, MaskFilteredPerception
 from physpred.models.slots.discovery import fg_ari
-from physpred.models.slots.features import FEATURES
+from physpred.models.slots.features import FEATURES, KINDS
 from physpred.models.slots.mask_filter import (
     by_identity,
     by_identity_keeping_others,
@@ -23,6 +23,17 @@ SIDE, STEPS = 48, 20
 SCREEN = slice(20, 30)  # columns of the screen, rows 8..24
 HIDDEN = range(9, 13)  # frames in which the red square is wholly behind the screen
 LATE = 9  # the green square enters from the left edge after this frame, while red is hidden
+
+
+OBJECT_KIND, SCREEN_KIND, WALL_KIND = (KINDS.index(kind) + 1 for kind in ("object", "screen", "wall"))
+
+
+def _kinds(kind_of: dict[int, int]) -> torch.Tensor:
+    """(1, 256) uint8: each mask id's kind as given, 0 (background) elsewhere."""
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    for mask_id, kind in kind_of.items():
+        kinds[0, mask_id] = kind
+    return kinds
 
 
 def _movie() -> tuple[torch.Tensor, torch.Tensor]:
@@ -292,8 +303,7 @@ def test_run_lengths() -> None:
 def test_object_share_by_hand() -> None:
     slot_map = torch.tensor([[[[1, 1, 2, 0], [3, 3, 3, 2]]]])  # (B 1, T 1, H 2, W 4)
     masks = torch.tensor([[[[5, 0, 6, 5], [5, 5, 6, 6]]]], dtype=torch.uint8)
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 5], kinds[0, 6] = 1, 2  # id 5 an object, id 6 a screen
+    kinds = _kinds({5: OBJECT_KIND, 6: SCREEN_KIND})
     share = object_share(slot_map, masks, kinds, slots=3)
     assert share.tolist() == [[0.5, 0.0, pytest.approx(2 / 3)]]
     assert object_share(slot_map, masks, kinds, slots=4)[0, 3] == 0  # a slot holding nothing
@@ -301,9 +311,7 @@ def test_object_share_by_hand() -> None:
 
 def test_the_slot_of_a_thing_the_masks_call_no_object_is_emptied_and_the_others_kept() -> None:
     frames, ids = _movie()
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 1] = kinds[0, 4] = 1
-    kinds[0, 2] = kinds[0, 3] = 2  # to these masks the falling blue square is a (moving) screen
+    kinds = _kinds({1: OBJECT_KIND, 4: OBJECT_KIND, 2: SCREEN_KIND, 3: SCREEN_KIND})  # to these masks the falling blue square is a (moving) screen
     perception = ForegroundPerception(slots=4)
     slot_map = perception.slot_map(frames[None])[0]
     red, blue = _slot_of(slot_map, ids, 1, 0), _slot_of(slot_map, ids, 2, 0)
@@ -319,9 +327,7 @@ def test_the_slot_of_a_thing_the_masks_call_no_object_is_emptied_and_the_others_
 def test_by_identity_hands_tracked_pixels_to_the_masks_objects_and_keeps_static_ones() -> None:
     slot_map = torch.tensor([[[[1, 1, 2, 0], [3, 3, 5, 2]]]])  # slots 1..3 tracked, 4..5 static
     masks = torch.tensor([[[[9, 0, 5, 9], [5, 9, 6, 6]]]], dtype=torch.uint8)
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 5] = kinds[0, 9] = 1  # objects 5 and 9: slots 1 and 2
-    kinds[0, 6] = 2
+    kinds = _kinds({5: OBJECT_KIND, 9: OBJECT_KIND, 6: SCREEN_KIND})  # objects 5 and 9: slots 1 and 2
     relabelled = by_identity(slot_map, masks, kinds, slots=3)
     assert relabelled.tolist() == [[[[2, 0, 1, 0], [1, 2, 5, 0]]]]
 
@@ -329,9 +335,7 @@ def test_by_identity_hands_tracked_pixels_to_the_masks_objects_and_keeps_static_
 def test_by_slot_identity_renumbers_slots_by_their_main_object_and_moves_no_pixel() -> None:
     slot_map = torch.tensor([[[[1, 1, 1, 2], [2, 3, 0, 5]]]])  # slot 1 holds two things and a blurred pixel
     masks = torch.tensor([[[[9, 9, 5, 5], [0, 0, 0, 6]]]], dtype=torch.uint8)
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 5] = kinds[0, 9] = 1  # objects 5 and 9: slots 1 and 2
-    kinds[0, 6] = 2
+    kinds = _kinds({5: OBJECT_KIND, 9: OBJECT_KIND, 6: SCREEN_KIND})  # objects 5 and 9: slots 1 and 2
     renumbered = by_slot_identity(slot_map, masks, kinds, slots=3)
     # slot 1 is mostly object 9 -> slot 2, whole; slot 2 is object 5 -> 1; slot 3 holds no object -> none
     assert renumbered.tolist() == [[[[2, 2, 2, 1], [1, 0, 0, 5]]]]
@@ -340,8 +344,7 @@ def test_by_slot_identity_renumbers_slots_by_their_main_object_and_moves_no_pixe
 def test_by_identity_keeping_others_parts_touching_things_and_drops_no_pixel() -> None:
     slot_map = torch.tensor([[[[1, 1, 1, 1, 2]]]])  # slot 1: mostly object 9, object 5 touching it, a blurred pixel
     masks = torch.tensor([[[[9, 9, 5, 0, 5]]]], dtype=torch.uint8)
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 5] = kinds[0, 9] = 1  # objects 5 and 9: slots 1 and 2
+    kinds = _kinds({5: OBJECT_KIND, 9: OBJECT_KIND})  # objects 5 and 9: slots 1 and 2
     assert by_identity(slot_map, masks, kinds, slots=3).tolist() == [[[[2, 2, 1, 0, 1]]]]
     assert by_identity_keeping_others(slot_map, masks, kinds, slots=3).tolist() == [[[[2, 2, 1, 2, 1]]]]
 
@@ -350,8 +353,7 @@ def test_by_identity_keeping_rims_keeps_an_objects_blended_edge_and_drops_seams_
     # slot 1 holds object 9, its edge, a seam touching 9 and 5, object 5, a pixel far from both
     slot_map = torch.tensor([[[[1, 1, 1, 1, 1, 1, 1, 0]]]])
     masks = torch.tensor([[[[0, 9, 0, 5, 0, 0, 0, 0]]]], dtype=torch.uint8)
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 5] = kinds[0, 9] = 1  # objects 5 and 9: slots 1 and 2
+    kinds = _kinds({5: OBJECT_KIND, 9: OBJECT_KIND})  # objects 5 and 9: slots 1 and 2
     assert rims(masks, kinds, slots=3).tolist() == [[[[2, 0, 0, 0, 1, 0, 0, 0]]]]
     assert by_identity_keeping_rims(slot_map, masks, kinds, slots=3).tolist() == [[[[2, 2, 0, 1, 1, 0, 0, 0]]]]
 
@@ -365,8 +367,7 @@ def test_empty_first_leaves_unseen_an_object_held_only_with_a_thing_that_is_none
         left = 2 + 2 * t
         frames[t, :, 16:26, left : left + 10], masks[t, 16:26, left : left + 10] = 200, 3  # the wall
         frames[t, :, 13:16, left + 3 : left + 6], masks[t, 13:16, left + 3 : left + 6] = 150, 1  # the ball on it
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 1], kinds[0, 3] = 1, 3
+    kinds = _kinds({1: OBJECT_KIND, 3: WALL_KIND})
     perception = ForegroundPerception(slots=2, min_area=4)
     present = FEATURES.index("present")
     handed = MaskFilteredPerception(perception=perception, identities=True)(frames[None], masks[None], kinds)
@@ -380,8 +381,7 @@ def test_empty_first_leaves_unseen_an_object_held_only_with_a_thing_that_is_none
 def test_whole_when_seen_gives_a_seen_object_all_its_mask_pixels_and_an_unseen_one_none() -> None:
     slot_map = torch.tensor([[[[1, 0, 0, 3]], [[0, 0, 3, 3]]]])  # slot 1 sees a pixel of object 5 in frame 0 only; 3 static
     masks = torch.tensor([[[[5, 5, 5, 0]], [[5, 5, 5, 0]]]], dtype=torch.uint8)
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 5] = 1
+    kinds = _kinds({5: OBJECT_KIND})
     whole = whole_when_seen(slot_map, masks, kinds, slots=2)
     assert whole.tolist() == [[[[1, 1, 1, 3]], [[0, 0, 3, 3]]]]
 
@@ -395,8 +395,7 @@ def test_with_identities_a_tracker_that_swaps_two_things_keeps_them_apart() -> N
         for thing, column in ((1, 2 + 2 * t), (2, 26 - 2 * t)):
             frames[t, :, 14:18, column : column + 4] = 200
             ids[t, 14:18, column : column + 4] = thing
-    kinds = torch.zeros(1, 256, dtype=torch.uint8)
-    kinds[0, 1] = kinds[0, 2] = 1
+    kinds = _kinds({1: OBJECT_KIND, 2: OBJECT_KIND})
     perception = ForegroundPerception(slots=3, min_area=4)
     truth = MaskFilteredPerception(perception=perception, identities=True)(frames[None], ids[None], kinds)
     x = truth.features[0, :, :2, FEATURES.index("x")]
