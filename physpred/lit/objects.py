@@ -20,6 +20,7 @@ from physpred.models.checkpoint import model_record
 from physpred.models.slots import ObjectEnergyModel
 from physpred.models.slots.departures import lasting_departures, open_departures
 from physpred.models.slots.discovery import fg_ari
+from physpred.models.slots.withholding import withheld_runs
 from physpred.types import ClipGeometry, MaskedClip
 
 
@@ -72,6 +73,12 @@ class ObjectPredictionModule(pl.LightningModule):
             could hide it there, so perception lost it, and its absence would teach that a thing
             in the open that is not seen stays unseen. Label-free; training only. No
             permanence either (``objects_free_v14_ignore_open_departures_seed0``): off.
+        withhold_rate: probability that an object slot's percepts are kept from the dynamics
+            for one run of frames in a training clip while its energy still prices its
+            predictions there (:func:`~physpred.models.slots.withholding.withheld_runs`): the
+            dynamics learns to carry a thing in view that it is not shown, which lawful clips
+            never ask of it and a vanish pair does. Label-free; training only. 0: off.
+        withhold_frames: the longest withheld run, in read frames.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -88,6 +95,8 @@ class ObjectPredictionModule(pl.LightningModule):
         imagination_presence: bool = False,
         ignore_lasting_departures: bool = False,
         ignore_open_departures: bool = False,
+        withhold_rate: float = 0.0,
+        withhold_frames: int = 6,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -99,6 +108,11 @@ class ObjectPredictionModule(pl.LightningModule):
         self.imagination_weight, self.imagination_presence = imagination_weight, imagination_presence
         self.imagination_every_cut = imagination_every_cut
         self.ignore_lasting_departures, self.ignore_open_departures = ignore_lasting_departures, ignore_open_departures
+        if not 0.0 <= withhold_rate <= 1.0:
+            raise ValueError(f"ObjectPredictionModule: withhold_rate must lie in [0, 1], got {withhold_rate!r} (fix the YAML)")
+        if isinstance(withhold_frames, bool) or not isinstance(withhold_frames, int) or withhold_frames < 1:
+            raise ValueError(f"ObjectPredictionModule: withhold_frames must be an integer >= 1, got {withhold_frames!r} (fix the YAML)")
+        self.withhold_rate, self.withhold_frames = withhold_rate, withhold_frames
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -115,7 +129,11 @@ class ObjectPredictionModule(pl.LightningModule):
         """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256)."""
         branch = self.model.horizon if self.imagination_weight else 0
         frames, masks, kinds = self._unpack(batch)
-        percepts, rollout, energies = self.model.rollout(frames, masks, kinds, branch=branch)
+        percepts = self.model.perceive(frames, masks, kinds)
+        withheld = None
+        if self.withhold_rate:
+            withheld = withheld_runs(percepts.features[..., 0] > 0, percepts.kind, self.withhold_rate, self.withhold_frames)
+        rollout, energies = self.model.predict(percepts, branch, withheld)
         taught = None
         if self.ignore_lasting_departures or self.ignore_open_departures:
             pixel, untaught = 1 / frames.shape[-1], torch.zeros_like(percepts.features[..., 0], dtype=torch.bool)
@@ -137,6 +155,8 @@ class ObjectPredictionModule(pl.LightningModule):
         if percepts.reconstruction_error is not None:  # perception learning from pixels
             loss = loss + self.reconstruction_weight * percepts.reconstruction_error
             terms["train/reconstruction"] = percepts.reconstruction_error
+        if withheld is not None:
+            terms["train/withheld"] = withheld.float().mean()
         if taught is not None:
             terms["train/presence_untaught"] = 1 - taught.float().mean()
         self.log("train/loss", loss, prog_bar=True)

@@ -147,11 +147,23 @@ class ObjectEnergyModel(nn.Module):
         """Percepts, the dynamics' rollout (with ``branch`` frames imagined from every cut) and
         the energy (B, T - 1) of frames 1..T-1."""
         percepts = self.perceive(frames, masks, kinds)
+        return percepts, *self.predict(percepts, branch)
+
+    def predict(self, percepts: Percepts, branch: int = 0, withheld: Tensor | None = None) -> tuple[Rollout, Tensor]:
+        """The dynamics' rollout over percepts (with ``branch`` frames imagined from every cut)
+        and the energy (B, T - 1) of frames 1..T-1 against every percept.
+
+        ``withheld`` (B, T, K) bool: percepts the dynamics is not shown, as if those things were
+        out of view (:func:`~physpred.models.slots.withholding.withheld_runs`); the energy still
+        compares its predictions with them. None: every percept is shown.
+        """
         # the dynamics' energy does not train perception: perception trained to make the future
         # predictable could learn to see nothing
-        rollout = self.dynamics(Percepts(percepts.features.detach(), percepts.kind), branch=branch)
-        energies = self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind)
-        return percepts, rollout, energies
+        shown = percepts.features.detach()
+        if withheld is not None:
+            shown = shown.masked_fill(withheld[..., None], 0.0)
+        rollout = self.dynamics(Percepts(shown, percepts.kind), branch=branch)
+        return rollout, self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind)
 
     def copy_last_energy(self, percepts: Percepts) -> Tensor:
         """(B, T - 1) energy of predicting that every slot stays as it was: the control to beat."""
