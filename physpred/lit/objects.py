@@ -64,20 +64,25 @@ class ObjectPredictionModule(pl.LightningModule):
             (:func:`~physpred.models.slots.departures.lasting_departures`): nothing vanishes in
             the world, so such an absence is a thing still hidden or one perception lost, and a
             perception that loses things would otherwise teach the dynamics that things vanish.
-            Label-free: it reads only the model's own percepts. Training only. On the
-            label-free recipe it bought no permanence (lab row
-            ``objects_free_v12_ignore_lasting_departures_seed0``): off in the recipes.
+            Label-free: it reads only the model's own percepts. Training only. Alone it bought
+            the label-free recipe no permanence (lab row
+            ``objects_free_v12_ignore_lasting_departures_seed0``); with ``withhold_rate``, which
+            teaches the permanence these absences teach against, it is on in that recipe.
         ignore_open_departures: train no presence while a thing that went out of view in the
             open (away from the frame's edges and every static slot,
             :func:`~physpred.models.slots.departures.open_departures`) stays out of it: nothing
             could hide it there, so perception lost it, and its absence would teach that a thing
             in the open that is not seen stays unseen. Label-free; training only. No
-            permanence either (``objects_free_v14_ignore_open_departures_seed0``): off.
+            permanence alone either (``objects_free_v14_ignore_open_departures_seed0``); on in
+            the label-free recipe with ``withhold_rate``.
         withhold_rate: probability that an object slot's percepts are kept from the dynamics
             for one run of frames in a training clip while its energy still prices its
             predictions there (:func:`~physpred.models.slots.withholding.withheld_runs`): the
             dynamics learns to carry a thing in view that it is not shown, which lawful clips
-            never ask of it and a vanish pair does. Label-free; training only. 0: off.
+            never ask of it and a vanish pair does. Label-free; training only. 0: off. With
+            both ``ignore_*_departures`` it gave the label-free recipe its first vanish pairs
+            (lab row ``objects_free_v27_withhold_ignore_departures_seed0``: dev30 0.719 ->
+            0.764, vanish 0 -> 0.50); without them, persistence halfway and no pair (v26).
         withhold_frames: the longest withheld run, in read frames.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:

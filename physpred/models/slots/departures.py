@@ -8,8 +8,9 @@ of 118 in 200 training clips, 1 in the open; ``benchmarks/percept_returns.py``);
 without labels loses 50 to 60 for good in the same clips, and 35 to 72 in the open (half never
 back, the others after 6 to 7 read frames). A presence term trained on those absences teaches
 the dynamics that things vanish; ``ObjectPredictionModule(ignore_lasting_departures,
-ignore_open_departures)`` leave them out (measured: neither gave the label-free recipe object
-permanence, docs/research.md, 2026-12-05, tenth).
+ignore_open_departures)`` leave them out: neither alone gave the label-free recipe object
+permanence (docs/research.md, 2026-12-05, tenth); with ``withhold_rate``, which teaches it, both
+are on in that recipe (2026-12-06).
 """
 
 from __future__ import annotations
