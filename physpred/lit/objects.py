@@ -135,10 +135,6 @@ class ObjectPredictionModule(pl.LightningModule):
         branch = self.model.horizon if self.imagination_weight else 0
         frames, masks, kinds = self._unpack(batch)
         percepts = self.model.perceive(frames, masks, kinds)
-        withheld = None
-        if self.withhold_rate:
-            withheld = withheld_runs(percepts.features[..., 0] > 0, percepts.kind, self.withhold_rate, self.withhold_frames)
-        rollout, energies = self.model.predict(percepts, branch, withheld)
         taught = None
         if self.ignore_lasting_departures or self.ignore_open_departures:
             pixel, untaught = 1 / frames.shape[-1], torch.zeros_like(percepts.features[..., 0], dtype=torch.bool)
@@ -147,7 +143,10 @@ class ObjectPredictionModule(pl.LightningModule):
             if self.ignore_open_departures:
                 untaught = untaught | open_departures(percepts.features, percepts.kind, pixel)
             taught = ~untaught
-            energies = self.model.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind, presence_mask=taught[:, 1:])
+        withheld = None
+        if self.withhold_rate:
+            withheld = withheld_runs(percepts.features[..., 0] > 0, percepts.kind, self.withhold_rate, self.withhold_frames)
+        rollout, energies = self.model.predict(percepts, branch, withheld, None if taught is None else taught[:, 1:])
         energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
         loss = energy + self.gate_weight * gate
         terms = {"train/energy": energy, "train/gate_open": gate}

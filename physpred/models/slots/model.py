@@ -149,13 +149,17 @@ class ObjectEnergyModel(nn.Module):
         percepts = self.perceive(frames, masks, kinds)
         return percepts, *self.predict(percepts, branch)
 
-    def predict(self, percepts: Percepts, branch: int = 0, withheld: Tensor | None = None) -> tuple[Rollout, Tensor]:
+    def predict(
+        self, percepts: Percepts, branch: int = 0, withheld: Tensor | None = None, presence_mask: Tensor | None = None
+    ) -> tuple[Rollout, Tensor]:
         """The dynamics' rollout over percepts (with ``branch`` frames imagined from every cut)
         and the energy (B, T - 1) of frames 1..T-1 against every percept.
 
         ``withheld`` (B, T, K) bool: percepts the dynamics is not shown, as if those things were
         out of view (:func:`~physpred.models.slots.withholding.withheld_runs`); the energy still
-        compares its predictions with them. None: every percept is shown.
+        compares its predictions with them. None: every percept is shown. ``presence_mask``
+        (B, T - 1, K) bool: where frames 1..T-1's presence is priced (``SlotEnergy.per_slot``;
+        None: everywhere).
         """
         # the dynamics' energy does not train perception: perception trained to make the future
         # predictable could learn to see nothing
@@ -163,7 +167,7 @@ class ObjectEnergyModel(nn.Module):
         if withheld is not None:
             shown = shown.masked_fill(withheld[..., None], 0.0)
         rollout = self.dynamics(Percepts(shown, percepts.kind), branch=branch)
-        return rollout, self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind)
+        return rollout, self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind, presence_mask=presence_mask)
 
     def copy_last_energy(self, percepts: Percepts) -> Tensor:
         """(B, T - 1) energy of predicting that every slot stays as it was: the control to beat."""
