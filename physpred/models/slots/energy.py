@@ -91,21 +91,32 @@ class SlotEnergy(nn.Module):
         """(B, T, K, F) prediction (feature 0 a logit), (B, T, K, F) seen, (B, K) kind -> (B, T, K);
         ``scales`` (position, shape, fill, colour) replace the scales as built (None: as built);
         ``presence_mask`` (B, T, K) bool keeps the presence term only where True (None: everywhere)."""
-        presence = F.binary_cross_entropy_with_logits(prediction[..., 0], seen[..., 0], reduction="none")
-        presence = presence * (kind > 0)[:, None, :].to(presence.dtype)
+        presence = self.presence(prediction, seen, kind)
         if presence_mask is not None:
             presence = presence * presence_mask.to(presence.dtype)
-        return self.weights[0] * presence + self.appearance(prediction, seen, kind, scales)
+        return presence + self.appearance(prediction, seen, kind, scales)
+
+    def presence(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
+        """The weighted presence term: (B, T, K, F) prediction, (B, T, K, F) seen, (B, K) kind -> (B, T, K)."""
+        presence = F.binary_cross_entropy_with_logits(prediction[..., 0], seen[..., 0], reduction="none")
+        return self.weights[0] * presence * (kind > 0)[:, None, :].to(presence.dtype)
+
+    def appearance_terms(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
+        """A seen thing's weighted position, shape (extent and fill) and colour terms, unbounded:
+        (B, T, K, F) prediction, (B, T, K, F) seen, (B, K) kind -> (B, T, K, 3); 0 where nothing
+        is seen."""
+        error = prediction - seen
+        scales = self.scales if scales is None else scales
+        position, extent, fill, colour = (cauchy(error[..., g], s) for g, s in zip(GROUPS, scales, strict=True))
+        _, w_position, w_shape, w_colour = self.weights
+        terms = torch.stack([w_position * position, w_shape * (extent + fill), w_colour * colour], dim=-1)
+        return terms * (seen[..., :1] * (kind > 0)[:, None, :, None].to(terms.dtype))
 
     def appearance(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
         """The terms of a seen thing's position, shape and colour, without presence: (B, T, K, F)
         prediction, (B, T, K, F) seen, (B, K) kind -> (B, T, K); 0 where nothing is seen."""
         present = seen[..., 0]
-        error = prediction - seen
-        scales = self.scales if scales is None else scales
-        position, extent, fill, colour = (cauchy(error[..., g], s) for g, s in zip(GROUPS, scales, strict=True))
-        _, w_position, w_shape, w_colour = self.weights
-        energy = present * (w_position * position + w_shape * (extent + fill) + w_colour * colour)
+        energy = self.appearance_terms(prediction, seen, kind, scales).sum(dim=-1)
         if self.absence_bound:
             energy = torch.minimum(energy, self.weights[0] * F.softplus(prediction[..., 0]))
         if self.normalised:

@@ -247,12 +247,18 @@ class ObjectEnergyModel(nn.Module):
             expected[..., 0] = torch.where(gone, expected[..., 0].clamp_max(UNSEEN_LOGIT), expected[..., 0])
         if self.clip_to_view:
             expected = visible_part(expected, percepts.kind, self._screens(frames, masks, kinds, picked))
-        scales = None
-        if self.horizon > 1:
-            position, shape, fill, colour = self.energy.scales
-            scales = (position * self.horizon_position_factor, shape, fill, colour * self.horizon_colour_factor)
-        energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, scales)
+        energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, self.scoring_scales)
         return picked, percepts, expected, energies
+
+    @property
+    def scoring_scales(self) -> tuple[float, ...] | None:
+        """The energy's scales (position, shape, fill, colour) a movie's frames are scored at:
+        with ``horizon`` > 1 they are scored against imagination, whose place and colour scales
+        the horizon factors widen; None: the scales as built."""
+        if self.horizon <= 1:
+            return None
+        position, shape, fill, colour = self.energy.scales
+        return (position * self.horizon_position_factor, shape, fill, colour * self.horizon_colour_factor)
 
     @property
     def screens_from_masks(self) -> bool:
