@@ -83,7 +83,10 @@ class ObjectPredictionModule(pl.LightningModule):
             both ``ignore_*_departures`` it gave the label-free recipe its first vanish pairs
             (lab row ``objects_free_v27_withhold_ignore_departures_seed0``: dev30 0.719 ->
             0.764, vanish 0 -> 0.50); without them, persistence halfway and no pair (v26).
-        withhold_frames: the longest withheld run, in read frames (8 in the recipe, the one measured).
+            Rates 0.25 and 1.0 persist too but keep fewer vanish pairs (rows
+            ``objects_free_v29_withhold_rate0.25_seed0``, ``objects_free_v28_withhold_rate1_seed0``).
+        withhold_frames: the longest withheld run, in read frames (8 in the recipe; runs of up to
+            4 kept fewer vanish pairs: ``objects_free_v30_withhold_frames4_seed0``).
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
