@@ -66,27 +66,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = with_scoring(model, yaml.safe_load(args.scoring.read_text()), args.scoring)
     model.eval()
     probes = ProbeDataset(args.probes, frame_size=model.geometry.frame_size)
-    entries = {entry.video: (i, entry) for i, entry in enumerate(probes.entries)}
     first = model.geometry.context_frames - 1  # the frames movie_energies scores
     splits, won = [], []
     print(f"impossible minus possible, summed over the scored frames (objects | other slots): {', '.join(TERMS)}")
     with torch.no_grad():
-        for possible, impossible in probes.pairs:
-            index, entry = entries[impossible]
-            if entry.block != args.block or entry.event != args.event:
-                continue
+        for possible, impossible in probes.event_pairs(args.block, args.event):
             movies = []
-            for video in (possible, impossible):
-                item = probes[entries[video][0]]
+            for index in (possible, impossible):
+                item = probes[index]
                 _, seen, expected, energies = model.movie_expectation(item.frames, item.masks, item.kinds, model.geometry.frame_step)
                 terms = frame_terms(model.energy, expected, seen.features[:, 1:], seen.kind, model.scoring_scales)
                 movies.append((terms[first:], seen.kind[0], float(energies[0, first:].sum())))
-            split = pair_split(movies[0][0], movies[0][1], movies[1][0], movies[1][1])
-            margin = movies[1][2] - movies[0][2]
+            (possible_terms, possible_kind, possible_energy), (impossible_terms, impossible_kind, impossible_energy) = movies
+            split = pair_split(possible_terms, possible_kind, impossible_terms, impossible_kind)
+            margin = impossible_energy - possible_energy
             splits.append(split)
             won.append(margin > 0)
             cells = " | ".join(" ".join(f"{v:+7.2f}" for v in row.tolist()) for row in split)
-            print(f"  {impossible:<14} {'won ' if margin > 0 else 'lost'} {margin:+8.2f}   {cells}")
+            print(f"  {probes.movies[impossible]:<14} {'won ' if margin > 0 else 'lost'} {margin:+8.2f}   {cells}")
     if not splits:
         print(f"no {args.block} {args.event} pair in {args.probes}")
         return 1

@@ -74,15 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.perception:
         model = with_part(model, "perception", yaml.safe_load(args.perception.read_text()), args.perception).eval()
     probes = ProbeDataset(args.probes, frame_size=model.geometry.frame_size)
-    entries = {entry.video: (i, entry) for i, entry in enumerate(probes.entries)}
-    found, pairs = [], 0
+    pairs = probes.event_pairs(args.block, args.event)
+    found = []
     with torch.no_grad():
-        for possible, impossible in probes.pairs:
-            index, entry = entries[impossible]
-            if entry.block != args.block or entry.event != args.event:
-                continue
-            pairs += 1
-            lawful, violated = probes[entries[possible][0]], probes[index]
+        for possible, impossible in pairs:
+            entry = probes.entries[impossible]
+            lawful, violated = probes[possible], probes[impossible]
             picked, seen, _, _ = model.movie_expectation(lawful.frames, lawful.masks, lawful.kinds, model.geometry.frame_step)
             _, seen_violated, expected, _ = model.movie_expectation(violated.frames, violated.masks, violated.kinds, model.geometry.frame_step)
             first = int((picked >= entry.violation_frames[0] - 1).nonzero()[0])
@@ -93,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no {args.block} {args.event} pair shows a thing coming out {args.frames} read frames: nothing to measure")
         return 1
     presence = torch.stack(found)
-    print(f"{len(found)} of {pairs} {args.block} {args.event} pairs; expected presence in the impossible movie where the possible one sees the thing:")
+    print(f"{len(found)} of {len(pairs)} {args.block} {args.event} pairs; expected presence in the impossible movie where the possible one sees the thing:")
     print("  read frame  " + "  ".join(f"{t + 1:>4d}" for t in range(args.frames)))
     print("  mean        " + "  ".join(f"{p:.2f}" for p in presence.mean(dim=0).tolist()))
     print(f"  pairs still above 0.5 at the last: {(presence[:, -1] > 0.5).float().mean():.2f}")

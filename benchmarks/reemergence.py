@@ -67,11 +67,9 @@ def movies(args: argparse.Namespace, geometry: ClipGeometry) -> Iterator[tuple[t
     """(frames, masks, kinds, frame step to read them at) of each movie or clip."""
     if args.probes:
         probes = ProbeDataset(args.probes, frame_size=geometry.frame_size)
-        entries = {entry.video: (i, entry) for i, entry in enumerate(probes.entries)}
-        for possible, impossible in probes.pairs:
-            if entries[impossible][1].block == args.block and entries[impossible][1].event == args.event:
-                movie = probes[entries[possible][0]]
-                yield movie.frames, movie.masks, movie.kinds, geometry.frame_step
+        for possible, _ in probes.event_pairs(args.block, args.event):
+            movie = probes[possible]
+            yield movie.frames, movie.masks, movie.kinds, geometry.frame_step
         return
     clips = VideoClipDataset(
         args.videos, geometry.context_frames, geometry.future_frames, geometry.frame_step, geometry.frame_size, masks=True, seed=0

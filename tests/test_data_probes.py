@@ -89,6 +89,9 @@ def test_csv_manifest_of_lossy_mp4_finds_the_same_pairs(tmp_path: Path) -> None:
     assert dataset.pairs == [("m2.mp4", "m1.mp4"), ("m4.mp4", "m3.mp4")]
     assert [e.event for e in dataset.entries] == ["C", "A", "D", "B"]
     assert ProbeDataset(tmp_path / "manifest.csv").movies == dataset.movies
+    # the pairs of one event, by the impossible movie's event, as item indices
+    assert dataset.event_pairs("O1", "C") == [(1, 0)] and dataset.event_pairs("O1", "D") == [(3, 2)]
+    assert dataset.event_pairs("O1", "A") == [] and dataset.event_pairs("O2", "C") == []
 
 
 def test_missing_labels_give_none_and_no_pairs(tmp_path: Path) -> None:

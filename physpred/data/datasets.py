@@ -391,6 +391,16 @@ class ProbeDataset(Dataset[ProbeMovie]):
             ]
         return self._pairs
 
+    def event_pairs(self, block: str, event: str) -> list[tuple[int, int]]:
+        """(possible index, impossible index) of the :attr:`pairs` whose impossible movie shows
+        ``event`` in ``block`` (e.g. ``"O1"``, ``"vanish"``), as items of this dataset."""
+        index = {video: i for i, video in enumerate(self.movies)}
+        return [
+            (index[possible], index[impossible])
+            for possible, impossible in self.pairs
+            if self.entries[index[impossible]].block == block and self.entries[index[impossible]].event == event
+        ]
+
     def _scene_pairs(self, movies: list[ProbeEntry]) -> list[tuple[str, str]]:
         possible = [e for e in movies if e.is_possible]
         impossible = [e for e in movies if e.is_possible is False]
