@@ -7,7 +7,12 @@ import torch
 
 from physpred.models.slots import ForegroundPerception, MaskPerception, SplitPerception
 from physpred.models.slots.discovery import fg_ari
-from physpred.models.slots.scenery import split_standing, static_regions, uniform_regions
+from physpred.models.slots.scenery import (
+    absorb_small,
+    split_standing,
+    static_regions,
+    uniform_regions,
+)
 
 SIDE, FLOOR = 48, 36  # the floor fills rows FLOOR.. from side to side
 SCREEN = (slice(16, 34), slice(8, 22))  # a wide screen standing on the floor
@@ -131,6 +136,26 @@ def test_joined_a_shaded_ball_at_rest_is_one_thing_and_the_horizon_stays_out() -
     assert (with_line[row, : SCREEN[1].start - 1] == 0).all() and (with_line[row, WALL[1].stop + 1 :] == 0).all()
 
 
+def test_small_regions_join_their_neighbour_nearest_in_colour_and_the_ball_is_kept() -> None:
+    # a ball of 4 x 4 pixels whose body is a ring around a lighter 2 x 2 highlight, in a ring of
+    # blends with the sky: no region of it has a pixel with all its 3 x 3 neighbours its own
+    image = _backdrop()
+    top, left = 10, 20
+    image[:, top - 1 : top + 5, left - 1 : left + 5] = (image[:, top, left - 1] + 60.0)[:, None, None] / 2  # the blended ring
+    for row in range(top - 1, top + 5):  # every blend a little different: one-pixel regions
+        image[:, row, left - 1 : left + 5] += torch.arange(6.0) * 9
+    image[:, top : top + 4, left : left + 4] = 60.0
+    image[:, top + 1 : top + 3, left + 1 : left + 3] = 120.0
+    ball = (slice(top, top + 4), slice(left, left + 4))
+    assert (static_regions(image[None], count=4, tolerance=0.03, min_area=0.005)[0][ball] == 0).all()
+    kept = static_regions(image[None], count=4, tolerance=0.03, min_area=0.005, min_region=9)[0]
+    assert (kept[ball] == 1).all()  # the highlight joined the body, the nearer colour
+    # by hand: the 2-pixel region joins the large neighbour nearest its colour, not the other
+    region = torch.tensor([[[0, 0, 0, 1, 1, 1], [0, 0, 2, 2, 1, 1], [0, 0, 0, 1, 1, 1]]])
+    colour = torch.tensor([10.0, 200.0, 190.0])[region][:, None].expand(-1, 3, -1, -1)
+    assert torch.equal(absorb_small(region, colour, min_area=3), torch.where(region == 2, 1, region))
+
+
 def test_a_static_thing_of_an_objects_size_is_an_object() -> None:
     frames = _shaded_ball_in_the_sky().to(torch.uint8).expand(8, -1, -1, -1)[None]
     options = {"slots": 1, "scenery": 4, "threshold": 0.1, "scenery_joined": True}
@@ -162,6 +187,7 @@ def test_a_static_thing_of_an_objects_size_is_an_object() -> None:
         ({"scenery_area": 1.0}, "scenery_area"),
         ({"scenery_joined": 1}, "scenery_joined"),
         ({"static_object_area": 0.0}, "static_object_area"),
+        ({"scenery_min_region": 0}, "scenery_min_region"),
     ],
 )
 def test_bad_scenery_options_name_themselves(options: dict, named: str) -> None:

@@ -41,6 +41,7 @@ import torch
 from kornia.morphology import opening as morphological_opening
 from torch import Tensor, nn
 
+from physpred.models.slots.colour_parts import colour_parts
 from physpred.models.slots.features import id_features
 from physpred.models.slots.perception import Percepts
 from physpred.models.slots.ranking import largest_first
@@ -183,6 +184,11 @@ class ForegroundPerception(nn.Module):
             regions that touch no side of the frame, not one region: a shaded ball at rest (G1
             "floats": it never moves, so only the background holds it) is a dozen regions of a
             few pixels, each below ``scenery_area``; a box with a lighter face is two.
+        scenery_min_region: uniform regions of the background of fewer pixels join their
+            neighbouring region nearest in colour before static things are chosen (see
+            :func:`~physpred.models.slots.scenery.static_regions`): a shaded ball at rest (G1
+            "floats", or a ball that has landed) is a body with a highlight and a ring of
+            blended pixels, each region too thin to be kept; 1: none.
         static_object_area: a static thing that never covers more than this fraction of the frame
             gets kind 1 (object), as the world's masks give a ball or box at rest, not 2; None:
             every static thing is kind 2. The world's objects cover at most 100 of 4096 pixels at
@@ -232,6 +238,13 @@ class ForegroundPerception(nn.Module):
             ``gate``) that holds the pair (:func:`~physpred.models.slots.touching.split_touching`):
             each keeps its place instead of the pair's centre, and neither seems to hide in the
             open. False: the pair is one thing in one slot.
+        colour_split: things that touch are one component; with this, a component whose colours
+            fall in two clusters of things is cut in two
+            (:func:`~physpred.models.slots.colour_parts.colour_parts`): clusters at least this
+            far apart (the largest channel difference of their mean colours, a fraction of 255),
+            each of at least ``min_area`` pixels with an inside, neither a highlight of the
+            other. A ball resting on a slab gets its own slot, which it keeps when the slab
+            slides away. None: components whole.
     """
 
     reads_masks = False
@@ -252,6 +265,7 @@ class ForegroundPerception(nn.Module):
         scenery_tolerance: float = 0.03,
         scenery_area: float = 0.005,
         scenery_joined: bool = False,
+        scenery_min_region: int = 1,
         static_object_area: float | None = None,
         track_static_objects: bool = False,
         ghosts: float = 0.0,
@@ -261,6 +275,7 @@ class ForegroundPerception(nn.Module):
         guess_behind: float | None = None,
         hold_still: float | None = None,
         split_touching: bool = False,
+        colour_split: float | None = None,
     ) -> None:
         super().__init__()
         problems = [
@@ -279,6 +294,7 @@ class ForegroundPerception(nn.Module):
             f"scenery_tolerance must be in (0, 1), got {scenery_tolerance}" if not 0 < scenery_tolerance < 1 else "",
             f"scenery_area must be in (0, 1), got {scenery_area}" if not 0 < scenery_area < 1 else "",
             f"scenery_joined must be true or false, got {scenery_joined!r}" if not isinstance(scenery_joined, bool) else "",
+            f"scenery_min_region must be >= 1, got {scenery_min_region}" if scenery_min_region < 1 else "",
             f"static_object_area must be in (0, 1) or null, got {static_object_area}"
             if static_object_area is not None and not 0 < static_object_area < 1
             else "",
@@ -292,6 +308,9 @@ class ForegroundPerception(nn.Module):
             f"guess_behind must be in (0, 1] or null, got {guess_behind}" if guess_behind is not None and not 0 < guess_behind <= 1 else "",
             f"hold_still must be in (0, 1] or null, got {hold_still}" if hold_still is not None and not 0 < hold_still <= 1 else "",
             f"split_touching must be true or false, got {split_touching!r}" if not isinstance(split_touching, bool) else "",
+            f"colour_split must be in (0, 1) or null, got {colour_split}"
+            if colour_split is not None and not 0 < colour_split < 1
+            else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -301,9 +320,11 @@ class ForegroundPerception(nn.Module):
         self.gate, self.colour_gate, self.memory, self.resting = gate, colour_gate, memory, resting
         self.scenery, self.scenery_tolerance, self.scenery_area = scenery, scenery_tolerance, scenery_area
         self.scenery_joined, self.static_object_area = scenery_joined, static_object_area
+        self.scenery_min_region = scenery_min_region
         self.track_static_objects = track_static_objects
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
         self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
+        self.colour_split = colour_split
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -392,7 +413,10 @@ class ForegroundPerception(nn.Module):
             ``min_area``.
         """
         batch, steps, _, height, width = frames.shape
-        labels, count = _label_components(self.foreground(frames, background, standing).flatten(0, 1))
+        found = self.foreground(frames, background, standing).flatten(0, 1)
+        labels, count = _label_components(found)
+        if self.colour_split is not None:
+            labels, count = colour_parts(labels, frames.flatten(0, 1), self.colour_split, self.min_area)
         # statistics of the foreground pixels only (a few percent of the frame)
         where = labels.flatten().nonzero()[:, 0]
         inverse = labels.flatten()[where] - 1
@@ -589,10 +613,14 @@ class ForegroundPerception(nn.Module):
         if not self.track_static_objects:
             if not self.scenery:
                 return nothing.long(), nothing
-            return static_regions(background, self.scenery, self.scenery_tolerance, self.scenery_area, self.scenery_joined), nothing
+            return static_regions(
+                background, self.scenery, self.scenery_tolerance, self.scenery_area, self.scenery_joined, self.scenery_min_region
+            ), nothing
         count = self.scenery + self.slots
         floor = min(self.scenery_area, self.min_area / (height * width))
-        static = static_regions(background, count, self.scenery_tolerance, floor, self.scenery_joined)  # (B, H, W) 0..count
+        static = static_regions(
+            background, count, self.scenery_tolerance, floor, self.scenery_joined, self.scenery_min_region
+        )  # (B, H, W) 0..count
         clip = torch.arange(batch, device=background.device)[:, None, None]
         area = torch.bincount((clip * (count + 1) + static).flatten(), minlength=batch * (count + 1)).view(batch, count + 1)
         thing = torch.arange(count + 1, device=background.device) > 0  # 0 is no static thing

@@ -66,7 +66,9 @@ def _joined_regions(label: Tensor, across: Tensor, down: Tensor) -> Tensor:
         label = new
 
 
-def static_regions(background: Tensor, count: int, tolerance: float, min_area: float, joined: bool = False) -> Tensor:
+def static_regions(
+    background: Tensor, count: int, tolerance: float, min_area: float, joined: bool = False, min_region: int = 1
+) -> Tensor:
     """The ``count`` largest things standing in a background: not backdrop, not thin, not tiny.
 
     Args:
@@ -77,6 +79,9 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
         joined: touching regions that touch no side of the frame make one thing
             (:func:`join_things`): a shaded ball or a box with a lighter face is many uniform
             regions, each too small.
+        min_region: a uniform region of fewer pixels first joins its neighbouring region nearest
+            in colour (:func:`absorb_small`): the highlight and the ring of blended pixels of a
+            small shaded ball, which leave its body too thin to be kept; 1: none.
 
     Returns:
         (B, H, W) int64: 1..N for the kept regions, largest first, each grown by one pixel
@@ -84,6 +89,8 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
     """
     batch, _, height, width = background.shape
     region, regions = _numbered(split_standing(uniform_regions(background, tolerance)))
+    if min_region > 1:
+        region, regions = _numbered(absorb_small(region, background, min_region))
     if joined:
         region, regions = _numbered(join_things(region, regions))
     area = torch.bincount(region.flatten(), minlength=regions)
@@ -104,6 +111,37 @@ def static_regions(background: Tensor, count: int, tolerance: float, min_area: f
     # the world's masks give to the thing about half the time
     grown = F.max_pool2d(found[:, None].float(), 3, 1, padding=1)[:, 0].long()
     return torch.where(found > 0, found, grown)
+
+
+def absorb_small(region: Tensor, image: Tensor, min_area: int) -> Tensor:
+    """Each region of fewer than ``min_area`` pixels renamed as the neighbouring region (of its 8
+    neighbours' pixels) of at least ``min_area`` pixels nearest in mean colour (the largest channel
+    difference); one with no such neighbour keeps its name.
+
+    Args:
+        region: (B, H, W) int64 regions 0..R-1; image: (B, 3, H, W) float colours.
+
+    Returns:
+        (B, H, W) the regions renamed (names no longer consecutive).
+    """
+    count = int(region.max()) + 1
+    area = torch.bincount(region.flatten(), minlength=count)
+    small = area < min_area
+    colours = image.permute(0, 2, 3, 1).reshape(-1, 3)
+    mean = colours.new_zeros(count, 3).index_add_(0, region.flatten(), colours) / area.clamp_min(1)[:, None]
+    height, width = region.shape[1:]
+    ones, others = [], []
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):  # each pair of 8-neighbours once
+        ones.append(region[:, : height - dy, max(0, -dx) : width - max(0, dx)].flatten())
+        others.append(region[:, dy:, max(0, dx) : width + min(0, dx)].flatten())
+    a, b = torch.cat(ones + others), torch.cat(others + ones)
+    keep = small[a] & ~small[b]
+    a, b = a[keep], b[keep]
+    cost = (mean[a] - mean[b]).abs().amax(dim=1)
+    best = torch.full((count,), torch.inf, dtype=mean.dtype, device=region.device).scatter_reduce(0, a, cost, "amin")
+    chosen = cost == best[a]
+    names = torch.arange(count, device=region.device)
+    return names.scatter_reduce(0, a[chosen], b[chosen], "amin", include_self=False)[region]
 
 
 def join_things(region: Tensor, regions: int) -> Tensor:
