@@ -6,12 +6,14 @@ read slot by slot on the dev probes: the ball of every "falls" and "floats" movi
 slab's slot until the slab leaves). Where two things meet, the pixels are blends
 (anti-aliasing, a picture read at a smaller size), so a chain of small colour steps crosses from
 one to the other and no neighbour-to-neighbour tolerance parts them; and a small ball at 64 x 64
-has no flat pixel at all. So each component's colours are clustered in two (2-means, from its two
-most different colours), and the cut stands only where it looks like two things: two clusters
-of at least ``min_area`` pixels (clustered without the component's outline, blends with what is
-behind it), each with a pixel whose 3 x 3 neighbourhood is all its own (a
-ring of edge blends has none), centres more than ``separation`` apart, and neither colour the
-other's mixed with white (a highlight on one thing). Pure functions of tensors; nothing learned.
+has no flat pixel at all. So each component's pixels are clustered in two (2-means, seeded from
+its two most different) by hue and saturation as light leaves them (each channel's share of the
+colour's distance from white, which a highlight only scales), leaving out the component's
+outline (blends with what is behind it, which then go with the inner pixels around them), and
+the cut stands only where it looks like two things: two clusters of at least ``min_area``
+pixels, each with a pixel whose 3 x 3 neighbourhood is all its own (a ring of edge blends has
+none), mean colours more than ``separation`` apart, and neither the other's mixed with white (a
+highlight on one thing). Pure functions of tensors; nothing learned.
 """
 
 from __future__ import annotations
