@@ -22,6 +22,8 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from physpred.models.slots.scenery import solid_labels
+
 ROUNDS = 8
 """2-means iterations: a component's two clusters settle in a few."""
 
@@ -55,7 +57,8 @@ def colour_parts(components: Tensor, images: Tensor, separation: float, min_area
     # fall together and what splits is two things
     to_white = 255.0 - colour
     hue = 255.0 * to_white / to_white.sum(dim=1, keepdim=True).clamp_min(1.0)
-    first, second = _two_means(owner[inner.flatten()[where]], hue[inner.flatten()[where]], count)
+    clustered = inner.flatten()[where]
+    first, second = _two_means(owner[clustered], hue[clustered], count)
     nearer = (hue - second[owner]).abs().amax(dim=1) < (hue - first[owner]).abs().amax(dim=1)
     # a pixel of the outline goes with the clusters of the inner pixels around it, when they agree
     side_image = torch.zeros_like(found).flatten().index_put_((where,), nearer).view_as(found)
@@ -72,7 +75,7 @@ def colour_parts(components: Tensor, images: Tensor, separation: float, min_area
     close = separation * 255
     cut = (
         (area >= min_area).all(dim=1)
-        & _solid(torch.where(components > 0, halves + 1, 0), 2 * count + 1)[1:].view(count, 2).all(dim=1)
+        & solid_labels(torch.where(components > 0, halves + 1, 0), 2 * count + 1)[1:].view(count, 2).all(dim=1)
         & ((centre[:, 0] - centre[:, 1]).abs().amax(dim=1) > close)
         & ~_tinted(centre[:, 0], centre[:, 1], close)
     )
@@ -105,14 +108,6 @@ def _two_means(owner: Tensor, colour: Tensor, count: int) -> tuple[Tensor, Tenso
         sizes = torch.bincount(owner * 2 + side.long(), minlength=2 * count).clamp_min(1)[:, None]
         first, second = (centres / sizes).view(count, 2, 3).unbind(dim=1)
     return first, second
-
-
-def _solid(label: Tensor, count: int) -> Tensor:
-    """(N, H, W) labels 0..count-1 -> (count,) bool: the labels with a pixel whose 3 x 3
-    neighbourhood (inside the frame) is all its own."""
-    padded = F.pad(label[:, None].double(), [1, 1, 1, 1], mode="replicate")
-    inside = (F.max_pool2d(padded, 3, 1) == F.max_pool2d(-padded, 3, 1).neg())[:, 0]  # max == min
-    return torch.bincount(label[inside], minlength=count) > 0
 
 
 def _tinted(one: Tensor, other: Tensor, close: float) -> Tensor:

@@ -95,11 +95,7 @@ def static_regions(
         region, regions = _numbered(join_things(region, regions))
     area = torch.bincount(region.flatten(), minlength=regions)
     touched = _sides_touched(region, regions)
-    # a pixel whose 3 x 3 neighbourhood is all its own region: a thin line has none
-    padded = F.pad(region[:, None].float(), [1, 1, 1, 1], mode="replicate")
-    inside = (F.max_pool2d(padded, 3, 1) == F.max_pool2d(-padded, 3, 1).neg())[:, 0]  # max == min
-    solid = torch.bincount(region[inside], minlength=regions) > 0
-    kept = (touched < 2) & solid & (area >= min_area * height * width)
+    kept = (touched < 2) & solid_labels(region, regions) & (area >= min_area * height * width)
     clip_of_pixel = torch.arange(batch, device=background.device).repeat_interleave(height * width)
     owner = torch.zeros(regions, dtype=torch.long, device=background.device).scatter_(0, region.flatten(), clip_of_pixel)
     order, rank = largest_first(owner, area, kept, height * width)  # the rank in its clip is its slot
@@ -111,6 +107,14 @@ def static_regions(
     # the world's masks give to the thing about half the time
     grown = F.max_pool2d(found[:, None].float(), 3, 1, padding=1)[:, 0].long()
     return torch.where(found > 0, found, grown)
+
+
+def solid_labels(label: Tensor, count: int) -> Tensor:
+    """(B, H, W) labels 0..count-1 -> (count,) bool: the labels with a pixel whose 3 x 3
+    neighbourhood (inside the frame) is all its own; a thin line has none."""
+    padded = F.pad(label[:, None].double(), [1, 1, 1, 1], mode="replicate")
+    inside = (F.max_pool2d(padded, 3, 1) == F.max_pool2d(-padded, 3, 1).neg())[:, 0]  # max == min
+    return torch.bincount(label[inside], minlength=count) > 0
 
 
 def absorb_small(region: Tensor, image: Tensor, min_area: int) -> Tensor:
