@@ -98,7 +98,9 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> 
     controls = Path("runs/lab") / args.controls_from if args.controls_from else run
     reuse = controls != run
     untrained = _probe(ckpt, args.probes, controls / "probe_untrained", args.stride, ["--baseline", "untrained", *swap], reuse)
-    copy_last = _probe(ckpt, args.probes, controls / "probe_copy_last", args.stride, ["--baseline", "copy-last"], reuse)
+    # copy-last repeats pixels: no swapped part changes it, so a decomposition takes its trained run's
+    pixels = controls if args.controls_from else trained
+    copy_last = _probe(ckpt, args.probes, pixels / "probe_copy_last", args.stride, ["--baseline", "copy-last"], pixels != run)
     other = (
         _probe(ckpt, args.other_look, run / "probe_other_look", args.stride, [])
         if args.other_look else None
@@ -197,6 +199,10 @@ def main(argv: list[str]) -> int:
         parser.error("--trained-in goes with --perception, --energy or --scoring (or several)")
     run = Path("runs/lab") / args.name
     trained = Path("runs/lab") / args.trained_in if args.trained_in else run
+    if args.controls_from and not (Path("runs/lab") / args.controls_from / "probe_untrained" / "report.json").is_file():
+        parser.error(f"--controls-from {args.controls_from}: runs/lab/{args.controls_from} holds no scored controls (a fresh checkout?); leave the option out to score them")
+    if swapped and not (trained / "model.ckpt").is_file():
+        parser.error(f"--trained-in {args.trained_in}: no runs/lab/{args.trained_in}/model.ckpt; train it first (lab.py --name {args.trained_in})")
     fit = [*argv[split + 1 :], "--data.root", str(args.data),
            "--trainer.default_root_dir", str(trained),
            "--trainer.logger", "pytorch_lightning.loggers.CSVLogger",
