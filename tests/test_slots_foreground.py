@@ -135,7 +135,7 @@ def test_fg_ari_of_the_moving_things_is_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}, {"track_static_objects": True}, {"split_touching": 1}, {"colour_split": 0.0}, {"scenery_min_region": 0}]
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}, {"track_static_objects": True}, {"split_touching": 1}, {"colour_split": 0.0}, {"scenery_min_region": 0}, {"screen_area": 1.0}]
 )
 def test_bad_options_raise_one_line_errors(options: dict) -> None:
     with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:
@@ -288,6 +288,20 @@ def test_slots_of_things_that_never_move_or_cover_too_much_are_emptied() -> None
         slot_map = ForegroundPerception(slots=6, **options).slot_map(frames[None])[0]
         assert not (slot_map == emptied).any()
         assert torch.equal(torch.where(plain == emptied, 0, plain), slot_map)  # every other slot as it was
+
+
+def test_a_tracked_slot_that_ever_holds_a_large_thing_gets_the_screen_kind() -> None:
+    frames, ids = _movie()
+    for t in range(STEPS):  # a large block sliding right a pixel a frame (a screen or slab that moves)
+        frames[t, :, 28:36, t : t + 8] = torch.tensor([200, 200, 60])[:, None, None]
+    plain = ForegroundPerception(slots=6)
+    sized = ForegroundPerception(slots=6, screen_area=0.02)  # the block: 64 of 2304 pixels, the squares 16
+    slot_map = plain.slot_map(frames[None])
+    block, red = int(slot_map[0, 0, 31, 4]) - 1, _slot_of(slot_map[0], ids, 1, 0)
+    assert torch.equal(sized.slot_map(frames[None]), slot_map)  # the pixels are the same
+    kind = sized(frames[None]).kind[0]
+    assert kind[block] == SCREEN_KIND and kind[red] == OBJECT_KIND
+    assert torch.equal(torch.where(torch.arange(len(kind)) == block, OBJECT_KIND, kind), plain(frames[None]).kind[0])
 
 
 def test_run_lengths() -> None:

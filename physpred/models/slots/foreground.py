@@ -218,6 +218,14 @@ class ForegroundPerception(nn.Module):
             world's objects cover at most 100 of 4096 pixels at 64 x 64, half its screens and
             walls more than 270), and the pieces of it the tracker follows as it shrinks; None:
             keep every slot.
+        screen_area: a tracked slot whose thing covers more than this fraction of the frame in any
+            frame of the clip gets kind 2, as the world's masks give a screen or wall, not 1: a
+            screen that slides, rises or lowers, a slab that slides from under a load. Without it
+            their moves are object moves, half the vertical ones on training clips (with it the
+            dynamics still foresees no vertical move: lab row ``objects_free_v35_screen_kind_seed0``,
+            ``benchmarks/motion_carry.py``). Like a kind read from masks, it is the clip's: a slot
+            is told from its first frame that it will hold a large thing; an empty slot, and one
+            that only ever holds an object's size, stay kind 1. None: every tracked slot is kind 1.
         guess_behind: where something rests for most of the clip on a place that itself changed
             (a screen lowered or slid behind it), what is behind it is never seen alone and
             ``resting`` keeps the thing as the background: with this share, a pixel away from its
@@ -278,6 +286,7 @@ class ForegroundPerception(nn.Module):
         min_frames: int = 1,
         min_travel: float = 0.0,
         max_area: float | None = None,
+        screen_area: float | None = None,
         guess_behind: float | None = None,
         hold_still: float | None = None,
         split_touching: bool = False,
@@ -311,6 +320,7 @@ class ForegroundPerception(nn.Module):
             f"min_frames must be >= 1, got {min_frames}" if min_frames < 1 else "",
             f"min_travel must be >= 0, got {min_travel}" if min_travel < 0 else "",
             f"max_area must be in (0, 1) or null, got {max_area}" if max_area is not None and not 0 < max_area < 1 else "",
+            f"screen_area must be in (0, 1) or null, got {screen_area}" if screen_area is not None and not 0 < screen_area < 1 else "",
             f"guess_behind must be in (0, 1] or null, got {guess_behind}" if guess_behind is not None and not 0 < guess_behind <= 1 else "",
             f"hold_still must be in (0, 1] or null, got {hold_still}" if hold_still is not None and not 0 < hold_still <= 1 else "",
             f"split_touching must be true or false, got {split_touching!r}" if not isinstance(split_touching, bool) else "",
@@ -330,7 +340,7 @@ class ForegroundPerception(nn.Module):
         self.track_static_objects = track_static_objects
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
         self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
-        self.colour_split = colour_split
+        self.colour_split, self.screen_area = colour_split, screen_area
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -584,13 +594,18 @@ class ForegroundPerception(nn.Module):
 
         Every tracked slot has kind 1 (object), used or not: a kind read from the whole clip
         would tell the dynamics from the first frame that a thing will come into view (an O1
-        "appear" movie). A static slot has kind 2 when the background holds its region, else 0;
-        kind 1 when it is never larger than ``static_object_area``.
+        "appear" movie); with ``screen_area``, kind 2 where it ever holds a thing larger. A static
+        slot has kind 2 when the background holds its region, else 0; kind 1 when it is never
+        larger than ``static_object_area``.
         """
         ids = torch.arange(1, self.total_slots + 1, device=frames.device).expand(len(frames), -1)
         features = id_features(frames, slot_map, ids)  # = mask_features of the hard slot masks
         static = torch.arange(self.total_slots, device=frames.device) >= self.slots
-        kind = torch.where(static, self._static_kind(slot_map), 1)
+        largest = _largest_view(slot_map, self.total_slots)
+        tracked = torch.ones_like(largest)
+        if self.screen_area is not None:
+            tracked = torch.where(largest > self.screen_area * slot_map.shape[-2] * slot_map.shape[-1], 2, tracked)
+        kind = torch.where(static, self._static_kind(largest, *slot_map.shape[-2:]), tracked)
         return Percepts(features, kind)
 
     def screens(self, frames: Tensor) -> Tensor:
@@ -602,7 +617,7 @@ class ForegroundPerception(nn.Module):
             return torch.zeros(len(frames), *frames.shape[-2:], dtype=torch.bool, device=frames.device)
         static, _ = self.static_things(self.background(frames))
         slot_map = torch.where(static > 0, static + self.slots, 0)  # (B, H, W) as slot_map numbers them
-        kind = self._static_kind(slot_map[:, None])  # (B, K + N)
+        kind = self._static_kind(_largest_view(slot_map[:, None], self.total_slots), *slot_map.shape[-2:])  # (B, K + N)
         kind_of_id = torch.cat([torch.zeros_like(kind[:, :1]), kind], dim=1)  # id 0: nothing
         return torch.gather(kind_of_id, 1, slot_map.flatten(1)).view_as(static) == 2
 
@@ -637,14 +652,20 @@ class ForegroundPerception(nn.Module):
         number = torch.where(number <= self.scenery, number, 0)
         return number.gather(1, static.flatten(1)).view_as(static), small.gather(1, static.flatten(1)).view_as(static)
 
-    def _static_kind(self, slot_map: Tensor) -> Tensor:
-        """(B, T, H, W) :meth:`slot_map` -> (B, K + N) the kind of each slot if it were a static
-        one: 2 when it holds pixels, 1 when it never holds more than ``static_object_area``, 0 empty."""
-        batch, steps, height, width = slot_map.shape
-        frame = torch.arange(batch * steps, device=slot_map.device).view(batch, steps, 1, 1)
-        counts = torch.bincount((frame * (self.total_slots + 1) + slot_map).flatten(), minlength=batch * steps * (self.total_slots + 1))
-        largest = counts.view(batch, steps, -1)[..., 1:].amax(dim=1)  # (B, K + N) pixels
+    def _static_kind(self, largest: Tensor, height: int, width: int) -> Tensor:
+        """(B, K + N) :func:`_largest_view` of each slot, in a frame of height x width -> (B, K + N)
+        the kind of each slot if it were a static one: 2 when it holds pixels, 1 when it never
+        holds more than ``static_object_area``, 0 empty."""
         kind = 2 * (largest > 0).long()
         if self.static_object_area is None:
             return kind
         return torch.where(largest <= self.static_object_area * height * width, kind // 2, kind)
+
+
+def _largest_view(slot_map: Tensor, slots: int) -> Tensor:
+    """(B, T, H, W) slot map (0 none, 1..slots) -> (B, slots) int64: the most pixels each slot
+    holds in any one frame."""
+    batch, steps = slot_map.shape[:2]
+    frame = torch.arange(batch * steps, device=slot_map.device).view(batch, steps, 1, 1)
+    counts = torch.bincount((frame * (slots + 1) + slot_map).flatten(), minlength=batch * steps * (slots + 1))
+    return counts.view(batch, steps, -1)[..., 1:].amax(dim=1)

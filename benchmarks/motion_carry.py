@@ -1,0 +1,103 @@
+"""How much of a thing's move an object model foresees one read frame ahead, axis by axis.
+
+    python benchmarks/motion_carry.py --ckpt RUN/model.ckpt --videos data/demo/train [--kinds fall,support,bounce]
+
+For every object slot seen in three successive read frames of a training clip whose place
+changes by more than ``--min-move`` (fraction of the frame side) from the middle frame to the
+last, this compares the true change with the change the next-frame prediction makes from the
+middle frame and with the change the slot made the frame before (what coasting would foresee).
+Each is summarised as its least-squares share of the true change: 1 foresees the move, 0
+predicts the thing where it was seen last. A dynamics that carries a horizontal roll but not a
+fall shows a share near the coasting one on x and near 0 on y (the label-free and with-masks
+recipes alike); a fall can be foreseen only by a model that carries vertical moves at all.
+``--kinds`` keeps the videos of those scene kinds (``manifest.jsonl``'s ``kind``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from physpred.data import VideoClipDataset
+from physpred.models import load_model
+from physpred.models.slots.features import FEATURES
+
+
+def moves(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, feature: int, min_move: float) -> torch.Tensor:
+    """The moves of object slots seen in three successive read frames, along one feature.
+
+    Args:
+        seen: (S, K, F) percepts of one clip (feature 0 > 0.5: in view).
+        predicted: (S - 1, K, F) next-frame predictions made at read frames 0..S-2.
+        kind: (K,) slot kinds (1: object).
+        feature: index into :data:`FEATURES` (e.g. ``FEATURES.index("y")``).
+        min_move: the smallest true change kept (absolute).
+
+    Returns:
+        (N, 3): the true change from t to t + 1, the predicted one (prediction made at t minus
+        what is seen at t) and the last one (t - 1 to t), for t = 1..S-2 and every kept slot.
+    """
+    shown = (seen[..., 0] > 0.5) & (kind == 1)
+    kept = shown[:-2] & shown[1:-1] & shown[2:]  # (S - 2, K): seen at t - 1, t, t + 1
+    place = seen[..., feature]
+    true = place[2:] - place[1:-1]
+    foreseen = predicted[1:, :, feature] - place[1:-1]
+    last = place[1:-1] - place[:-2]
+    kept = kept & (true.abs() > min_move)
+    return torch.stack([true[kept], foreseen[kept], last[kept]], dim=-1)
+
+
+def share_of_true(changes: torch.Tensor) -> tuple[float, float]:
+    """(predicted, last): each column's least-squares share of the true change, sum(t x) / sum(t^2),
+    of :func:`moves`' rows (at least one)."""
+    true = changes[:, 0]
+    power = (true**2).sum()
+    return float((true * changes[:, 1]).sum() / power), float((true * changes[:, 2]).sum() / power)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ckpt", type=Path, required=True, help="an object model (ObjectEnergyModel)")
+    parser.add_argument("--videos", type=Path, required=True, help="training videos with manifest.jsonl (physpred world videos)")
+    parser.add_argument("--count", type=int, default=600, help="the first videos read (default 600)")
+    parser.add_argument("--kinds", help="comma-separated scene kinds kept (default: every kind)")
+    parser.add_argument("--min-move", type=float, default=0.01, help="smallest change counted, fraction of the frame side (default 0.01)")
+    args = parser.parse_args(argv)
+    manifest = args.videos / "manifest.jsonl"
+    if not manifest.is_file():
+        parser.error(f"--videos {args.videos}: no manifest.jsonl; make the videos with `physpred world videos`")
+    kind_of = {entry["path"]: entry["kind"] for entry in map(json.loads, manifest.read_text().splitlines())}
+    wanted = set(args.kinds.split(",")) if args.kinds else None
+    if wanted and not wanted <= set(kind_of.values()):
+        parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - set(kind_of.values()))} (it has {sorted(set(kind_of.values()))})")
+    model = load_model(args.ckpt).eval()
+    geometry = model.geometry
+    clips = VideoClipDataset(args.videos, geometry.context_frames, geometry.future_frames, geometry.frame_step, geometry.frame_size, masks=True, seed=0)
+    axes = {axis: FEATURES.index(axis) for axis in ("x", "y")}
+    found: dict[str, list[torch.Tensor]] = {axis: [] for axis in axes}
+    with torch.no_grad():
+        for index, entry in enumerate(clips.entries[: args.count]):
+            if wanted and kind_of[entry.path.resolve().relative_to(args.videos.resolve()).as_posix()] not in wanted:
+                continue
+            clip = clips[index]
+            _, percepts, rollout, _ = model.movie_rollout(clip.frames, clip.masks, clip.kinds, 1, 0)
+            for axis, feature in axes.items():
+                found[axis].append(moves(percepts.features[0], rollout.prediction[0], percepts.kind[0], feature, args.min_move))
+    print(f"{args.ckpt}: one-step moves of object slots in {args.videos} ({args.kinds or 'every kind'})")
+    print("  axis  moves  foreseen share  coasting share")
+    for axis, parts in found.items():
+        changes = torch.cat(parts) if parts else torch.zeros(0, 3)
+        if not len(changes):
+            print(f"  {axis:<4}  {0:>5}  (none)")
+            continue
+        foreseen, coasting = share_of_true(changes)
+        print(f"  {axis:<4}  {len(changes):>5}  {foreseen:>14.2f}  {coasting:>14.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
