@@ -68,6 +68,12 @@ def _probe(ckpt: Path, data: Path, out: Path, stride: int, extra: list[str], reu
     return json.loads(report.read_text())
 
 
+def _scored_on(out: Path, data: Path) -> bool:
+    """Whether ``out`` holds a ``physpred probe`` report of the probes in ``data``."""
+    report = out / "report.json"
+    return report.is_file() and Path(json.loads(report.read_text())["data"]).resolve() == data.resolve()
+
+
 def _expected_mass(expectation: dict) -> float | None:
     """q = (1 + vanish / appear) / 2: how much of the hidden object the model expects back.
 
@@ -98,8 +104,9 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> 
     controls = Path("runs/lab") / args.controls_from if args.controls_from else run
     reuse = controls != run
     untrained = _probe(ckpt, args.probes, controls / "probe_untrained", args.stride, ["--baseline", "untrained", *swap], reuse)
-    # copy-last repeats pixels: no swapped part changes it, so a decomposition takes its trained run's
-    pixels = controls if args.controls_from else trained
+    # copy-last repeats pixels: no swapped part changes it, so a decomposition takes its trained
+    # run's where that scored the same probes
+    pixels = controls if args.controls_from or not _scored_on(trained / "probe_copy_last", args.probes) else trained
     copy_last = _probe(ckpt, args.probes, pixels / "probe_copy_last", args.stride, ["--baseline", "copy-last"], pixels != run)
     other = (
         _probe(ckpt, args.other_look, run / "probe_other_look", args.stride, [])
