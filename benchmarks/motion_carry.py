@@ -11,6 +11,9 @@ predicts the thing where it was seen last. A dynamics that carries a horizontal 
 fall shows a share near the coasting one on x and near 0 on y (the label-free and with-masks
 recipes alike); a fall can be foreseen only by a model that carries vertical moves at all.
 ``--kinds`` keeps the videos of those scene kinds (``manifest.jsonl``'s ``kind``).
+``--perception FILE`` reads the slots another way (a perception YAML, as ``physpred probe
+--perception``), the dynamics kept as trained: a dynamics trained on label-free slots read on the
+world's masks, or the reverse, tells whether a missing carry was learned or is in the percepts.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+import yaml
 
 from physpred.data import VideoClipDataset
-from physpred.models import load_model
+from physpred.models import CheckpointError, load_model, with_part
 from physpred.models.slots.features import FEATURES
 
 
@@ -66,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=600, help="the first videos read (default 600)")
     parser.add_argument("--kinds", help="comma-separated scene kinds kept (default: every kind)")
     parser.add_argument("--min-move", type=float, default=0.01, help="smallest change counted, fraction of the frame side (default 0.01)")
+    parser.add_argument("--perception", type=Path, help="read the slots with this perception (YAML) instead of the model's own")
     args = parser.parse_args(argv)
     manifest = args.videos / "manifest.jsonl"
     if not manifest.is_file():
@@ -75,6 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wanted and not wanted <= set(kind_of.values()):
         parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - set(kind_of.values()))} (it has {sorted(set(kind_of.values()))})")
     model = load_model(args.ckpt).eval()
+    if args.perception is not None:
+        if not args.perception.is_file():
+            parser.error(f"--perception {args.perception}: no such file; give a perception YAML (e.g. configs/perception/masks_recipe.yaml)")
+        try:
+            model = with_part(model, "perception", yaml.safe_load(args.perception.read_text()), args.perception)
+        except CheckpointError as err:
+            parser.error(f"--perception {args.perception}: {err}")
     geometry = model.geometry
     clips = VideoClipDataset(args.videos, geometry.context_frames, geometry.future_frames, geometry.frame_step, geometry.frame_size, masks=True, seed=0)
     axes = {axis: FEATURES.index(axis) for axis in ("x", "y")}
@@ -87,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _, percepts, rollout, _ = model.movie_rollout(clip.frames, clip.masks, clip.kinds, 1, 0)
             for axis, feature in axes.items():
                 found[axis].append(moves(percepts.features[0], rollout.prediction[0], percepts.kind[0], feature, args.min_move))
-    print(f"{args.ckpt}: one-step moves of object slots in {args.videos} ({args.kinds or 'every kind'})")
+    read = f", read with {args.perception}" if args.perception else ""
+    print(f"{args.ckpt}: one-step moves of object slots in {args.videos} ({args.kinds or 'every kind'}){read}")
     print("  axis  moves  foreseen share  coasting share")
     for axis, parts in found.items():
         changes = torch.cat(parts) if parts else torch.zeros(0, 3)

@@ -199,3 +199,24 @@ def test_probe_swaps_in_another_perception(world: dict[str, Path], tmp_path: Pat
         message = capsys.readouterr().err.strip()
         assert reason in message and str(path) in message and len(message.splitlines()) == 1
     assert not (tmp_path / "refused").exists()
+
+
+def test_motion_carry_reads_the_trained_dynamics_on_another_perception(world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/motion_carry.py --perception: the masks model's moves read on slots found without labels."""
+    from benchmarks.motion_carry import main as motion_carry
+
+    swap = tmp_path / "foreground.yaml"
+    swap.write_text(json.dumps({"class_path": "physpred.models.slots.ForegroundPerception", "init_args": {"slots": 4, "scenery": 2}}))
+    argv = ["--ckpt", str(world["ckpt"]), "--videos", str(world["root"] / "videos")]
+    for extra in ([], ["--perception", str(swap)]):
+        assert motion_carry([*argv, *extra]) == 0
+        printed = capsys.readouterr().out
+        assert (f"read with {swap}" in printed) == bool(extra)
+        assert [line.split()[0] for line in printed.splitlines()[2:]] == ["x", "y"]
+    learned = tmp_path / "learned.yaml"
+    learned.write_text("class_path: physpred.models.slots.SlotAttentionPerception\n")
+    for path, reason in ((learned, "learns weights"), (tmp_path / "missing.yaml", "no such file")):
+        with pytest.raises(SystemExit):
+            motion_carry([*argv, "--perception", str(path)])
+        message = capsys.readouterr().err.strip().splitlines()[-1]
+        assert reason in message and str(path) in message
