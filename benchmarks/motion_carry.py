@@ -10,7 +10,9 @@ Each is summarised as its least-squares share of the true change: 1 foresees the
 predicts the thing where it was seen last. A dynamics that carries a horizontal roll but not a
 fall shows a share near the coasting one on x and near 0 on y (the label-free and with-masks
 recipes alike); a fall can be foreseen only by a model that carries vertical moves at all.
-``--kinds`` keeps the videos of those scene kinds (``manifest.jsonl``'s ``kind``).
+``--kinds`` keeps the videos of those scene kinds (``manifest.jsonl``'s ``kind``). ``--scenery``
+reads the moves of screen and wall slots instead of the objects' (with the world's masks a screen
+rises, lowers or slides and a slab slides away: moves a dynamics may learn from too).
 ``--perception FILE`` reads the slots another way (a perception YAML, as ``physpred probe
 --perception``), the dynamics kept as trained: a dynamics trained on label-free slots read on the
 world's masks, or the reverse, tells whether a missing carry was learned or is in the percepts.
@@ -31,21 +33,22 @@ from physpred.models import CheckpointError, load_model, with_part
 from physpred.models.slots.features import FEATURES
 
 
-def moves(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, feature: int, min_move: float) -> torch.Tensor:
-    """The moves of object slots seen in three successive read frames, along one feature.
+def moves(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, feature: int, min_move: float, kinds: tuple[int, ...] = (1,)) -> torch.Tensor:
+    """The moves of slots of ``kinds`` (default: objects) seen in three successive read frames, along one feature.
 
     Args:
         seen: (S, K, F) percepts of one clip (feature 0 > 0.5: in view).
         predicted: (S - 1, K, F) next-frame predictions made at read frames 0..S-2.
-        kind: (K,) slot kinds (1: object).
+        kind: (K,) slot kinds (1 object, 2 screen, 3 wall).
         feature: index into :data:`FEATURES` (e.g. ``FEATURES.index("y")``).
         min_move: the smallest true change kept (absolute).
+        kinds: the slot kinds whose moves are kept.
 
     Returns:
         (N, 3): the true change from t to t + 1, the predicted one (prediction made at t minus
         what is seen at t) and the last one (t - 1 to t), for t = 1..S-2 and every kept slot.
     """
-    shown = (seen[..., 0] > 0.5) & (kind == 1)
+    shown = (seen[..., 0] > 0.5) & torch.isin(kind, torch.tensor(kinds))
     kept = shown[:-2] & shown[1:-1] & shown[2:]  # (S - 2, K): seen at t - 1, t, t + 1
     place = seen[..., feature]
     true = place[2:] - place[1:-1]
@@ -71,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kinds", help="comma-separated scene kinds kept (default: every kind)")
     parser.add_argument("--min-move", type=float, default=0.01, help="smallest change counted, fraction of the frame side (default 0.01)")
     parser.add_argument("--perception", type=Path, help="read the slots with this perception (YAML) instead of the model's own")
+    parser.add_argument("--scenery", action="store_true", help="read the moves of screen and wall slots instead of the objects'")
     args = parser.parse_args(argv)
     manifest = args.videos / "manifest.jsonl"
     if not manifest.is_file():
@@ -90,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     geometry = model.geometry
     clips = VideoClipDataset(args.videos, geometry.context_frames, geometry.future_frames, geometry.frame_step, geometry.frame_size, masks=True, seed=0)
     axes = {axis: FEATURES.index(axis) for axis in ("x", "y")}
+    slot_kinds, slot_name = ((2, 3), "screen and wall") if args.scenery else ((1,), "object")
     found: dict[str, list[torch.Tensor]] = {axis: [] for axis in axes}
     with torch.no_grad():
         for index, entry in enumerate(clips.entries[: args.count]):
@@ -98,9 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             clip = clips[index]
             _, percepts, rollout, _ = model.movie_rollout(clip.frames, clip.masks, clip.kinds, 1, 0)
             for axis, feature in axes.items():
-                found[axis].append(moves(percepts.features[0], rollout.prediction[0], percepts.kind[0], feature, args.min_move))
+                found[axis].append(moves(percepts.features[0], rollout.prediction[0], percepts.kind[0], feature, args.min_move, slot_kinds))
     read = f", read with {args.perception}" if args.perception else ""
-    print(f"{args.ckpt}: one-step moves of object slots in {args.videos} ({args.kinds or 'every kind'}){read}")
+    print(f"{args.ckpt}: one-step moves of {slot_name} slots in {args.videos} ({args.kinds or 'every kind'}){read}")
     print("  axis  moves  foreseen share  coasting share")
     for axis, parts in found.items():
         changes = torch.cat(parts) if parts else torch.zeros(0, 3)

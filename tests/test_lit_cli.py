@@ -34,6 +34,7 @@ OVERLAYS = {
     "demo+look_breadth": set(),
     "objects_masks+objects_split": set(),
     "objects_masks+objects_split_free_objects": set(),
+    "objects_masks+objects_split_recipe_free_objects": set(),
     "objects_masks+objects_split_true_objects": set(),
     "objects_masks+objects_split_true_identities": set(),
     "objects_foreground+objects_demo": set(),

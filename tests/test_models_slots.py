@@ -27,7 +27,7 @@ from physpred.models.slots.features import (
     select_ids,
     supported,
 )
-from physpred.models.slots.perception import hide_resting
+from physpred.models.slots.perception import hide_resting, hold_still
 from physpred.types import ClipGeometry
 
 SIDE = 16
@@ -123,6 +123,24 @@ def test_hide_resting_hides_an_object_only_where_it_rests_for_half_the_clip() ->
     assert still[0, :, 0, 3].eq(0).all() and still[0, :3, 0, 0].eq(7).all()
     with pytest.raises(ValueError, match="MaskPerception: hide_resting_share must be in"):
         MaskPerception(hide_resting=True, hide_resting_share=0.0)
+
+
+def test_still_scenery_shows_each_screen_at_its_median_and_leaves_the_objects_moving() -> None:
+    masks = torch.zeros(1, 5, 8, 8, dtype=torch.uint8)
+    for t in range(5):
+        masks[0, t, 6 - t : 8 - t, 0:2] = 5  # screen 5 rises one row a frame
+        masks[0, t, 0:2, t : t + 2] = 3  # object 3 slides right
+    masks[0, 3:, 4:6, 6:8] = 6  # screen 6 appears for 2 frames of 5: never more than half the clip
+    kinds = torch.zeros(1, 256, dtype=torch.uint8)
+    kinds[0, 3], kinds[0, 5], kinds[0, 6] = 1, 2, 2
+    frames = torch.full((1, 5, 3, 8, 8), 128, dtype=torch.uint8)
+    moving = MaskPerception(objects=1, scenery=2)(frames, masks, kinds).features[0]
+    still = MaskPerception(objects=1, scenery=2, still_scenery=True)(frames, masks, kinds).features[0]
+    assert torch.equal(still[:, 0], moving[:, 0])  # the object still slides
+    assert len(set(moving[:, 1, 2].tolist())) == 5  # the screen's y changes every frame ...
+    assert torch.equal(still[:, 1], moving[2:3, 1].expand(5, -1))  # ... held at its median frame's
+    assert not still[:, 2].any()  # seen in 2 frames of 5: held absent
+    assert torch.equal(hold_still(still[None, :, 1:])[0], still[:, 1:])  # held twice: unchanged
 
 
 def test_mask_perception_applies_its_scoring_floor_in_eval_mode_only() -> None:

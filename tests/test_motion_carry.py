@@ -31,6 +31,8 @@ def test_reads_true_predicted_and_last_change_of_object_slots_seen_three_frames(
     # t = 1, 2 for slot 0 only: the screen is not an object, slot 2 is never seen three frames running
     assert torch.allclose(changes, torch.tensor([[0.1, 0.0, 0.1], [0.1, 0.0, 0.1]]))
     assert moves(seen, predicted, kind, Y, min_move=0.2).shape == (0, 3)  # no move that large
+    screens = moves(seen, predicted, kind, Y, min_move=0.01, kinds=(2, 3))  # the screen's moves alone, foreseen
+    assert torch.allclose(screens, torch.tensor([[0.1, 0.1, 0.1], [0.1, 0.1, 0.1]]))
     assert share_of_true(changes) == pytest.approx((0.0, 1.0))
 
 

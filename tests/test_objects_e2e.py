@@ -208,10 +208,11 @@ def test_motion_carry_reads_the_trained_dynamics_on_another_perception(world: di
     swap = tmp_path / "foreground.yaml"
     swap.write_text(json.dumps({"class_path": "physpred.models.slots.ForegroundPerception", "init_args": {"slots": 4, "scenery": 2}}))
     argv = ["--ckpt", str(world["ckpt"]), "--videos", str(world["root"] / "videos")]
-    for extra in ([], ["--perception", str(swap)]):
+    for extra in ([], ["--perception", str(swap)], ["--scenery"]):
         assert motion_carry([*argv, *extra]) == 0
         printed = capsys.readouterr().out
-        assert (f"read with {swap}" in printed) == bool(extra)
+        assert (f"read with {swap}" in printed) == ("--perception" in extra)
+        assert ("moves of screen and wall slots" in printed) == ("--scenery" in extra)
         assert [line.split()[0] for line in printed.splitlines()[2:]] == ["x", "y"]
     learned = tmp_path / "learned.yaml"
     learned.write_text("class_path: physpred.models.slots.SlotAttentionPerception\n")

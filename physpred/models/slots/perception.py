@@ -13,7 +13,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from physpred.models.slots.features import id_features, select_ids
+from physpred.models.slots.features import PRESENT, id_features, select_ids
 
 
 class Percepts(NamedTuple):
@@ -35,6 +35,16 @@ def see(perception: nn.Module, frames: Tensor, masks: Tensor | None, kinds: Tens
     """``perception``'s slots of (B, T, 3, H, W) frames, given the masks (B, T, H, W) and kinds
     (B, 256) when it reads them (``reads_masks``)."""
     return perception(frames, masks, kinds) if getattr(perception, "reads_masks", False) else perception(frames)
+
+
+def hold_still(features: Tensor) -> Tensor:
+    """(B, T, K, F) percept features -> the same shape, each slot showing in every frame its
+    median over the clip: present where it is seen in more than half the frames, then at the
+    median of each feature over the frames it is seen in; absent (all zero) otherwise."""
+    seen = features[..., PRESENT] > 0  # (B, T, K, 1)
+    median = torch.where(seen, features, torch.nan).nanmedian(dim=1, keepdim=True).values
+    mostly_seen = seen.float().mean(dim=1, keepdim=True) > 0.5
+    return torch.where(mostly_seen, median, 0.0).expand_as(features).contiguous()
 
 
 def hide_resting(masks: Tensor, kinds: Tensor, share: float = 0.5) -> Tensor:
@@ -76,6 +86,10 @@ class MaskPerception(nn.Module):
             does): a decomposition, never a recipe.
         hide_resting_share: with ``hide_resting``, the share of the clip's frames an object must
             cover a pixel in to be hidden there; 1: only where it stays for the whole clip.
+        still_scenery: show every screen and wall slot still, at its median over the clip
+            (:func:`hold_still`), as a label-free perception's static scenery never moves: a
+            decomposition (does the dynamics learn vertical moves from the moving screens?),
+            never a recipe.
     """
 
     reads_masks = True
@@ -91,6 +105,7 @@ class MaskPerception(nn.Module):
         scoring_min_area: int | None = None,
         hide_resting: bool = False,
         hide_resting_share: float = 0.5,
+        still_scenery: bool = False,
     ) -> None:
         super().__init__()
         scoring_min_area = min_area if scoring_min_area is None else scoring_min_area
@@ -103,7 +118,7 @@ class MaskPerception(nn.Module):
             raise ValueError(f"MaskPerception: hide_resting_share must be in (0, 1], got {hide_resting_share} (fix the YAML)")
         self.objects, self.scenery, self.wall_kind, self.empty_objects = objects, scenery, wall_kind, empty_objects
         self.min_area, self.scoring_min_area, self.hide_resting = min_area, scoring_min_area, hide_resting
-        self.hide_resting_share = hide_resting_share
+        self.hide_resting_share, self.still_scenery = hide_resting_share, still_scenery
 
     @property
     def slots(self) -> int:
@@ -139,4 +154,7 @@ class MaskPerception(nn.Module):
             kind[:, : self.objects] = 1
         if self.hide_resting:
             masks = hide_resting(masks, kinds, self.hide_resting_share)
-        return Percepts(id_features(frames, masks, ids, self.floor), kind)
+        features = id_features(frames, masks, ids, self.floor)
+        if self.still_scenery:
+            features = torch.cat([features[:, :, : self.objects], hold_still(features[:, :, self.objects :])], dim=2)
+        return Percepts(features, kind)
