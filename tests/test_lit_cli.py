@@ -35,6 +35,7 @@ OVERLAYS = {
     "objects_masks+objects_split": set(),
     "objects_masks+objects_split_free_objects": set(),
     "objects_masks+objects_split_recipe_free_objects": set(),
+    "objects_masks+objects_split_recipe_true_objects": set(),
     "objects_masks+objects_split_true_objects": set(),
     "objects_masks+objects_split_true_identities": set(),
     "objects_foreground+objects_demo": set(),
