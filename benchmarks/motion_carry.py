@@ -48,7 +48,7 @@ def moves(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, featu
         (N, 3): the true change from t to t + 1, the predicted one (prediction made at t minus
         what is seen at t) and the last one (t - 1 to t), for t = 1..S-2 and every kept slot.
     """
-    shown = (seen[..., 0] > 0.5) & torch.isin(kind, torch.tensor(kinds))
+    shown = (seen[..., 0] > 0.5) & torch.isin(kind, torch.tensor(kinds, device=kind.device))
     kept = shown[:-2] & shown[1:-1] & shown[2:]  # (S - 2, K): seen at t - 1, t, t + 1
     place = seen[..., feature]
     true = place[2:] - place[1:-1]
