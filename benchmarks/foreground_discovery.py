@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import torch
-import yaml
 from torch import nn
 
 from physpred.data import VideoClipDataset
 from physpred.data.datasets import ProbeDataset
+from physpred.models import CheckpointError, read_part_file
 from physpred.models.checkpoint import build_part
 from physpred.models.slots import ForegroundPerception
 from physpred.models.slots.discovery import fg_ari, object_recall
@@ -54,7 +54,7 @@ def _clips(args: argparse.Namespace) -> Iterator[tuple[str, torch.Tensor, torch.
 def _perceptions(args: argparse.Namespace) -> list[tuple[str, nn.Module]]:
     """(label, perception) to measure: the ``--perception`` YAML's, or one per ``--threshold``."""
     if args.perception:
-        return [(str(args.perception), build_part("perception", yaml.safe_load(args.perception.read_text()), args.perception))]
+        return [(str(args.perception), build_part("perception", read_part_file("perception", args.perception), args.perception))]
     return [
         (
             f"threshold {threshold} opening {args.opening} resting {args.resting} scenery {args.scenery}",
@@ -84,8 +84,12 @@ def main() -> None:
     parser.add_argument("--perception", type=Path, help="YAML of a whole ForegroundPerception, in place of the options above")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    try:
+        perceptions = _perceptions(args)
+    except CheckpointError as err:
+        parser.error(str(err))
     clips = list(_clips(args))
-    for label, perception in _perceptions(args):
+    for label, perception in perceptions:
         scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]] = {}
         start = time.perf_counter()
         for group, frames, masks, kinds in clips:

@@ -26,10 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-import yaml
 
 from physpred.data import VideoClipDataset
-from physpred.models import CheckpointError, load_model, with_part
+from physpred.models import CheckpointError, load_model, read_part_file, with_part
 from physpred.models.slots.features import FEATURES
 
 
@@ -85,12 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - set(kind_of.values()))} (it has {sorted(set(kind_of.values()))})")
     model = load_model(args.ckpt).eval()
     if args.perception is not None:
-        if not args.perception.is_file():
-            parser.error(f"--perception {args.perception}: no such file; give a perception YAML (e.g. configs/perception/masks_recipe.yaml)")
         try:
-            model = with_part(model, "perception", yaml.safe_load(args.perception.read_text()), args.perception)
+            model = with_part(model, "perception", read_part_file("perception", args.perception), args.perception)
         except CheckpointError as err:
-            parser.error(f"--perception {args.perception}: {err}")
+            parser.error(str(err))
     geometry = model.geometry
     clips = VideoClipDataset(args.videos, geometry.context_frames, geometry.future_frames, geometry.frame_step, geometry.frame_size, masks=True, seed=0)
     axes = {axis: FEATURES.index(axis) for axis in ("x", "y")}

@@ -21,9 +21,9 @@ from collections import Counter
 from pathlib import Path
 
 import torch
-import yaml
 
 from physpred.data import VideoClipDataset
+from physpred.models import CheckpointError, read_part_file
 from physpred.models.checkpoint import build_part
 from physpred.models.slots import MaskPerception
 from physpred.models.slots.departures import beside_static
@@ -69,7 +69,10 @@ def main() -> None:
     if args.perception is None:
         perception, name = MaskPerception(objects=4, scenery=4), "MaskPerception(objects: 4, scenery: 4)"
     else:
-        perception, name = build_part("perception", yaml.safe_load(args.perception.read_text()), args.perception), str(args.perception)
+        try:
+            perception, name = build_part("perception", read_part_file("perception", args.perception), args.perception), str(args.perception)
+        except CheckpointError as err:
+            parser.error(str(err))
     data = VideoClipDataset(str(args.videos), 4, 28, 2, 64, masks=True, seed=0)
     tally: Counter = Counter()
     with torch.no_grad():

@@ -23,11 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-import yaml
 
 from physpred.data import ProbeDataset
-from physpred.models import load_model
-from physpred.models.checkpoint import with_part
+from physpred.models import CheckpointError, load_model, read_part_file, with_part
 
 
 def expected_presence(seen_possible: torch.Tensor, seen_impossible: torch.Tensor, expected_impossible: torch.Tensor, kind: torch.Tensor, first: int, frames: int) -> torch.Tensor | None:
@@ -72,7 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--frames must be >= 1, got {args.frames}")
     model = load_model(args.ckpt).eval()
     if args.perception:
-        model = with_part(model, "perception", yaml.safe_load(args.perception.read_text()), args.perception).eval()
+        try:
+            model = with_part(model, "perception", read_part_file("perception", args.perception), args.perception).eval()
+        except CheckpointError as err:
+            parser.error(str(err))
     probes = ProbeDataset(args.probes, frame_size=model.geometry.frame_size)
     pairs = probes.event_pairs(args.block, args.event)
     found = []

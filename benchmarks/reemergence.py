@@ -24,11 +24,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import torch
-import yaml
 
 from physpred.data import ProbeDataset, VideoClipDataset
-from physpred.models import load_model
-from physpred.models.checkpoint import with_part
+from physpred.models import CheckpointError, load_model, read_part_file, with_part
 from physpred.models.slots.features import FEATURES
 from physpred.types import ClipGeometry
 
@@ -93,7 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     model = load_model(args.ckpt).eval()
     if args.perception:
-        model = with_part(model, "perception", yaml.safe_load(args.perception.read_text()), args.perception).eval()
+        try:
+            model = with_part(model, "perception", read_part_file("perception", args.perception), args.perception).eval()
+        except CheckpointError as err:
+            parser.error(str(err))
     first, later = [], []
     with torch.no_grad():
         for frames, masks, kinds, step in movies(args, model.geometry):

@@ -13,7 +13,7 @@ import pytest
 import torch
 import yaml
 
-from physpred.models import CheckpointError, load_model, untrained_like
+from physpred.models import CheckpointError, load_model, read_part_file, untrained_like
 from physpred.models.checkpoint import build_part, model_record
 from physpred.types import ClipGeometry
 
@@ -169,7 +169,7 @@ def test_the_payload_does_run_when_unpickled_unsafely(evil: tuple[Path, Path]) -
 
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "configs" / "perception").glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_perception_files_build_perceptions_without_weights(path: Path) -> None:
-    perception = build_part("perception", yaml.safe_load(path.read_text()), path)
+    perception = build_part("perception", read_part_file("perception", path), path)
     assert hasattr(perception, "object_slots") and not list(perception.parameters())
 
 
@@ -193,6 +193,16 @@ def test_shipped_scoring_files_set_scoring_options(path: Path) -> None:
     model = ObjectEnergyModel(perception=MaskPerception(), dynamics=GatedSlotDynamics(hidden=8, heads=1), energy=SlotEnergy(), geometry=ClipGeometry(2, 2, 1, 16))
     options = yaml.safe_load(path.read_text())
     assert {name: with_scoring(model, options, path).scoring[name] for name in options} == options
+
+
+def test_a_part_file_that_cannot_be_read_is_one_line_naming_its_option(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("init_args: {slots: [1,\n")
+    for path, reason in ((tmp_path / "missing.yaml", "cannot read it"), (broken, "is not valid YAML")):
+        with pytest.raises(CheckpointError) as caught:
+            read_part_file("energy", path)
+        assert str(caught.value).startswith(f"--energy {path}") and reason in str(caught.value)
+        assert len(str(caught.value).splitlines()) == 1
 
 
 def test_a_perception_file_naming_no_physpred_class_is_refused(tmp_path: Path) -> None:

@@ -216,7 +216,7 @@ def test_motion_carry_reads_the_trained_dynamics_on_another_perception(world: di
         assert [line.split()[0] for line in printed.splitlines()[2:]] == ["x", "y"]
     learned = tmp_path / "learned.yaml"
     learned.write_text("class_path: physpred.models.slots.SlotAttentionPerception\n")
-    for path, reason in ((learned, "learns weights"), (tmp_path / "missing.yaml", "no such file")):
+    for path, reason in ((learned, "learns weights"), (tmp_path / "missing.yaml", "cannot read it")):
         with pytest.raises(SystemExit):
             motion_carry([*argv, "--perception", str(path)])
         message = capsys.readouterr().err.strip().splitlines()[-1]

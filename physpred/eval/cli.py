@@ -369,26 +369,15 @@ def _load_scorer(args: Namespace, layout: str, parts: dict[str, Any]) -> Any:
     return CopyLastPredictor(geometry=ClipGeometry(**chosen))
 
 
-def _part_config(part: str, path: Path) -> Any:
-    """The ``--perception``, ``--energy`` or ``--scoring`` file's contents (YAML)."""
-    import yaml
-
-    try:
-        return yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise ProbeError(f"--{part} {path}: cannot read it ({err.strerror}); fix the path") from err
-    except yaml.YAMLError as err:
-        raise ProbeError(f"--{part} {path} is not valid YAML ({_one_line(err)}); fix the file") from err
-
-
 def _probe(args: Namespace) -> int:
     from physpred.data import IncompleteSceneError, ProbeDataModule, VideoReadError
     from physpred.data.probe_layouts import detect_layout
     from physpred.eval.runner import SurpriseRunner
+    from physpred.models import read_part_file
 
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
     layout = args.layout or detect_layout(args.data)
-    parts = {part: _part_config(part, getattr(args, part)) for part in OVERRIDES if getattr(args, part) is not None}
+    parts = {part: read_part_file(part, getattr(args, part)) for part in OVERRIDES if getattr(args, part) is not None}
     scorer = _load_scorer(args, layout, parts)
     settings = _geometry(args, scorer, layout)
     frame_step, stride = settings["frame_step"], settings["stride"]

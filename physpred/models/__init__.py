@@ -7,6 +7,7 @@ from physpred.models.baselines import CopyLastPredictor
 from physpred.models.checkpoint import (
     CheckpointError,
     load_model,
+    read_part_file,
     untrained_like,
     with_part,
     with_scoring,
@@ -43,6 +44,7 @@ __all__ = [
     "VideoViTEncoder",
     "WarpPredictor",
     "load_model",
+    "read_part_file",
     "untrained_like",
     "with_part",
     "with_scoring",

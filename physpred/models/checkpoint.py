@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import yaml
 from torch import nn
 
 from physpred.types import ClipGeometry
@@ -153,6 +154,21 @@ def with_scoring(model: nn.Module, options: object, source: Path) -> nn.Module:
     except ValueError as err:
         raise CheckpointError(f"scoring file {source}: {_first_line(err)}") from err
     return model
+
+
+def read_part_file(part: str, path: Path) -> object:
+    """The contents (YAML) of the file given as ``--perception``, ``--energy`` or ``--scoring``,
+    for :func:`with_part`, :func:`build_part` or :func:`with_scoring`.
+
+    Raises:
+        CheckpointError: a file that cannot be read or is not YAML, named with its option.
+    """
+    try:
+        return yaml.safe_load(Path(path).read_text())
+    except OSError as err:
+        raise CheckpointError(f"--{part} {path}: cannot read it ({err.strerror}); fix the path") from err
+    except yaml.YAMLError as err:
+        raise CheckpointError(f"--{part} {path} is not valid YAML ({' '.join(str(err).split())}); fix the file") from err
 
 
 def build_part(part: str, config: object, source: Path) -> nn.Module:
