@@ -221,3 +221,19 @@ def test_motion_carry_reads_the_trained_dynamics_on_another_perception(world: di
             motion_carry([*argv, "--perception", str(path)])
         message = capsys.readouterr().err.strip().splitlines()[-1]
         assert reason in message and str(path) in message
+
+
+def test_track_census_tells_how_label_free_slots_hold_the_world_objects(world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/track_census.py on the world's videos: one row per axis, shares of the moves that sum to 1."""
+    from benchmarks.track_census import STATES
+    from benchmarks.track_census import main as track_census
+
+    assert track_census(["--videos", str(world["root"] / "videos"), "--frames", "16", "--frame-size", "32"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert rows and all(row[0] == "all" or row[0] in {"occlusion", "gap", "support", "fall", "bounce", "mixed", "reveal", "roll", "ramp"} for row in rows)
+    assert all(abs(sum(map(float, row[3:])) - 1) < 0.02 and len(row) == 3 + len(STATES) for row in rows)
+    masks = tmp_path / "masks.yaml"
+    masks.write_text("class_path: physpred.models.slots.MaskPerception\n")
+    with pytest.raises(SystemExit):
+        track_census(["--videos", str(world["root"] / "videos"), "--perception", str(masks)])
+    assert "gives no slot map" in capsys.readouterr().err
