@@ -115,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=32, help="read frames per clip, two frames apart (default 32, the recipes')")
     parser.add_argument("--frame-size", type=int, default=64)
     args = parser.parse_args(argv)
+    if args.frames < 3 or not 0 < args.purity <= 1:
+        parser.error(f"--frames must be >= 3 (a move spans three read frames) and --purity in (0, 1], got {args.frames} and {args.purity}")
     manifest = args.videos / "manifest.jsonl"
     if not manifest.is_file():
         parser.error(f"--videos {args.videos}: no manifest.jsonl; make the videos with `physpred world videos --masks`")

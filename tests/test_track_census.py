@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
+import pytest
 import torch
 
 from benchmarks.track_census import holdings, move_states
@@ -47,3 +49,12 @@ def test_holdings_count_each_objects_pixels_by_slot_and_leave_static_slots_out()
     held = holdings(slot_map, objects, 2)
     assert held.shape == (1, 256, 3)
     assert held[0, 5].tolist() == [4, 0, 0] and held[0, 0].tolist() == [0, SIDE * SIDE - 4, 0]
+
+
+def test_too_few_frames_or_a_purity_out_of_range_is_refused_before_reading(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.track_census import main
+
+    for extra in (["--frames", "2"], ["--purity", "0"]):
+        with pytest.raises(SystemExit):
+            main(["--videos", str(tmp_path), *extra])
+        assert "--frames must be >= 3" in capsys.readouterr().err
