@@ -74,6 +74,7 @@ def move_states(objects: torch.Tensor, held: torch.Tensor, min_move: float, puri
     steps, height, width = objects.shape
     rows = torch.arange(height, dtype=torch.float)[:, None].expand(height, width)
     columns = torch.arange(width, dtype=torch.float)[None, :].expand(height, width)
+    slot_pixels = held.sum(dim=1)  # (T, K + 1)
     found = []
     for thing in objects.unique().tolist():
         if thing == 0:
@@ -86,7 +87,6 @@ def move_states(objects: torch.Tensor, held: torch.Tensor, min_move: float, puri
         }
         by_slot = held[:, thing, 1:]  # (T, K)
         owner = torch.where(by_slot.amax(dim=1) > 0, by_slot.argmax(dim=1) + 1, 0)  # (T,)
-        slot_pixels = held.sum(dim=1)  # (T, K + 1)
         for t in range(1, steps - 1):
             if not (area[t - 1 : t + 2] >= min_pixels).all():
                 continue
