@@ -31,9 +31,9 @@ def _ball_on_slab(ball: tuple[float, float, float], slab: tuple[float, float, fl
     return F.avg_pool2d(image[None], 2)
 
 
-def _parts(image: torch.Tensor, separation: float = 0.08) -> torch.Tensor:
+def _parts(image: torch.Tensor, separation: float = 0.08, connected: bool = False) -> torch.Tensor:
     found = (image - torch.tensor(SKY)[:, None, None]).abs().amax(dim=1) > 0.05 * 255
-    parts, count = colour_parts(_label_components(found)[0], image, separation, min_area=9)
+    parts, count = colour_parts(_label_components(found)[0], image, separation, min_area=9, connected=connected)
     assert count == int(parts.max()) + 1 and torch.equal(torch.unique(parts), torch.arange(count))
     return parts[0]
 
@@ -44,6 +44,19 @@ def test_a_ball_resting_on_a_slab_of_a_near_colour_is_cut_off_it() -> None:
     assert ball.unique().numel() == 1 and slab.unique().numel() == 1 and ball[0, 0] != slab[0, 0] and ball[0, 0] > 0
     # without the cut the pair is one component
     assert _label_components(parts[None] > 0)[1] == 2
+
+
+def test_a_piece_of_a_part_away_from_the_rest_of_it_is_dropped_when_parts_are_connected() -> None:
+    image = _ball_on_slab(BALL, SLAB)
+    image[0, :, 17:19, 17:20] = torch.tensor(BALL)[:, None, None]  # a fleck of the ball's colour on the slab
+    ball, fleck = (slice(10, 13), slice(10, 14)), (slice(17, 19), slice(17, 20))  # the ball's inside
+    clustered, connected = _parts(image), _parts(image, connected=True)
+    assert (clustered[fleck] == clustered[11, 11]).all() and (clustered[ball] == clustered[11, 11]).all()
+    assert (connected[fleck] == 0).all() and (connected[ball] == connected[11, 11]).all()
+    slab = connected[16:17, 6:14]
+    assert (slab == slab[0, 0]).all() and 0 < slab[0, 0] != connected[11, 11] > 0
+    # the ball keeps every pixel it had, the fleck aside
+    assert torch.equal(connected[12 - 4 : 12 + 4, 8:16] > 0, clustered[12 - 4 : 12 + 4, 8:16] > 0)
 
 
 def test_one_thing_with_its_highlight_and_its_blended_edge_stays_whole() -> None:

@@ -135,7 +135,7 @@ def test_fg_ari_of_the_moving_things_is_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}, {"track_static_objects": True}, {"split_touching": 1}, {"colour_split": 0.0}, {"scenery_min_region": 0}, {"screen_area": 1.0}]
+    "options", [{"slots": 0}, {"threshold": 0.0}, {"threshold": 1.5}, {"min_area": 0}, {"opening": 2}, {"gate": 0.0}, {"memory": 0}, {"ghosts": 1.5}, {"min_frames": 0}, {"min_travel": -1.0}, {"max_area": 1.0}, {"guess_behind": 0.0}, {"hold_still": 1.5}, {"track_static_objects": True}, {"split_touching": 1}, {"colour_split": 0.0}, {"scenery_min_region": 0}, {"screen_area": 1.0}, {"peel_ghosts": -1}, {"connected_parts": True}]
 )
 def test_bad_options_raise_one_line_errors(options: dict) -> None:
     with pytest.raises(ValueError, match=f"ForegroundPerception: {next(iter(options))}") as error:

@@ -18,6 +18,8 @@ highlight on one thing). Pure functions of tensors; nothing learned.
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import torch
 from torch import Tensor
 from torch.nn import functional as F
@@ -28,7 +30,7 @@ ROUNDS = 8
 """2-means iterations: a component's two clusters settle in a few."""
 
 
-def colour_parts(components: Tensor, images: Tensor, separation: float, min_area: int) -> tuple[Tensor, int]:
+def colour_parts(components: Tensor, images: Tensor, separation: float, min_area: int, connected: bool = False) -> tuple[Tensor, int]:
     """Foreground components, each cut in two by colour where it holds two things.
 
     Args:
@@ -38,6 +40,9 @@ def colour_parts(components: Tensor, images: Tensor, separation: float, min_area
             clusters' mean colours, and the largest between a highlight's colour and its
             surface's mixed with white.
         min_area: the smallest cluster that is a thing.
+        connected: each of a cut component's two parts keeps its largest 8-connected piece, its
+            other pieces are dropped (:func:`largest_pieces`): a cluster is of colours, not
+            places, and the blended edge of a slab under a ball falls with the ball's.
 
     Returns:
         (N, H, W) int64 parts 1..U across all N images (0: background), and U + 1, as a
@@ -79,9 +84,38 @@ def colour_parts(components: Tensor, images: Tensor, separation: float, min_area
         & ((centre[:, 0] - centre[:, 1]).abs().amax(dim=1) > close)
         & ~_tinted(centre[:, 0], centre[:, 1], close)
     )
-    part = torch.where(components > 0, torch.where(cut[components], halves, components * 2) + 1, 0)
+    if connected and bool(cut.any()):
+        halves = largest_pieces(halves, cut.nonzero()[:, 0])
+    part = torch.where((components > 0) & (halves >= 0), torch.where(cut[components], halves, components * 2) + 1, 0)
     _, part = torch.unique(part, return_inverse=True)
     return part, int(part.max()) + 1
+
+
+def largest_pieces(halves: Tensor, cut: Tensor) -> Tensor:
+    """Each half of the ``cut`` components reduced to its largest 8-connected piece, its other
+    pieces dropped.
+
+    Args:
+        halves: (N, H, W) int64, ``2 c + side`` for the pixels of component c (side 0 or 1).
+        cut: (M,) the components c cut in two (each lies in one image).
+
+    Returns:
+        (N, H, W) int64 halves, -1 where a piece is dropped.
+    """
+    image_of = torch.zeros(int(halves.max()) // 2 + 1, dtype=torch.long)
+    image_of[halves.flatten(1).cpu() // 2] = torch.arange(len(halves))[:, None].expand(-1, halves[0].numel())
+    kept = halves.clone()
+    for component in cut.tolist():
+        index = int(image_of[component])
+        image = halves[index].cpu().numpy()
+        for side in (0, 1):
+            count, pieces, stats, _ = cv2.connectedComponentsWithStats((image == 2 * component + side).astype(np.uint8), connectivity=8)
+            if count <= 2:  # one piece (label 0 is the rest)
+                continue
+            largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+            strays = torch.from_numpy((pieces > 0) & (pieces != largest)).to(halves.device)
+            kept[index][strays] = -1
+    return kept
 
 
 def _two_means(owner: Tensor, colour: Tensor, count: int) -> tuple[Tensor, Tensor]:

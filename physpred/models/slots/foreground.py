@@ -43,6 +43,7 @@ from torch import Tensor, nn
 
 from physpred.models.slots.colour_parts import colour_parts
 from physpred.models.slots.features import id_features
+from physpred.models.slots.ghost_pixels import background_like
 from physpred.models.slots.perception import Percepts
 from physpred.models.slots.ranking import largest_first
 from physpred.models.slots.scenery import static_regions
@@ -259,6 +260,16 @@ class ForegroundPerception(nn.Module):
             G1 is lost as before (trained so with ``scenery_min_region: 9``, lab row
             ``objects_free_v32_colour_split_seed0``: dev30 0.744, floats 0.00): off in the recipe.
             None: components whole.
+        peel_ghosts: with this many steps (pixels), the foreground pixels that look like the
+            background seen next to them are background
+            (:func:`~physpred.models.slots.ghost_pixels.background_like`): where the clip's
+            median holds a thing (a slow roller's path, a ball's place of rest before it falls),
+            the true background shows when the thing is elsewhere, and joined to the thing it
+            drags its slot's centre. 0: off.
+        connected_parts: with ``colour_split``, each of a cut component's parts keeps its
+            largest connected piece, its other pieces going to the other part: a colour cluster
+            is not a place, and the blended edge of a slab (or a sliver of it) of the ball's
+            colours would ride with the ball. False: the parts as clustered.
     """
 
     reads_masks = False
@@ -291,6 +302,8 @@ class ForegroundPerception(nn.Module):
         hold_still: float | None = None,
         split_touching: bool = False,
         colour_split: float | None = None,
+        peel_ghosts: int = 0,
+        connected_parts: bool = False,
     ) -> None:
         super().__init__()
         problems = [
@@ -327,6 +340,10 @@ class ForegroundPerception(nn.Module):
             f"colour_split must be in (0, 1) or null, got {colour_split}"
             if colour_split is not None and not 0 < colour_split < 1
             else "",
+            f"peel_ghosts must be >= 0, got {peel_ghosts}" if peel_ghosts < 0 else "",
+            f"connected_parts must be true or false and needs colour_split, got {connected_parts!r}"
+            if not isinstance(connected_parts, bool) or (connected_parts and colour_split is None)
+            else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -340,7 +357,8 @@ class ForegroundPerception(nn.Module):
         self.track_static_objects = track_static_objects
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
         self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
-        self.colour_split, self.screen_area = colour_split, screen_area
+        self.colour_split, self.screen_area, self.peel_ghosts = colour_split, screen_area, peel_ghosts
+        self.connected_parts = connected_parts
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -400,12 +418,20 @@ class ForegroundPerception(nn.Module):
     def foreground(self, frames: Tensor, background: Tensor | None = None, standing: Tensor | None = None) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's background
         (:meth:`background`, computed unless given), and the (B, H, W) ``standing`` pixels (things
-        at rest the background holds, :meth:`static_things`) in every frame."""
+        at rest the background holds, :meth:`static_things`) in every frame; with
+        ``peel_ghosts``, less those that look like the background next to them."""
         background = self.background(frames) if background is None else background
         difference = (frames.float() - background[:, None]).abs().amax(dim=2) / 255.0
         found = difference > self.threshold
         if standing is not None:
             found = found | standing[:, None]
+        if self.peel_ghosts:
+            # references: pixels that match the estimate where no thing stays long enough to doubt it
+            median = frames.contiguous().median(dim=1).values.float()
+            doubted = ((frames.float() - median[:, None]).abs().amax(dim=2) > self.threshold * 255).float().mean(dim=1) > DISPUTED
+            reference = ~found & ~doubted[:, None]
+            ghosts = background_like(found.flatten(0, 1), frames.flatten(0, 1).float() / 255.0, reference.flatten(0, 1), self.threshold, self.peel_ghosts)
+            found = found & ~ghosts.view_as(found)
         if self.opening:
             kernel = torch.ones(self.opening, self.opening, device=frames.device)
             found = morphological_opening(found.flatten(0, 1)[:, None].float(), kernel)[:, 0].view_as(found) > 0.5
@@ -432,7 +458,7 @@ class ForegroundPerception(nn.Module):
         found = self.foreground(frames, background, standing).flatten(0, 1)
         labels, count = _label_components(found)
         if self.colour_split is not None:
-            labels, count = colour_parts(labels, frames.flatten(0, 1), self.colour_split, self.min_area)
+            labels, count = colour_parts(labels, frames.flatten(0, 1), self.colour_split, self.min_area, self.connected_parts)
         # statistics of the foreground pixels only (a few percent of the frame)
         where = labels.flatten().nonzero()[:, 0]
         inverse = labels.flatten()[where] - 1
