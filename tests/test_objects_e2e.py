@@ -223,6 +223,21 @@ def test_motion_carry_reads_the_trained_dynamics_on_another_perception(world: di
         assert reason in message and str(path) in message
 
 
+def test_slot_contents_counts_what_label_free_slots_hold_beyond_the_world_objects(world: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/slot_contents.py on the world's videos: pixel counts per kind of scene, one error row per view."""
+    from benchmarks.slot_contents import KINDS, VIEWS
+    from benchmarks.slot_contents import main as slot_contents
+
+    kinds = "occlusion,gap,support,fall,bounce,mixed,reveal,roll,ramp"
+    present = {line for line in (world["root"] / "videos" / "manifest.jsonl").read_text().splitlines()}
+    wanted = ",".join(kind for kind in kinds.split(",") if any(f'"kind": "{kind}"' in line for line in present))
+    assert slot_contents(["--videos", str(world["root"] / "videos"), "--frames", "16", "--frame-size", "32", "--kinds", wanted, "--min-move", "0.02"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    counts = [line.split() for line in lines[2:] if line.split() and line.split()[0] in wanted.split(",")]
+    assert counts and all(len(row) == 2 + len(KINDS) and float(row[2]) > 0 for row in counts)  # every sighting holds its object
+    assert [line.split("mean")[0].strip() for line in lines[-len(VIEWS) :]] == list(VIEWS)
+
+
 def test_track_census_tells_how_label_free_slots_hold_the_world_objects(world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """benchmarks/track_census.py on the world's videos: one row per axis, shares of the moves that sum to 1."""
     from benchmarks.track_census import STATES

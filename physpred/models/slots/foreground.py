@@ -267,9 +267,10 @@ class ForegroundPerception(nn.Module):
             the true background shows when the thing is elsewhere, and joined to the thing it
             drags its slot's centre. 0: off.
         connected_parts: with ``colour_split``, each of a cut component's parts keeps its
-            largest connected piece, its other pieces going to the other part: a colour cluster
-            is not a place, and the blended edge of a slab (or a sliver of it) of the ball's
-            colours would ride with the ball. False: the parts as clustered.
+            largest connected piece and its other pieces are dropped: a colour cluster is not a
+            place, and pieces of a slab's blended edge of the ball's colours would ride with the
+            ball (handed to the other part instead, they made the slots' vertical moves worse:
+            docs/research.md). False: the parts as clustered.
     """
 
     reads_masks = False

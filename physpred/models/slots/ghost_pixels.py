@@ -4,10 +4,10 @@ A clip's median holds a thing wherever it covered a pixel for most of the clip: 
 slowly paints its path into the estimate, a ball at rest before it falls leaves its place there.
 Where the thing is not, those pixels show the true background, differ from the estimate, and are
 foreground; joined to the thing's component they drag its slot's centre towards the path or the
-place of rest. Read against the world's masks (600 training videos, fall, support and bounce
-clips, ``benchmarks/track_census.py``'s perception with ``colour_split``), these pixels are the
-largest share of what an object's slot holds beyond the object and its rim of blended pixels, and
-they multiply the error of the slot's vertical move from frame to frame by about 2.3.
+place of rest. Read against the world's masks (``benchmarks/slot_contents.py``: 600 training
+videos, fall, support and bounce clips, the perception with ``colour_split``), background pixels
+beyond an object's rim are the largest share of what its slot holds beyond the object, and they
+multiply the error of the slot's vertical move from frame to frame by about 2.3.
 
 Such a pixel looks like the background seen next to it, which a thing does not: a flood from the
 pixels that surely show the background (they match the estimate, and the estimate there is not in
@@ -41,7 +41,7 @@ def background_like(found: Tensor, images: Tensor, reference: Tensor, threshold:
     Returns:
         (N, H, W) bool, the pixels of ``found`` reached.
     """
-    count, height, width = found.shape
+    _, height, width = found.shape
     # only the foreground pixels are reached: their neighbours are looked up in a padded grid of
     # the colour each pixel passes on (NaN: none), flattened
     padded_width = width + 2
