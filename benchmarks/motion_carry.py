@@ -21,7 +21,6 @@ world's masks, or the reverse, tells whether a missing carry was learned or is i
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -78,10 +77,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     manifest = args.videos / "manifest.jsonl"
     if not manifest.is_file():
         parser.error(f"--videos {args.videos}: no manifest.jsonl; make the videos with `physpred world videos`")
-    kind_of = {entry["path"]: entry["kind"] for entry in map(json.loads, manifest.read_text().splitlines())}
-    wanted = set(args.kinds.split(",")) if args.kinds else None
-    if wanted and not wanted <= set(kind_of.values()):
-        parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - set(kind_of.values()))} (it has {sorted(set(kind_of.values()))})")
     model = load_model(args.ckpt).eval()
     if args.perception is not None:
         try:
@@ -90,12 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(str(err))
     geometry = model.geometry
     clips = VideoClipDataset(args.videos, geometry.context_frames, geometry.future_frames, geometry.frame_step, geometry.frame_size, masks=True, seed=0)
+    present = {entry.kind for entry in clips.entries if entry.kind}
+    wanted = set(args.kinds.split(",")) if args.kinds else None
+    if wanted and not wanted <= present:
+        parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - present)} (it has {sorted(present)})")
     axes = {axis: FEATURES.index(axis) for axis in ("x", "y")}
     slot_kinds, slot_name = ((2, 3), "screen and wall") if args.scenery else ((1,), "object")
     found: dict[str, list[torch.Tensor]] = {axis: [] for axis in axes}
     with torch.no_grad():
         for index, entry in enumerate(clips.entries[: args.count]):
-            if wanted and kind_of[entry.path.resolve().relative_to(args.videos.resolve()).as_posix()] not in wanted:
+            if wanted and entry.kind not in wanted:
                 continue
             clip = clips[index]
             _, percepts, rollout, _ = model.movie_rollout(clip.frames, clip.masks, clip.kinds, 1, 0)

@@ -19,7 +19,6 @@ it does not (lab rows ``objects_split_v12`` … ``v17``; docs/research.md). The 
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,17 +52,16 @@ def sighting_views(slot_map: torch.Tensor, ids: torch.Tensor, kinds: torch.Tenso
         :data:`VIEWS`.
     """
     own = ids == thing
-    held = slot_map[own & (slot_map > 0)]
-    if int(own.sum()) < MIN_PIXELS or not len(held):
+    held = own & (slot_map > 0)  # the object's pixels some object slot holds
+    if int(own.sum()) < MIN_PIXELS or not held.any():
         return None
-    slot = slot_map == held.mode().values
+    slot = slot_map == slot_map[held].mode().values
     beside = F.max_pool2d(own[None, None].float(), 3, 1, 1)[0, 0] > 0
     rim = slot & ~own & beside & (kinds != OBJECT)
     rest = slot & ~own & ~rim
     other, scenery, background = rest & (kinds == OBJECT), rest & (kinds > OBJECT), rest & (ids == 0)
     parts = [slot & own, rim, other, scenery, background]
-    seen = slot_map > 0
-    views = [own & seen, (own & seen) | rim, (own & seen) | rim | background, (own & seen) | rim | scenery, (own & seen) | rim | other, slot]
+    views = [held, held | rim, held | rim | background, held | rim | scenery, held | rim | other, slot]
     return torch.stack([part.sum() for part in parts]), torch.stack(views)
 
 
@@ -105,17 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(err))
     if not hasattr(perception, "slot_map"):
         parser.error(f"--perception {args.perception}: {type(perception).__name__} gives no slot map; name a ForegroundPerception")
-    kind_of = {entry["path"]: entry["kind"] for entry in map(json.loads, manifest.read_text().splitlines())}
-    wanted = set(args.kinds.split(","))
-    if not wanted <= set(kind_of.values()):
-        parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - set(kind_of.values()))} (it has {sorted(set(kind_of.values()))})")
     clips = VideoClipDataset(args.videos, 1, args.frames - 1, 2, args.frame_size, masks=True, seed=0)
+    present, wanted = {entry.kind for entry in clips.entries if entry.kind}, set(args.kinds.split(","))
+    if not wanted <= present:
+        parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - present)} (it has {sorted(present)})")
     counts: dict[str, list[torch.Tensor]] = defaultdict(list)
     errors: list[torch.Tensor] = []
     with torch.no_grad():
         for index, entry in enumerate(clips.entries[: args.count]):
-            kind = kind_of[entry.path.resolve().relative_to(args.videos.resolve()).as_posix()]
-            if kind not in wanted:
+            if entry.kind not in wanted:
                 continue
             clip = clips[index]
             slot_map = perception.slot_map(clip.frames[None])[0]
@@ -127,9 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for t in range(len(ids)):
                     found = sighting_views(slot_map[t], ids[t], kinds[t], thing)
                     if found is not None:
-                        counts[kind].append(found[0])
+                        counts[entry.kind].append(found[0])
                         seen[t] = centre_rows(found[1])
-                true = torch.stack([centre_rows((ids[t] == thing)[None])[0] for t in range(len(ids))])
+                true = centre_rows(ids == thing)
                 errors.append(move_errors(seen, true, args.min_move))
     print(f"{args.perception}: what the slot holding each world object holds, {args.videos} ({args.kinds})")
     print(f"  {'kind':<8} {'sightings':>9}  " + "  ".join(f"{name:>14}" for name in KINDS) + "   (pixels per sighting)")

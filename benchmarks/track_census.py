@@ -24,7 +24,6 @@ must give a slot map (``ForegroundPerception``).
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -126,22 +125,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(err))
     if not hasattr(perception, "slot_map"):
         parser.error(f"--perception {args.perception}: {type(perception).__name__} gives no slot map; name a ForegroundPerception")
-    kind_of = {entry["path"]: entry["kind"] for entry in map(json.loads, manifest.read_text().splitlines())}
-    wanted = set(args.kinds.split(",")) if args.kinds else set(kind_of.values())
-    if not wanted <= set(kind_of.values()):
-        parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - set(kind_of.values()))} (it has {sorted(set(kind_of.values()))})")
     clips = VideoClipDataset(args.videos, 1, args.frames - 1, 2, args.frame_size, masks=True, seed=0)
+    present = {entry.kind for entry in clips.entries if entry.kind}
+    wanted = set(args.kinds.split(",")) if args.kinds else present
+    if not wanted <= present:
+        parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - present)} (it has {sorted(present)})")
     tally: Counter[tuple[str, str, str]] = Counter()
     with torch.no_grad():
         for index, entry in enumerate(clips.entries[: args.count]):
-            kind = kind_of[entry.path.resolve().relative_to(args.videos.resolve()).as_posix()]
-            if kind not in wanted:
+            if entry.kind not in wanted:
                 continue
             clip = clips[index]
             slot_map = perception.slot_map(clip.frames[None])[0]
             objects = torch.where(clip.kinds.long()[clip.masks.long()] == OBJECT, clip.masks.long(), 0)
             for axis, state in move_states(objects, holdings(slot_map, objects, perception.object_slots), args.min_move, args.purity):
-                tally[kind, axis, state] += 1
+                tally[entry.kind, axis, state] += 1
     print(f"{args.perception}: how its object slots hold the world objects' moves in {args.videos} ({args.kinds or 'every kind'})")
     print(f"  {'kind':<10} {'axis':<4} {'moves':>6}  " + "  ".join(f"{state:>21}" for state in STATES))
     for kind in ["all", *sorted(wanted)]:

@@ -242,6 +242,7 @@ def test_fit_loop_sets_the_epoch_and_logs_data_wait(world_folder: Path) -> None:
         ('{"path": "../../etc/passwd", "frames": 30}', "path '../../etc/passwd' leaves"),
         ('{"path": "videos/../../w2/a.mp4"}', "path 'videos/../../w2/a.mp4' leaves"),
         ('{"path": "/etc/passwd"}', "path '/etc/passwd' leaves"),
+        ('{"path": "videos/000001.mp4", "kind": 3}', "'kind' must be a string or absent, got 3"),
     ],
 )
 def test_bad_manifest_lines_name_the_file_and_line(world_folder: Path, line: str, message: str) -> None:
@@ -251,6 +252,14 @@ def test_bad_manifest_lines_name_the_file_and_line(world_folder: Path, line: str
     manifest.write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=f"^{re.escape(f'{manifest}:2: {message}')}"):
         VideoClipDataset(world_folder, 2, 1, 1, 16)
+
+
+def test_each_videos_scene_kind_comes_from_the_manifest(world_folder: Path) -> None:
+    manifest = world_folder / "manifest.jsonl"
+    records = [json.loads(line) for line in manifest.read_text().splitlines()]
+    records[0]["kind"], records[2]["kind"] = "fall", "support"
+    manifest.write_text("".join(json.dumps(record) + "\n" for record in records))
+    assert [entry.kind for entry in VideoClipDataset(world_folder, 2, 1, 1, 16).entries] == ["fall", None, "support", None]
 
 
 def test_paths_outside_the_folder_only_when_allowed(world_folder: Path, tmp_path: Path) -> None:

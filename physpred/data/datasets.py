@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -221,7 +222,7 @@ class VideoClipDataset(Dataset[Tensor | MaskedClip]):
             if num_frames < self.span:
                 short.append(entry.path)
             else:
-                usable.append(VideoEntry(entry.path, num_frames, entry.masks))
+                usable.append(replace(entry, num_frames=num_frames))
         if short:
             logger.warning(
                 "skipping %d of %d videos shorter than one clip (%d frames), e.g. %s",
@@ -250,7 +251,7 @@ def _with_mask_file(entry: VideoEntry) -> VideoEntry:
             f"{masks}: no instance masks for {entry.path}; make the videos with "
             "`physpred world videos --masks`, or train without masks (data.masks false)"
         )
-    return VideoEntry(entry.path, entry.num_frames, masks)
+    return replace(entry, masks=masks)
 
 
 def _check_mask_count(root: Path, entry: ProbeEntry) -> None:

@@ -46,11 +46,14 @@ class VideoEntry:
         path: the file.
         num_frames: its frame count when a manifest says so, else None (probe the file).
         masks: its instance-mask file when a manifest says so, else None (look beside it).
+        kind: the scene kind a manifest gives (``physpred world videos``: ``"fall"``,
+            ``"support"``, ...), else None; for benchmarks that read one kind of scene.
     """
 
     path: Path
     num_frames: int | None
     masks: Path | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,11 @@ def _read_jsonl_manifest(manifest: Path, allow_outside_root: bool) -> list[Video
         masks = record.get("masks")
         if masks is not None and not isinstance(masks, str):
             raise ValueError(f"{where}: 'masks' must be a path string or absent, got {masks!r}")
+        kind = record.get("kind")
+        if kind is not None and not isinstance(kind, str):
+            raise ValueError(f"{where}: 'kind' must be a string or absent, got {kind!r}")
         paths = [_inside(manifest, where, p, allow_outside_root) for p in (record["path"], masks)]
-        entries.append(VideoEntry(paths[0], frames, paths[1]))
+        entries.append(VideoEntry(paths[0], frames, paths[1], kind))
     return entries
 
 
