@@ -17,6 +17,7 @@ from physpred.models.slots.mask_filter import (
     object_share,
     rims,
     whole_when_seen,
+    with_false_things,
 )
 
 SIDE, STEPS = 48, 20
@@ -390,6 +391,32 @@ def test_empty_first_leaves_unseen_an_object_held_only_with_a_thing_that_is_none
     assert emptied.features[0, :, :2, present].eq(0).all()
     with pytest.raises(ValueError, match="empty_first"):
         MaskFilteredPerception(perception=perception, empty_first=True)
+
+
+def test_with_false_things_puts_the_trackers_false_things_back_after_the_masks_objects() -> None:
+    # slot 1: object 9; slot 2: mostly a screen, one pixel of object 5; slot 3: background; 5 static
+    slot_map = torch.tensor([[[[1, 1, 2, 2], [2, 3, 5, 0]]]])
+    masks = torch.tensor([[[[9, 9, 6, 5], [6, 0, 6, 0]]]], dtype=torch.uint8)
+    kinds = _kinds({5: OBJECT_KIND, 9: OBJECT_KIND, 6: SCREEN_KIND})  # objects 5 and 9: slots 1 and 2
+    handed = by_identity(slot_map, masks, kinds, slots=3)
+    assert handed.tolist() == [[[[2, 2, 0, 1], [0, 0, 5, 0]]]]
+    # the screen's slot takes the one slot the two objects leave free; the background's finds none
+    assert with_false_things(handed, slot_map, masks, kinds, slots=3, min_share=0.5).tolist() == [[[[2, 2, 3, 1], [3, 0, 5, 0]]]]
+    assert with_false_things(handed, slot_map, masks, kinds, slots=4, min_share=0.5).tolist() == [[[[2, 2, 3, 1], [3, 4, 5, 0]]]]
+
+
+def test_false_things_keeps_a_screens_slot_that_identities_alone_empty() -> None:
+    frames, ids = _movie()
+    kinds = _kinds({1: OBJECT_KIND, 4: OBJECT_KIND, 2: SCREEN_KIND, 3: SCREEN_KIND})  # to these masks the falling blue square is a (moving) screen
+    perception = ForegroundPerception(slots=4)
+    present = FEATURES.index("present")
+    alone = MaskFilteredPerception(perception=perception, identities=True)(frames[None], ids[None].to(torch.uint8), kinds)
+    kept = MaskFilteredPerception(perception=perception, identities=True, false_things=True)(frames[None], ids[None].to(torch.uint8), kinds)
+    seen_alone, seen_kept = alone.features[:, :, :4, present].sum(), kept.features[:, :, :4, present].sum()
+    assert seen_kept - seen_alone == len(frames)  # the falling "screen", seen in every frame, is back
+    assert torch.equal(kept.features[0, :, :2], alone.features[0, :, :2])  # the two objects untouched
+    with pytest.raises(ValueError, match="false_things"):
+        MaskFilteredPerception(perception=perception, false_things=True)
 
 
 def test_whole_when_seen_gives_a_seen_object_all_its_mask_pixels_and_an_unseen_one_none() -> None:

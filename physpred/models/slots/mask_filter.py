@@ -167,6 +167,34 @@ def whole_when_seen(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) 
     return torch.where(shown, objects, torch.where(tracked, 0, slot_map))
 
 
+def with_false_things(handed: Tensor, slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int, min_share: float) -> Tensor:
+    """Put back, after the masks' objects, the tracker's false things that identities dropped.
+
+    A slot that holds less than ``min_share`` objects over the clip (a screen rising or lowering,
+    a ghost, a wall's edge) keeps its pixels that are no object, renumbered into the slots the
+    masks' objects leave free, in the tracker's order; those past ``slots`` stay dropped.
+
+    Args:
+        handed: (B, T, H, W) int64, ``slot_map`` after :func:`by_identity` (or a variant).
+        slot_map: (B, T, H, W) int64 as found, 1 + the slot of each pixel; slots 1..K objects.
+        masks: (B, T, H, W) the world's instance ids; kinds (B, 256) each id's kind.
+        slots: K. min_share: as :class:`MaskFilteredPerception`'s.
+
+    Returns:
+        (B, T, H, W): ``handed``, and a false thing's pixels that it left to none in slot
+        1 + n + r, where n is the clip's count of objects (at most K) and r the false slot's rank.
+    """
+    share = object_share(slot_map, masks, kinds, slots)  # (B, K)
+    where = slot_map.flatten(1).clamp_max(slots + 1)  # slots past K (static) counted together
+    held = torch.zeros(len(slot_map), slots + 2, dtype=torch.bool, device=slot_map.device).scatter_(1, where, True)[:, 1:-1]
+    false = held & (share < min_share)  # (B, K)
+    objects = (select_ids(kinds, (OBJECT,), slots) >= 0).sum(dim=1, keepdim=True)  # (B, 1)
+    number = objects + false.long().cumsum(dim=1)  # (B, K): 1 + n + r for a false slot
+    table = nn.functional.pad(torch.where(false & (number <= slots), number, 0), (1, 1))  # indexed by slot_map
+    put_back = table.gather(1, where).view_as(slot_map)
+    return torch.where((handed == 0) & (put_back > 0), put_back, handed)
+
+
 class MaskFilteredPerception(nn.Module):
     """``perception``'s slots, its object slots that hold mostly no object emptied by the masks.
 
@@ -211,6 +239,7 @@ class MaskFilteredPerception(nn.Module):
         keep_rims: bool = False,
         empty_first: bool = False,
         slot_identities: bool = False,
+        false_things: bool = False,
     ) -> None:
         super().__init__()
         if not all(hasattr(perception, name) for name in ("slot_map", "percepts", "object_slots")):
@@ -229,9 +258,11 @@ class MaskFilteredPerception(nn.Module):
             raise ValueError(f"MaskFilteredPerception: keep_rims must be true or false, needs identities: true and not keep_other_pixels, got {keep_rims!r} (fix the YAML)")
         if not isinstance(empty_first, bool) or (empty_first and not identities):
             raise ValueError(f"MaskFilteredPerception: empty_first must be true or false and needs identities: true, got {empty_first!r} (fix the YAML)")
+        if not isinstance(false_things, bool) or (false_things and (not identities or keep_other_pixels or whole_objects or empty_first)):
+            raise ValueError(f"MaskFilteredPerception: false_things must be true or false, needs identities: true and none of keep_other_pixels, whole_objects, empty_first, got {false_things!r} (fix the YAML)")
         self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
         self.slot_identities, self.keep_other_pixels, self.keep_rims = slot_identities, keep_other_pixels, keep_rims
-        self.empty_first = empty_first
+        self.empty_first, self.false_things = empty_first, false_things
 
     @property
     def object_slots(self) -> int:
@@ -240,7 +271,7 @@ class MaskFilteredPerception(nn.Module):
 
     def forward(self, frames: Tensor, masks: Tensor, kinds: Tensor) -> Percepts:
         """(B, T, 3, H, W) uint8 frames, (B, T, H, W) masks and (B, 256) kinds -> :class:`Percepts`."""
-        slot_map = self.perception.slot_map(frames)
+        found = slot_map = self.perception.slot_map(frames)
         if self.empty_first:
             slot_map = self._empty_false(slot_map, masks, kinds)
         if self.identities:
@@ -250,6 +281,8 @@ class MaskFilteredPerception(nn.Module):
             slot_map = by_slot_identity(slot_map, masks, kinds, self.object_slots)
         if self.whole_objects:
             slot_map = whole_when_seen(slot_map, masks, kinds, self.object_slots)
+        if self.false_things:
+            return self.perception.percepts(frames, with_false_things(slot_map, found, masks, kinds, self.object_slots, self.min_share))
         return self.perception.percepts(frames, self._empty_false(slot_map, masks, kinds))
 
     def _empty_false(self, slot_map: Tensor, masks: Tensor, kinds: Tensor) -> Tensor:
