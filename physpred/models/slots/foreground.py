@@ -42,6 +42,7 @@ from kornia.morphology import opening as morphological_opening
 from torch import Tensor, nn
 
 from physpred.models.slots.colour_parts import colour_parts
+from physpred.models.slots.colour_trim import trim_to_colour
 from physpred.models.slots.features import id_features
 from physpred.models.slots.ghost_pixels import background_like
 from physpred.models.slots.perception import Percepts
@@ -271,6 +272,10 @@ class ForegroundPerception(nn.Module):
             place, and pieces of a slab's blended edge of the ball's colours would ride with the
             ball (handed to the other part instead, they made the slots' vertical moves worse:
             docs/research.md). False: the parts as clustered.
+        colour_trim: each tracked slot keeps, frame by frame, only its pixels within this of its
+            median colour (the largest channel difference, a fraction of 255;
+            :func:`~physpred.models.slots.colour_trim.trim_to_colour`): a piece of a slab, a
+            smear of background or a seam held with a thing does not move with it. None: off.
     """
 
     reads_masks = False
@@ -305,6 +310,7 @@ class ForegroundPerception(nn.Module):
         colour_split: float | None = None,
         peel_ghosts: int = 0,
         connected_parts: bool = False,
+        colour_trim: float | None = None,
     ) -> None:
         super().__init__()
         problems = [
@@ -345,6 +351,7 @@ class ForegroundPerception(nn.Module):
             f"connected_parts must be true or false and needs colour_split, got {connected_parts!r}"
             if not isinstance(connected_parts, bool) or (connected_parts and colour_split is None)
             else "",
+            f"colour_trim must be in (0, 1) or null, got {colour_trim}" if colour_trim is not None and not 0 < colour_trim < 1 else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -359,7 +366,7 @@ class ForegroundPerception(nn.Module):
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
         self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
         self.colour_split, self.screen_area, self.peel_ghosts = colour_split, screen_area, peel_ghosts
-        self.connected_parts = connected_parts
+        self.connected_parts, self.colour_trim = connected_parts, colour_trim
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -603,6 +610,8 @@ class ForegroundPerception(nn.Module):
             )
         if self.hold_still is not None:
             found = hold_unchanged(found, frames, self.slots, self.threshold, self.hold_still)
+        if self.colour_trim is not None:
+            found = trim_to_colour(found, frames, self.slots, self.colour_trim)
         if not self.scenery:
             return found
         return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None])

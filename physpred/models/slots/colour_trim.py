@@ -1,0 +1,59 @@
+"""An object slot cut down, frame by frame, to the pixels that look like the thing it holds.
+
+A label-free slot holds, besides its thing, pixels that do not move with it: a piece of the slab
+it rests on, the smear a slow roller leaves in the clip's median, a seam of a screen. They pull
+the slot's centre away from the thing's and make its moves wrong (``benchmarks/slot_contents.py``).
+A thing is mostly one colour (a highlight or a blended rim is a minority, and trimmed or kept the
+same way in every frame, so it moves with the thing), so the slot's median colour is the thing's;
+what is far from it goes. Pure functions of tensors; nothing learned.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def slot_median_colours(slot_map: Tensor, frames: Tensor, slots: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Each object slot's median colour, channel by channel, in each frame, at its pixels.
+
+    Args:
+        slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; 1..K objects.
+        frames: (B, T, 3, H, W) uint8.
+        slots: K.
+
+    Returns:
+        where (P,) flat indices into (B, T, H, W) of the object slots' pixels, their colours
+        (P, 3) int64, and the median colour of the slot holding each (P, 3) int64.
+    """
+    batch, steps, height, width = slot_map.shape
+    flat = slot_map.flatten()
+    where = ((flat >= 1) & (flat <= slots)).nonzero()[:, 0]
+    frame, pixel = where // (height * width), where % (height * width)
+    colours = frames.flatten(0, 1).flatten(2)[frame, :, pixel].long()  # (P, 3)
+    group = frame * slots + flat[where] - 1  # (P,) one per frame and slot
+    counts = torch.bincount(group, minlength=batch * steps * slots)
+    middle = (torch.cumsum(counts, 0) - counts + (counts - 1).clamp_min(0) // 2)[group]  # (P,)
+    # sorted by group, then value: the middle of each group's run is its median
+    median = torch.stack([(group * 256 + colours[:, c]).sort().values[middle] % 256 for c in range(3)], dim=1)
+    return where, colours, median
+
+
+def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: float) -> Tensor:
+    """The object slots' pixels farther from their slot's median colour than ``tolerance`` dropped.
+
+    Args:
+        slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; 1..K objects, the
+            static slots after them untouched.
+        frames: (B, T, 3, H, W) uint8.
+        slots: K.
+        tolerance: the largest channel difference kept, a fraction of 255.
+
+    Returns:
+        (B, T, H, W) int64: ``slot_map`` with those pixels set to 0.
+    """
+    where, colours, median = slot_median_colours(slot_map, frames, slots)
+    far = (colours - median).abs().amax(dim=1) > tolerance * 255
+    trimmed = slot_map.flatten().clone()
+    trimmed[where[far]] = 0
+    return trimmed.view_as(slot_map)

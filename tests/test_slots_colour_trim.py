@@ -1,0 +1,51 @@
+"""trim_to_colour: an object slot keeps the pixels that look like its thing. By hand (the median
+per frame and slot), then through ForegroundPerception on a ball resting on a slab that slides."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from physpred.models.slots import ForegroundPerception
+from physpred.models.slots.colour_trim import slot_median_colours, trim_to_colour
+
+
+def test_the_median_colour_is_taken_per_frame_and_slot() -> None:
+    slot_map = torch.tensor([[[[1, 1, 1, 2]], [[1, 0, 1, 3]]]])  # (B 1, T 2, H 1, W 4); 3 is static
+    red = torch.tensor([[10, 20, 200, 90], [40, 0, 60, 70]], dtype=torch.uint8)  # (T, W)
+    frames = red[None, :, None, None].expand(1, 2, 3, 1, 4).contiguous()
+    where, colours, median = slot_median_colours(slot_map, frames, slots=2)
+    assert where.tolist() == [0, 1, 2, 3, 4, 6]
+    assert colours[:, 0].tolist() == [10, 20, 200, 90, 40, 60]
+    assert median[:, 0].tolist() == [20, 20, 20, 90, 40, 40]  # lower median of an even run
+
+
+def test_pixels_far_from_their_slots_median_are_dropped_and_static_slots_kept() -> None:
+    slot_map = torch.tensor([[[[1, 1, 1, 1, 2, 3]]]])
+    frames = torch.tensor([100, 110, 95, 180, 30, 250], dtype=torch.uint8)[None, None, None, None].expand(1, 1, 3, 1, 6)
+    trimmed = trim_to_colour(slot_map, frames.contiguous(), slots=2, tolerance=0.1)
+    assert trimmed.tolist() == [[[[1, 1, 1, 0, 2, 3]]]]  # 180 is 80 from the median 100; slot 3 is static
+
+
+def _ball_with_a_grey_piece() -> torch.Tensor:
+    """(1, T, 3, 32, 32) a red 4 x 4 ball rolling right with a grey 2 x 4 piece joined below it
+    (a piece of the slab it crosses, in the slot's minority)."""
+    frames = torch.full((12, 3, 32, 32), 40, dtype=torch.uint8)
+    for t in range(12):
+        frames[t, :, 18:20, 4 + 2 * t : 8 + 2 * t] = 150
+        frames[t, 0, 14:18, 4 + 2 * t : 8 + 2 * t], frames[t, 1:, 14:18, 4 + 2 * t : 8 + 2 * t] = 220, 30
+    return frames[None]
+
+
+def test_a_ball_keeps_its_slot_without_the_grey_piece_joined_to_it() -> None:
+    frames = _ball_with_a_grey_piece()
+    whole = ForegroundPerception(slots=2, min_area=4).slot_map(frames)
+    trimmed = ForegroundPerception(slots=2, min_area=4, colour_trim=0.2).slot_map(frames)
+    ball = whole[0, 5, 15, 15]
+    assert ball > 0 and (whole[0, 5] == ball).sum() == 24  # untrimmed, ball and piece are one slot
+    assert torch.equal(trimmed == ball, (whole == ball) & (frames[:, :, 0] == 220))  # trimmed, the ball alone
+
+
+def test_colour_trim_must_be_a_fraction() -> None:
+    with pytest.raises(ValueError, match="colour_trim"):
+        ForegroundPerception(colour_trim=1.5)
