@@ -73,12 +73,14 @@ def centre_rows(views: torch.Tensor) -> torch.Tensor:
     return (views.float().sum(dim=-1) * rows).sum(dim=-1) / mass.where(mass > 0, torch.nan)
 
 
-def move_errors(seen: torch.Tensor, true: torch.Tensor, min_move: float) -> torch.Tensor:
+def move_errors(seen: torch.Tensor, true: torch.Tensor, min_move: float, still: bool = False) -> torch.Tensor:
     """(T, V) each view's centre and (T,) the object's, frame by frame (NaN: not seen) -> (N, V)
     the absolute error of each view's move between successive frames, over the N moves of the
-    object larger than ``min_move`` seen in both frames by every view."""
+    object larger than ``min_move`` seen in both frames by every view; with ``still``, over the
+    steps in which it moves at most that (the jitter a dynamics must learn to ignore)."""
     step, true_step = seen[1:] - seen[:-1], true[1:] - true[:-1]
-    kept = (true_step.abs() > min_move) & ~step.isnan().any(dim=1) & ~true_step.isnan()
+    moving = true_step.abs() > min_move
+    kept = (~moving if still else moving) & ~step.isnan().any(dim=1) & ~true_step.isnan()
     return (step[kept] - true_step[kept, None]).abs()
 
 
@@ -109,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - present)} (it has {sorted(present)})")
     counts: dict[str, list[torch.Tensor]] = defaultdict(list)
     errors: list[torch.Tensor] = []
+    jitters: list[torch.Tensor] = []
     with torch.no_grad():
         for index, entry in enumerate(clips.entries[: args.count]):
             if entry.kind not in wanted:
@@ -127,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         seen[t] = centre_rows(found[1])
                 true = centre_rows(ids == thing)
                 errors.append(move_errors(seen, true, args.min_move))
+                jitters.append(move_errors(seen, true, args.min_move, still=True))
     print(f"{args.perception}: what the slot holding each world object holds, {args.videos} ({args.kinds})")
     print(f"  {'kind':<8} {'sightings':>9}  " + "  ".join(f"{name:>14}" for name in KINDS) + "   (pixels per sighting)")
     for kind in sorted(counts):
@@ -136,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  error of the slot's vertical move against the object's ({len(moves)} moves over {args.min_move} of the side), fraction of the side:")
     for view, column in zip(VIEWS, moves.T, strict=True):
         print(f"    {view:<24} mean {float(column.mean()):.4f}  median {float(column.median()):.4f}  share over {args.min_move}: {float((column > args.min_move).float().mean()):.2f}")
+    still = torch.cat(jitters) if jitters else torch.zeros(0, len(VIEWS))
+    print(f"  while the object moves at most {args.min_move} ({len(still)} steps), the same error (the slot's jitter):")
+    for view, column in zip(VIEWS, still.T, strict=True):
+        print(f"    {view:<24} mean {float(column.mean()):.4f}  share over {args.min_move}: {float((column > args.min_move).float().mean()):.2f}")
     return 0
 
 

@@ -58,3 +58,11 @@ def test_too_few_frames_are_refused_before_reading(tmp_path: Path, capsys: pytes
     with pytest.raises(SystemExit):
         main(["--videos", str(tmp_path), "--frames", "1"])
     assert "--frames must be >= 2" in capsys.readouterr().err
+
+
+def test_still_steps_measure_the_jitter_and_moving_ones_are_left_out() -> None:
+    # two views over four frames: the object stands, then falls 0.1; view 1 jitters by 0.02 while it stands
+    true = torch.tensor([0.5, 0.5, 0.5, 0.6])
+    seen = torch.tensor([[0.5, 0.50], [0.5, 0.52], [0.5, 0.50], [0.6, 0.60]])
+    assert move_errors(seen, true, min_move=0.01, still=True).tolist() == pytest.approx([[0.0, 0.02], [0.0, 0.02]])
+    assert move_errors(seen, true, min_move=0.01).tolist() == pytest.approx([[0.0, 0.0]])
