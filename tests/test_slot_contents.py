@@ -64,5 +64,5 @@ def test_still_steps_measure_the_jitter_and_moving_ones_are_left_out() -> None:
     # two views over four frames: the object stands, then falls 0.1; view 1 jitters by 0.02 while it stands
     true = torch.tensor([0.5, 0.5, 0.5, 0.6])
     seen = torch.tensor([[0.5, 0.50], [0.5, 0.52], [0.5, 0.50], [0.6, 0.60]])
-    assert move_errors(seen, true, min_move=0.01, still=True).tolist() == pytest.approx([[0.0, 0.02], [0.0, 0.02]])
-    assert move_errors(seen, true, min_move=0.01).tolist() == pytest.approx([[0.0, 0.0]])
+    assert move_errors(seen, true, min_move=0.01, still=True).flatten().tolist() == pytest.approx([0.0, 0.02, 0.0, 0.02])
+    assert move_errors(seen, true, min_move=0.01).flatten().tolist() == pytest.approx([0.0, 0.0])
