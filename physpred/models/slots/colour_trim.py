@@ -5,11 +5,15 @@ it rests on, the smear a slow roller leaves in the clip's median, a seam of a sc
 the slot's centre away from the thing's and make its moves wrong (``benchmarks/slot_contents.py``).
 A thing is mostly one colour (a highlight or a blended rim is a minority, and trimmed or kept the
 same way in every frame, so it moves with the thing), so the slot's median colour is the thing's;
-what is far from it goes. Pure functions of tensors; nothing learned.
+what is far from it goes; then, what is left far from the thing (a stray of the thing's colour, a
+piece cut off by the trim) goes with :func:`largest_piece`. Pure functions of tensors; nothing
+learned.
 """
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -57,3 +61,24 @@ def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: floa
     trimmed = slot_map.flatten().clone()
     trimmed[where[far]] = 0
     return trimmed.view_as(slot_map)
+
+
+def largest_piece(slot_map: Tensor, slots: int) -> Tensor:
+    """Each object slot kept, frame by frame, to its largest 8-connected piece.
+
+    Args:
+        slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; 1..K objects, the
+            static slots after them untouched.
+        slots: K.
+
+    Returns:
+        (B, T, H, W) int64: ``slot_map`` with the other pieces of each object slot set to 0.
+    """
+    frames = slot_map.flatten(0, 1).cpu().numpy()  # (N, H, W)
+    dropped = np.zeros(frames.shape, dtype=bool)
+    for index, frame in enumerate(frames):
+        for slot in np.unique(frame[(frame >= 1) & (frame <= slots)]):
+            count, pieces, stats, _ = cv2.connectedComponentsWithStats((frame == slot).astype(np.uint8), connectivity=8)
+            if count > 2:  # more than one piece (label 0 is the rest)
+                dropped[index] |= (pieces > 0) & (pieces != 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
+    return torch.where(torch.from_numpy(dropped).to(slot_map.device).view_as(slot_map), 0, slot_map)
