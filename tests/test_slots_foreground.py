@@ -415,8 +415,13 @@ def test_false_things_keeps_a_screens_slot_that_identities_alone_empty() -> None
     seen_alone, seen_kept = alone.features[:, :, :4, present].sum(), kept.features[:, :, :4, present].sum()
     assert seen_kept - seen_alone == len(frames)  # the falling "screen", seen in every frame, is back
     assert torch.equal(kept.features[0, :, :2], alone.features[0, :, :2])  # the two objects untouched
+    screen = MaskFilteredPerception(perception=perception, identities=True, false_things=True, false_kind=2)(frames[None], ids[None].to(torch.uint8), kinds)
+    assert kept.kind[0, :3].tolist() == [OBJECT_KIND] * 3 and screen.kind[0, :3].tolist() == [OBJECT_KIND, OBJECT_KIND, SCREEN_KIND]
+    assert torch.equal(screen.features, kept.features)
     with pytest.raises(ValueError, match="false_things"):
         MaskFilteredPerception(perception=perception, false_things=True)
+    with pytest.raises(ValueError, match="false_kind"):
+        MaskFilteredPerception(perception=perception, identities=True, false_kind=2)
 
 
 def test_whole_when_seen_gives_a_seen_object_all_its_mask_pixels_and_an_unseen_one_none() -> None:

@@ -240,6 +240,7 @@ class MaskFilteredPerception(nn.Module):
         empty_first: bool = False,
         slot_identities: bool = False,
         false_things: bool = False,
+        false_kind: int = 1,
     ) -> None:
         super().__init__()
         if not all(hasattr(perception, name) for name in ("slot_map", "percepts", "object_slots")):
@@ -260,9 +261,11 @@ class MaskFilteredPerception(nn.Module):
             raise ValueError(f"MaskFilteredPerception: empty_first must be true or false and needs identities: true, got {empty_first!r} (fix the YAML)")
         if not isinstance(false_things, bool) or (false_things and (not identities or keep_other_pixels or whole_objects or empty_first)):
             raise ValueError(f"MaskFilteredPerception: false_things must be true or false, needs identities: true and none of keep_other_pixels, whole_objects, empty_first, got {false_things!r} (fix the YAML)")
+        if false_kind not in (1, 2) or (false_kind != 1 and not false_things):
+            raise ValueError(f"MaskFilteredPerception: false_kind must be 1 or 2 and needs false_things: true, got {false_kind!r} (fix the YAML)")
         self.perception, self.min_share, self.identities, self.whole_objects = perception, min_share, identities, whole_objects
         self.slot_identities, self.keep_other_pixels, self.keep_rims = slot_identities, keep_other_pixels, keep_rims
-        self.empty_first, self.false_things = empty_first, false_things
+        self.empty_first, self.false_things, self.false_kind = empty_first, false_things, false_kind
 
     @property
     def object_slots(self) -> int:
@@ -282,8 +285,21 @@ class MaskFilteredPerception(nn.Module):
         if self.whole_objects:
             slot_map = whole_when_seen(slot_map, masks, kinds, self.object_slots)
         if self.false_things:
-            return self.perception.percepts(frames, with_false_things(slot_map, found, masks, kinds, self.object_slots, self.min_share))
+            return self._with_false_kind(self.perception.percepts(frames, with_false_things(slot_map, found, masks, kinds, self.object_slots, self.min_share)), kinds)
         return self.perception.percepts(frames, self._empty_false(slot_map, masks, kinds))
+
+    def _with_false_kind(self, percepts: Percepts, kinds: Tensor) -> Percepts:
+        """``percepts`` with the object slots past the masks' objects (the false things put back,
+        :func:`with_false_things`) given ``false_kind`` where they hold anything."""
+        if self.false_kind == 1:
+            return percepts
+        slots = self.object_slots
+        objects = (select_ids(kinds, (OBJECT,), slots) >= 0).sum(dim=1, keepdim=True)  # (B, 1)
+        held = percepts.features[..., :slots, 0].amax(dim=1) > 0.5  # (B, K): present in some frame
+        false = held & (torch.arange(slots, device=kinds.device) >= objects)
+        kind = percepts.kind.clone()
+        kind[:, :slots] = torch.where(false, self.false_kind, kind[:, :slots])
+        return percepts._replace(kind=kind)
 
     def _empty_false(self, slot_map: Tensor, masks: Tensor, kinds: Tensor) -> Tensor:
         """(B, T, H, W) slot map -> the same with every object slot that holds less than ``min_share``
