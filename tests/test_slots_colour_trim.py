@@ -72,3 +72,13 @@ def test_solid_only_tracks_no_line() -> None:
     solid = ForegroundPerception(slots=3, min_area=4, solid_only=True).slot_map(frames)
     assert (plain[0, :, 25, :] > 0).any(dim=1).all() and not (solid[0, :, 20:30] > 0).any()  # the line
     assert torch.equal(solid[0, :, :10] > 0, plain[0, :, :10] > 0)  # the square
+
+
+def test_a_highlight_the_thing_encloses_is_kept() -> None:
+    slot_map = torch.zeros(1, 1, 5, 6, dtype=torch.long)
+    slot_map[0, 0, :, :5] = 1  # a 5 x 5 ball, its centre a highlight
+    frames = torch.full((1, 1, 3, 5, 6), 100, dtype=torch.uint8)
+    frames[0, 0, :, 2, 2] = 250
+    frames[0, 0, :, 0, 4] = 250  # a pixel of its edge as light: not enclosed
+    trimmed = trim_to_colour(slot_map, frames, slots=1, tolerance=0.1)
+    assert trimmed[0, 0, 2, 2] == 1 and trimmed[0, 0, 0, 4] == 0 and trimmed.sum() == 24

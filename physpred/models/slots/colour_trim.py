@@ -5,7 +5,7 @@ it rests on, the smear a slow roller leaves in the clip's median, a seam of a sc
 the slot's centre away from the thing's and make its moves wrong (``benchmarks/slot_contents.py``).
 A thing is mostly one colour (a highlight or a blended rim is a minority, and trimmed or kept the
 same way in every frame, so it moves with the thing), so the slot's median colour is the thing's;
-what is far from it goes; then, what is left far from the thing (a stray of the thing's colour, a
+what is far from it goes, unless the rest encloses it (a highlight); then, what is left far from the thing (a stray of the thing's colour, a
 piece cut off by the trim) goes with :func:`largest_piece`. Pure functions of tensors; nothing
 learned.
 """
@@ -44,7 +44,9 @@ def slot_median_colours(slot_map: Tensor, frames: Tensor, slots: int) -> tuple[T
 
 
 def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: float) -> Tensor:
-    """The object slots' pixels farther from their slot's median colour than ``tolerance`` dropped.
+    """The object slots' pixels farther from their slot's median colour than ``tolerance`` dropped,
+    unless what the slot keeps encloses them (a highlight inside a ball moves with it, and a
+    thing whose pixels are all its slot's keeps the whole of it).
 
     Args:
         slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; 1..K objects, the
@@ -60,7 +62,32 @@ def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: floa
     far = (colours - median).abs().amax(dim=1) > tolerance * 255
     trimmed = slot_map.flatten().clone()
     trimmed[where[far]] = 0
-    return trimmed.view_as(slot_map)
+    trimmed = trimmed.view_as(slot_map)
+    return torch.where(enclosed(trimmed, slot_map, slots), slot_map, trimmed)
+
+
+def enclosed(kept: Tensor, before: Tensor, slots: int) -> Tensor:
+    """The pixels an object slot lost that what it kept encloses (4-connected holes).
+
+    Args:
+        kept: (B, T, H, W) int64 slot map after a cut; before: the same before it.
+        slots: K, the object slots 1..K.
+
+    Returns:
+        (B, T, H, W) bool: pixels of slot k in ``before`` that are not in ``kept`` and cannot
+        reach the frame's border without crossing slot k's kept pixels.
+    """
+    lost = (kept != before) & (before >= 1) & (before <= slots)
+    inside = np.zeros(lost.shape, dtype=bool).reshape(-1, *lost.shape[-2:])
+    kept_frames, lost_frames = kept.flatten(0, 1).cpu().numpy(), lost.flatten(0, 1).cpu().numpy()
+    before_frames = before.flatten(0, 1).cpu().numpy()
+    for index in np.unique(lost_frames.nonzero()[0]):
+        for slot in np.unique(before_frames[index][lost_frames[index]]):
+            _, pieces = cv2.connectedComponents((kept_frames[index] != slot).astype(np.uint8), connectivity=4)
+            outside = np.unique(np.concatenate([pieces[0], pieces[-1], pieces[:, 0], pieces[:, -1]]))
+            hole = (pieces > 0) & ~np.isin(pieces, outside)
+            inside[index] |= hole & lost_frames[index] & (before_frames[index] == slot)
+    return torch.from_numpy(inside).to(kept.device).view_as(kept)
 
 
 def largest_piece(slot_map: Tensor, slots: int) -> Tensor:
