@@ -1,6 +1,6 @@
 """trim_to_colour: an object slot keeps the pixels that look like its thing. By hand (the median
 per frame and slot), then through ForegroundPerception on a ball with a grey piece joined to it;
-largest_piece by hand; solid_only on a line."""
+a highlight the ball encloses kept; solid_only on a line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from physpred.models.slots import ForegroundPerception
-from physpred.models.slots.colour_trim import largest_piece, slot_median_colours, trim_to_colour
+from physpred.models.slots.colour_trim import slot_median_colours, trim_to_colour
 
 
 def test_the_median_colour_is_taken_per_frame_and_slot() -> None:
@@ -50,16 +50,8 @@ def test_a_ball_keeps_its_slot_without_the_grey_piece_joined_to_it() -> None:
 def test_bad_options_raise_one_line_errors() -> None:
     with pytest.raises(ValueError, match="colour_trim"):
         ForegroundPerception(colour_trim=1.5)
-    with pytest.raises(ValueError, match="largest_piece"):
-        ForegroundPerception(largest_piece=1)
     with pytest.raises(ValueError, match="solid_only"):
         ForegroundPerception(solid_only="yes")
-
-
-def test_largest_piece_drops_a_slots_strays_and_keeps_static_slots() -> None:
-    slot_map = torch.tensor([[[[1, 1, 0, 1, 3, 0, 3], [1, 1, 0, 0, 2, 0, 0]]]])  # (B 1, T 1, H 2, W 7)
-    kept = largest_piece(slot_map, slots=2)
-    assert kept.tolist() == [[[[1, 1, 0, 0, 3, 0, 3], [1, 1, 0, 0, 2, 0, 0]]]]  # slot 1's stray goes; slot 3 is static
 
 
 def test_solid_only_tracks_no_line() -> None:

@@ -3,11 +3,9 @@
 A label-free slot holds, besides its thing, pixels that do not move with it: a piece of the slab
 it rests on, the smear a slow roller leaves in the clip's median, a seam of a screen. They pull
 the slot's centre away from the thing's and make its moves wrong (``benchmarks/slot_contents.py``).
-A thing is mostly one colour (a highlight or a blended rim is a minority, and trimmed or kept the
-same way in every frame, so it moves with the thing), so the slot's median colour is the thing's;
-what is far from it goes, unless the rest encloses it (a highlight); then, what is left far from the thing (a stray of the thing's colour, a
-piece cut off by the trim) goes with :func:`largest_piece`. Pure functions of tensors; nothing
-learned.
+A thing is mostly one colour (a blended rim is a minority, trimmed or kept alike in every frame,
+so it moves with the thing), so the slot's median colour is the thing's; what is far from it
+goes, unless the rest encloses it (a highlight). Pure functions of tensors; nothing learned.
 """
 
 from __future__ import annotations
@@ -45,8 +43,8 @@ def slot_median_colours(slot_map: Tensor, frames: Tensor, slots: int) -> tuple[T
 
 def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: float) -> Tensor:
     """The object slots' pixels farther from their slot's median colour than ``tolerance`` dropped,
-    unless what the slot keeps encloses them (a highlight inside a ball moves with it, and a
-    thing whose pixels are all its slot's keeps the whole of it).
+    unless what the slot keeps encloses them (a highlight inside a ball: trimmed, a frame with one
+    object would split it in two).
 
     Args:
         slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; 1..K objects, the
@@ -89,23 +87,3 @@ def enclosed(kept: Tensor, before: Tensor, slots: int) -> Tensor:
             inside[index] |= hole & lost_frames[index] & (before_frames[index] == slot)
     return torch.from_numpy(inside).to(kept.device).view_as(kept)
 
-
-def largest_piece(slot_map: Tensor, slots: int) -> Tensor:
-    """Each object slot kept, frame by frame, to its largest 8-connected piece.
-
-    Args:
-        slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; 1..K objects, the
-            static slots after them untouched.
-        slots: K.
-
-    Returns:
-        (B, T, H, W) int64: ``slot_map`` with the other pieces of each object slot set to 0.
-    """
-    frames = slot_map.flatten(0, 1).cpu().numpy()  # (N, H, W)
-    dropped = np.zeros(frames.shape, dtype=bool)
-    for index, frame in enumerate(frames):
-        for slot in np.unique(frame[(frame >= 1) & (frame <= slots)]):
-            count, pieces, stats, _ = cv2.connectedComponentsWithStats((frame == slot).astype(np.uint8), connectivity=8)
-            if count > 2:  # more than one piece (label 0 is the rest)
-                dropped[index] |= (pieces > 0) & (pieces != 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
-    return torch.where(torch.from_numpy(dropped).to(slot_map.device).view_as(slot_map), 0, slot_map)

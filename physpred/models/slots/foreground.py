@@ -42,7 +42,7 @@ from kornia.morphology import opening as morphological_opening
 from torch import Tensor, nn
 
 from physpred.models.slots.colour_parts import colour_parts
-from physpred.models.slots.colour_trim import largest_piece, trim_to_colour
+from physpred.models.slots.colour_trim import trim_to_colour
 from physpred.models.slots.features import id_features
 from physpred.models.slots.ghost_pixels import background_like
 from physpred.models.slots.perception import Percepts
@@ -276,9 +276,6 @@ class ForegroundPerception(nn.Module):
             median colour (the largest channel difference, a fraction of 255;
             :func:`~physpred.models.slots.colour_trim.trim_to_colour`): a piece of a slab, a
             smear of background or a seam held with a thing does not move with it. None: off.
-        largest_piece: each tracked slot keeps, frame by frame, only its largest 8-connected
-            piece (:func:`~physpred.models.slots.colour_trim.largest_piece`), after
-            ``colour_trim``: a stray held far from the thing drags the slot's centre most. False: off.
         solid_only: a component with no pixel whose 3 x 3 neighbourhood is all its own (a line:
             the blended edge of a slab or screen, the foot of a box where it meets the floor) is
             no thing and is not tracked; the smallest thing tracked, 3 x 3, has one. False: off.
@@ -317,7 +314,6 @@ class ForegroundPerception(nn.Module):
         peel_ghosts: int = 0,
         connected_parts: bool = False,
         colour_trim: float | None = None,
-        largest_piece: bool = False,
         solid_only: bool = False,
     ) -> None:
         super().__init__()
@@ -360,7 +356,6 @@ class ForegroundPerception(nn.Module):
             if not isinstance(connected_parts, bool) or (connected_parts and colour_split is None)
             else "",
             f"colour_trim must be in (0, 1) or null, got {colour_trim}" if colour_trim is not None and not 0 < colour_trim < 1 else "",
-            f"largest_piece must be true or false, got {largest_piece!r}" if not isinstance(largest_piece, bool) else "",
             f"solid_only must be true or false, got {solid_only!r}" if not isinstance(solid_only, bool) else "",
         ]
         problems = [p for p in problems if p]
@@ -376,8 +371,7 @@ class ForegroundPerception(nn.Module):
         self.ghosts, self.min_frames, self.min_travel, self.max_area = ghosts, min_frames, min_travel, max_area
         self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
         self.colour_split, self.screen_area, self.peel_ghosts = colour_split, screen_area, peel_ghosts
-        self.connected_parts, self.colour_trim, self.largest_piece = connected_parts, colour_trim, largest_piece
-        self.solid_only = solid_only
+        self.connected_parts, self.colour_trim, self.solid_only = connected_parts, colour_trim, solid_only
 
     def background(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
@@ -625,8 +619,6 @@ class ForegroundPerception(nn.Module):
             found = hold_unchanged(found, frames, self.slots, self.threshold, self.hold_still)
         if self.colour_trim is not None:
             found = trim_to_colour(found, frames, self.slots, self.colour_trim)
-        if self.largest_piece:
-            found = largest_piece(found, self.slots)
         if not self.scenery:
             return found
         return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None])
