@@ -16,7 +16,10 @@ perception's object slots make of it over those three frames:
 - ``unseen``: in one of the frames no object slot holds any of it.
 
 With the masks' slots every move is clean; the moves that are not are the lessons a label-free
-dynamics is taught wrong (lab rows ``objects_split_v10`` … ``v13``). The perception YAML
+dynamics is taught wrong (lab rows ``objects_split_v10`` … ``v13``). Then the false things: the
+object slots that hold mostly no object over the clip, by what most of their pixels are, with
+their vertical moves and how many of them the perception calls screens (kind 2); kind 1 or 2,
+they take the fall away (lab rows ``objects_split_v18``, ``v19``). The perception YAML
 (default: the label-free recipe's, ``configs/perception/foreground_track_static_objects.yaml``)
 must give a slot map (``ForegroundPerception``).
 """
@@ -34,6 +37,8 @@ from physpred.data import VideoClipDataset
 from physpred.models import CheckpointError, read_part_file
 from physpred.models.checkpoint import build_part
 
+WHAT = ("background", "object", "screen", "wall")
+"""What the masks call a pixel, by kind (0..3)."""
 STATES = ("clean", "shared with an object", "shared with no object", "switched", "unseen")
 OBJECT = 1
 """The masks' kind of an object."""
@@ -103,6 +108,38 @@ def move_states(objects: torch.Tensor, held: torch.Tensor, min_move: float, puri
     return found
 
 
+def false_things(slot_map: torch.Tensor, pixel_kinds: torch.Tensor, slots: int, min_share: float = 0.5) -> list[tuple[int, str]]:
+    """The object slots that hold mostly no object over a clip, and what most of their pixels are.
+
+    Args:
+        slot_map: (T, H, W) int64, 1 + the slot of each pixel, 0 for none; slots 1..K objects.
+        pixel_kinds: (T, H, W) int64, the masks' kind of each pixel (0 background, 1 object, 2
+            screen, 3 wall).
+        slots: K.
+        min_share: a slot holding less than this share of object pixels is a false thing.
+
+    Returns:
+        ``(slot, what)`` for each false thing: its slot 0..K-1 and one of :data:`WHAT`.
+    """
+    found = []
+    for slot in range(slots):
+        counts = torch.bincount(pixel_kinds[slot_map == slot + 1], minlength=len(WHAT))
+        if counts.sum() and counts[1] < min_share * counts.sum():
+            found.append((slot, WHAT[int(counts.argmax())]))
+    return found
+
+
+def vertical_moves(slot_map: torch.Tensor, slot: int, min_move: float) -> int:
+    """How many times object slot ``slot`` (0..K-1) of a (T, H, W) slot map moves its centre row by
+    more than ``min_move`` of the height between successive frames in both of which it holds pixels."""
+    mine = (slot_map == slot + 1).float()
+    rows = torch.arange(slot_map.shape[1], dtype=torch.float)[:, None]
+    area = mine.sum(dim=(1, 2))
+    centre = (mine * rows).sum(dim=(1, 2)) / area.clamp_min(1) / slot_map.shape[1]
+    seen = area > 0
+    return int(((centre[1:] - centre[:-1]).abs() > min_move)[seen[1:] & seen[:-1]].sum())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--videos", type=Path, required=True, help="training videos made with --masks (physpred world videos)")
@@ -131,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not wanted <= present:
         parser.error(f"--kinds {args.kinds}: {args.videos} has no {sorted(wanted - present)} (it has {sorted(present)})")
     tally: Counter[tuple[str, str, str]] = Counter()
+    false: Counter[tuple[str, str]] = Counter()  # (what, "slots" / "vertical moves" / "kind 2")
     with torch.no_grad():
         for index, entry in enumerate(clips.entries[: args.count]):
             if entry.kind not in wanted:
@@ -140,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             objects = torch.where(clip.kinds.long()[clip.masks.long()] == OBJECT, clip.masks.long(), 0)
             for axis, state in move_states(objects, holdings(slot_map, objects, perception.object_slots), args.min_move, args.purity):
                 tally[entry.kind, axis, state] += 1
+            kind = perception.percepts(clip.frames[None], slot_map[None]).kind[0]
+            for slot, what in false_things(slot_map, clip.kinds.long()[clip.masks.long()], perception.object_slots):
+                false[what, "slots"] += 1
+                false[what, "vertical moves"] += vertical_moves(slot_map, slot, args.min_move)
+                false[what, "kind 2"] += int(kind[slot] == 2)
     print(f"{args.perception}: how its object slots hold the world objects' moves in {args.videos} ({args.kinds or 'every kind'})")
     print(f"  {'kind':<10} {'axis':<4} {'moves':>6}  " + "  ".join(f"{state:>21}" for state in STATES))
     for kind in ["all", *sorted(wanted)]:
@@ -148,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             total = sum(counts)
             if total:
                 print(f"  {kind:<10} {axis:<4} {total:>6}  " + "  ".join(f"{n / total:>21.2f}" for n in counts))
+    print("  false things (object slots mostly no object over the clip), by what most of their pixels are:")
+    for what in WHAT:
+        if false[what, "slots"]:
+            print(f"    {what:<10} slots {false[what, 'slots']:>5}  vertical moves {false[what, 'vertical moves']:>5}  kind 2 {false[what, 'kind 2']:>5}")
     return 0
 
 

@@ -239,14 +239,18 @@ def test_slot_contents_counts_what_label_free_slots_hold_beyond_the_world_object
 
 
 def test_track_census_tells_how_label_free_slots_hold_the_world_objects(world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """benchmarks/track_census.py on the world's videos: one row per axis, shares of the moves that sum to 1."""
-    from benchmarks.track_census import STATES
+    """benchmarks/track_census.py on the world's videos: one row per axis, shares of the moves that
+    sum to 1; then a row per kind of false thing found."""
+    from benchmarks.track_census import STATES, WHAT
     from benchmarks.track_census import main as track_census
 
     assert track_census(["--videos", str(world["root"] / "videos"), "--frames", "16", "--frame-size", "32"]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    lines = capsys.readouterr().out.splitlines()
+    false = lines.index("  false things (object slots mostly no object over the clip), by what most of their pixels are:")
+    rows = [line.split() for line in lines[2:false]]
     assert rows and all(row[0] == "all" or row[0] in {"occlusion", "gap", "support", "fall", "bounce", "mixed", "reveal", "roll", "ramp"} for row in rows)
     assert all(abs(sum(map(float, row[3:])) - 1) < 0.02 and len(row) == 3 + len(STATES) for row in rows)
+    assert all(line.split()[0] in WHAT and line.split()[1] == "slots" for line in lines[false + 1 :])
     masks = tmp_path / "masks.yaml"
     masks.write_text("class_path: physpred.models.slots.MaskPerception\n")
     with pytest.raises(SystemExit):

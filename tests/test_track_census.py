@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmarks.track_census import holdings, move_states
+from benchmarks.track_census import false_things, holdings, move_states, vertical_moves
 
 SIDE = 16
 
@@ -58,3 +58,16 @@ def test_too_few_frames_or_a_purity_out_of_range_is_refused_before_reading(tmp_p
         with pytest.raises(SystemExit):
             main(["--videos", str(tmp_path), *extra])
         assert "--frames must be >= 3" in capsys.readouterr().err
+
+
+def test_false_things_are_the_slots_mostly_no_object_named_by_their_main_kind() -> None:
+    slot_map = torch.tensor([[[1, 1, 2, 2, 3]], [[1, 0, 2, 2, 3]]])  # (T 2, H 1, W 5); slot 3: half an object
+    pixel_kinds = torch.tensor([[[1, 1, 2, 2, 1]], [[1, 0, 2, 0, 0]]])
+    assert false_things(slot_map, pixel_kinds, slots=4) == [(1, "screen")]  # slot 3 holds 1 of 2: not less than half
+
+
+def test_vertical_moves_count_steps_seen_in_both_frames() -> None:
+    slot_map = torch.zeros(4, 10, 3, dtype=torch.long)
+    slot_map[0, 2, 1] = slot_map[1, 4, 1] = slot_map[3, 6, 1] = 1  # moves 0.2, then unseen at frame 2
+    assert vertical_moves(slot_map, 0, min_move=0.01) == 1
+    assert vertical_moves(slot_map, 0, min_move=0.3) == 0
