@@ -124,7 +124,7 @@ def false_things(slot_map: torch.Tensor, pixel_kinds: torch.Tensor, slots: int, 
     found = []
     for slot in range(slots):
         counts = torch.bincount(pixel_kinds[slot_map == slot + 1], minlength=len(WHAT))
-        if counts.sum() and counts[1] < min_share * counts.sum():
+        if counts.sum() and counts[OBJECT] < min_share * counts.sum():
             found.append((slot, WHAT[int(counts.argmax())]))
     return found
 
