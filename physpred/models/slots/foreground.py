@@ -64,6 +64,20 @@ def _pixel_rows(image: Tensor) -> Tensor:
     return image.permute(0, 2, 3, 1).reshape(-1, 3)
 
 
+def clip_median(frames: Tensor) -> Tensor:
+    """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's median over the clip."""
+    # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
+    return frames.contiguous().median(dim=1).values.float()  # of uint8: faster
+
+
+def _away(frames: Tensor, median: Tensor, threshold: float) -> tuple[Tensor, Tensor]:
+    """(B, T, 3, H, W) frames and their (B, 3, H, W) :func:`clip_median` -> (B, T, H, W) bool, the
+    pixels farther than ``threshold`` (a fraction of 255) from their median, and (B, H, W) bool,
+    the pixels away in more than :data:`DISPUTED` of the frames (the median is in doubt)."""
+    away = (frames.float() - median[:, None]).abs().amax(dim=2) > threshold * 255
+    return away, away.float().mean(dim=1) > DISPUTED
+
+
 def _label_components(found: Tensor) -> tuple[Tensor, int]:
     """(N, H, W) bool -> the 8-connected components of every image, labelled 1..U across all N
     images (0: background), as (N, H, W) int64, and U + 1.
@@ -373,8 +387,9 @@ class ForegroundPerception(nn.Module):
         self.colour_split, self.screen_area, self.peel_ghosts = colour_split, screen_area, peel_ghosts
         self.connected_parts, self.colour_trim, self.solid_only = connected_parts, colour_trim, solid_only
 
-    def background(self, frames: Tensor) -> Tensor:
-        """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front.
+    def background(self, frames: Tensor, median: Tensor | None = None) -> Tensor:
+        """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front
+        (``median``: the clip's :func:`clip_median`, computed unless given).
 
         The clip's per-pixel median, except where something rests for most of the clip: there
         the median is the thing, and the colour the pixel shows the rest of the time (the median
@@ -389,14 +404,11 @@ class ForegroundPerception(nn.Module):
         least that share of the frames, gets the undisputed median around nearest to its other
         colour.
         """
-        # contiguous: torch 2.13's median along an expanded (stride 0) dimension returns wrong values
-        frames = frames.contiguous()
-        clip = frames.float()
-        median = frames.median(dim=1).values.float()  # (B, 3, H, W); of uint8: faster
+        median = clip_median(frames) if median is None else median  # (B, 3, H, W)
         if not self.resting:
             return median
-        away = (clip - median[:, None]).abs().amax(dim=2) > self.threshold * 255  # (B, T, H, W)
-        disputed = away.float().mean(dim=1) > DISPUTED  # (B, H, W)
+        clip = frames.float()
+        away, disputed = _away(frames, median, self.threshold)  # (B, T, H, W), (B, H, W)
         where = disputed.flatten().nonzero()[:, 0]
         if not len(where):
             return median
@@ -428,20 +440,24 @@ class ForegroundPerception(nn.Module):
         chosen = median_rows.index_put((where,), torch.where(use_other[:, None], alternative, kept))
         return chosen.view(batch, height, width, 3).permute(0, 3, 1, 2)
 
-    def foreground(self, frames: Tensor, background: Tensor | None = None, standing: Tensor | None = None) -> Tensor:
+    def foreground(
+        self, frames: Tensor, background: Tensor | None = None, standing: Tensor | None = None, median: Tensor | None = None
+    ) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, T, H, W) bool: pixels away from the clip's background
         (:meth:`background`, computed unless given), and the (B, H, W) ``standing`` pixels (things
         at rest the background holds, :meth:`static_things`) in every frame; with
-        ``peel_ghosts``, less those that look like the background next to them."""
-        background = self.background(frames) if background is None else background
+        ``peel_ghosts``, less those that look like the background next to them (``median``: the
+        clip's :func:`clip_median`, computed unless given)."""
+        if median is None and (background is None or self.peel_ghosts):
+            median = clip_median(frames)
+        background = self.background(frames, median) if background is None else background
         difference = (frames.float() - background[:, None]).abs().amax(dim=2) / 255.0
         found = difference > self.threshold
         if standing is not None:
             found = found | standing[:, None]
         if self.peel_ghosts:
             # references: pixels that match the estimate where no thing stays long enough to doubt it
-            median = frames.contiguous().median(dim=1).values.float()
-            doubted = ((frames.float() - median[:, None]).abs().amax(dim=2) > self.threshold * 255).float().mean(dim=1) > DISPUTED
+            _, doubted = _away(frames, median, self.threshold)
             reference = ~found & ~doubted[:, None]
             ghosts = background_like(found.flatten(0, 1), frames.flatten(0, 1).float() / 255.0, reference.flatten(0, 1), self.threshold, self.peel_ghosts)
             found = found & ~ghosts.view_as(found)
@@ -451,7 +467,7 @@ class ForegroundPerception(nn.Module):
         return found
 
     def components(
-        self, frames: Tensor, background: Tensor | None = None, standing: Tensor | None = None
+        self, frames: Tensor, background: Tensor | None = None, standing: Tensor | None = None, median: Tensor | None = None
     ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         """The largest K foreground components of every frame, at least ``sliver_area`` pixels.
 
@@ -459,6 +475,7 @@ class ForegroundPerception(nn.Module):
             frames: (B, T, 3, H, W) uint8.
             background: (B, 3, H, W) the clip's :meth:`background`, computed unless given.
             standing: (B, H, W) bool pixels that are foreground in every frame (see :meth:`foreground`).
+            median: (B, 3, H, W) the clip's :func:`clip_median`, computed where needed unless given.
 
         Returns:
             labels (B, T, H, W) int64, 1..U for the components of the whole batch and 0 for the
@@ -468,7 +485,7 @@ class ForegroundPerception(nn.Module):
             ``min_area``.
         """
         batch, steps, _, height, width = frames.shape
-        found = self.foreground(frames, background, standing).flatten(0, 1)
+        found = self.foreground(frames, background, standing, median).flatten(0, 1)
         labels, count = _label_components(found)
         if self.colour_split is not None:
             labels, count = colour_parts(labels, frames.flatten(0, 1), self.colour_split, self.min_area, self.connected_parts)
@@ -598,9 +615,10 @@ class ForegroundPerception(nn.Module):
     def slot_map(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, T, H, W) int64: 1 + the slot each pixel belongs to, 0 for
         none; slots K + 1..K + N are the static things, where nothing moves in front of them."""
-        background = self.background(frames)
+        median = clip_median(frames)  # one per clip: the background and the ghost peel read it
+        background = self.background(frames, median)
         static, standing = self.static_things(background)
-        labels, candidates, centre, colour, sliver = self.components(frames, background, standing)
+        labels, candidates, centre, colour, sliver = self.components(frames, background, standing, median)
         tracks = self.track(candidates, centre, colour, sliver)
         held = tracks.held  # (B, T, K)
         if self.min_frames > 1:

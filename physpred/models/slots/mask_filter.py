@@ -167,6 +167,12 @@ def whole_when_seen(slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int) 
     return torch.where(shown, objects, torch.where(tracked, 0, slot_map))
 
 
+def _object_count(kinds: Tensor, slots: int) -> Tensor:
+    """(B, 256) kinds -> (B, 1) how many of the first ``slots`` objects each clip's masks have: the
+    object slots :func:`by_identity` fills, the rest free."""
+    return (select_ids(kinds, (OBJECT,), slots) >= 0).sum(dim=1, keepdim=True)
+
+
 def with_false_things(handed: Tensor, slot_map: Tensor, masks: Tensor, kinds: Tensor, slots: int, min_share: float) -> Tensor:
     """Put back, after the masks' objects, the tracker's false things that identities dropped.
 
@@ -188,8 +194,7 @@ def with_false_things(handed: Tensor, slot_map: Tensor, masks: Tensor, kinds: Te
     where = slot_map.flatten(1).clamp_max(slots + 1)  # slots past K (static) counted together
     held = torch.zeros(len(slot_map), slots + 2, dtype=torch.bool, device=slot_map.device).scatter_(1, where, True)[:, 1:-1]
     false = held & (share < min_share)  # (B, K)
-    objects = (select_ids(kinds, (OBJECT,), slots) >= 0).sum(dim=1, keepdim=True)  # (B, 1)
-    number = objects + false.long().cumsum(dim=1)  # (B, K): 1 + n + r for a false slot
+    number = _object_count(kinds, slots) + false.long().cumsum(dim=1)  # (B, K): 1 + n + r for a false slot
     table = nn.functional.pad(torch.where(false & (number <= slots), number, 0), (1, 1))  # indexed by slot_map
     put_back = table.gather(1, where).view_as(slot_map)
     return torch.where((handed == 0) & (put_back > 0), put_back, handed)
@@ -294,7 +299,7 @@ class MaskFilteredPerception(nn.Module):
         if self.false_kind == 1:
             return percepts
         slots = self.object_slots
-        objects = (select_ids(kinds, (OBJECT,), slots) >= 0).sum(dim=1, keepdim=True)  # (B, 1)
+        objects = _object_count(kinds, slots)
         held = percepts.features[..., :slots, 0].amax(dim=1) > 0.5  # (B, K): present in some frame
         false = held & (torch.arange(slots, device=kinds.device) >= objects)
         kind = percepts.kind.clone()
