@@ -329,6 +329,7 @@ class ForegroundPerception(nn.Module):
         connected_parts: bool = False,
         colour_trim: float | None = None,
         solid_only: bool = False,
+        largest_thing: float | None = None,
     ) -> None:
         super().__init__()
         problems = [
@@ -371,6 +372,9 @@ class ForegroundPerception(nn.Module):
             else "",
             f"colour_trim must be in (0, 1) or null, got {colour_trim}" if colour_trim is not None and not 0 < colour_trim < 1 else "",
             f"solid_only must be true or false, got {solid_only!r}" if not isinstance(solid_only, bool) else "",
+            f"largest_thing must be in (0, 1) or null, got {largest_thing}"
+            if largest_thing is not None and not 0 < largest_thing < 1
+            else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -386,6 +390,7 @@ class ForegroundPerception(nn.Module):
         self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
         self.colour_split, self.screen_area, self.peel_ghosts = colour_split, screen_area, peel_ghosts
         self.connected_parts, self.colour_trim, self.solid_only = connected_parts, colour_trim, solid_only
+        self.largest_thing = largest_thing
 
     def background(self, frames: Tensor, median: Tensor | None = None) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front
@@ -508,6 +513,8 @@ class ForegroundPerception(nn.Module):
             usable = usable & (likeness < self.ghosts)
         if self.solid_only:
             usable = usable & solid_labels(labels, count)
+        if self.largest_thing is not None:
+            usable = usable & (area <= self.largest_thing * height * width)
         order, rank = largest_first(frame_of, area, usable, height * width)
         keep = rank < self.slots
         chosen = torch.zeros(batch * steps, self.slots, dtype=torch.long, device=frames.device)
