@@ -466,3 +466,21 @@ def test_bad_parts_raise_one_line_errors() -> None:
         MaskFilteredPerception(perception=torch.nn.Identity())
     with pytest.raises(ValueError, match="min_share must be in"):
         MaskFilteredPerception(perception=ForegroundPerception(), min_share=0.0)
+
+
+def test_largest_thing_is_not_tracked_in_the_frames_it_is_large() -> None:
+    """A 12 x 12 slab slides out of the right edge beside a 4 x 4 square that slides left: frame by
+    frame, only while at most 0.1 of the frame is in view is the slab tracked; max_area would
+    empty its slot for the whole clip."""
+    frames = torch.full((1, 10, 3, 32, 32), 40, dtype=torch.uint8)
+    for t in range(10):
+        frames[0, t, :, 18:30, 20 + 2 * t : 32 + 2 * t] = 200
+        frames[0, t, :, 4:8, 24 - 2 * t : 28 - 2 * t] = 120
+    slot_map = ForegroundPerception(slots=3, min_area=4, largest_thing=0.1).slot_map(frames)
+    slab_in_view = (frames[0, :, 0, 18:30] == 200).sum(dim=(1, 2))
+    tracked = (slot_map[0, :, 18:30] > 0).sum(dim=(1, 2))
+    assert torch.equal(tracked, torch.where(slab_in_view <= 0.1 * 32 * 32, slab_in_view, 0))
+    assert tracked.tolist() == [0, 0, 96, 72, 48, 24, 0, 0, 0, 0]  # 144 and 120 pixels in view: not tracked
+    assert ((slot_map[0, :, 4:8] > 0).sum(dim=(1, 2)) == 16).all()  # the square in every frame
+    with pytest.raises(ValueError, match="largest_thing must be in"):
+        ForegroundPerception(largest_thing=1.5)

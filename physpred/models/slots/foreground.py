@@ -293,6 +293,12 @@ class ForegroundPerception(nn.Module):
         solid_only: a component with no pixel whose 3 x 3 neighbourhood is all its own (a line:
             the blended edge of a slab or screen, the foot of a box where it meets the floor) is
             no thing and is not tracked; the smallest thing tracked, 3 x 3, has one. False: off.
+        largest_thing: a component covering more than this fraction of the frame is no thing
+            and is not tracked in that frame: a screen or wall that slides, rises or lowers, a
+            slab sliding from under a load (the world's objects cover at most 100 of 4096 pixels
+            at 64 x 64). Unlike ``max_area``, which empties the slot for the whole clip, an
+            object that touches the large thing in a few frames (and is not cut from it by
+            ``colour_split``) is lost in those frames only. None: off.
     """
 
     reads_masks = False
