@@ -1,0 +1,41 @@
+"""benchmarks/step_mode.py: the share of a slot's step the Cauchy price teaches to carry into the next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from benchmarks.step_mode import cauchy_share, least_squares_share, main, step_pairs
+from physpred.models.slots.features import FEATURES
+
+Y = FEATURES.index("y")
+
+
+def test_step_pairs_keep_moving_object_slots_seen_three_frames_running() -> None:
+    features = torch.zeros(5, 3, len(FEATURES))
+    features[..., 0] = 1.0  # every slot seen
+    features[:, 0, Y] = torch.tensor([0.1, 0.12, 0.15, 0.19, 0.24])  # slot 0 falls faster and faster
+    features[:, 1, Y] = torch.tensor([0.1, 0.2, 0.3, 0.4, 0.5])  # slot 1 falls too, but is a screen
+    features[:, 2, Y] = 0.5  # slot 2 stands
+    features[3, 0, 0] = 0.0  # slot 0 unseen at t = 3
+    pairs = step_pairs(features, torch.tensor([1, 2, 1]), Y, min_move=0.01)
+    assert torch.allclose(pairs, torch.tensor([[0.02, 0.03]]))  # only t = 0, 1, 2 of slot 0
+
+
+def test_the_cauchy_share_is_the_mode_where_least_squares_is_the_mean() -> None:
+    falls = torch.tensor([[0.02, 0.024]]).repeat(40, 1)  # falls that speed up by a fifth
+    stops = torch.tensor([[0.02, 0.0]]).repeat(60, 1)  # jitter: a step, then none
+    assert cauchy_share(falls, 0.02) == pytest.approx(1.2, abs=0.006)
+    mixed = torch.cat([falls, stops])
+    assert least_squares_share(mixed) == pytest.approx(0.48)
+    assert cauchy_share(mixed, 0.002) == pytest.approx(0.0, abs=0.02)  # the stops are the mode
+    assert cauchy_share(mixed, 0.2) == pytest.approx(0.48, abs=0.02)  # a wide price is least squares
+
+
+def test_bad_scales_are_refused_before_reading(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for scales in ("0.02,x", "0,0.06"):
+        with pytest.raises(SystemExit):
+            main(["--videos", str(tmp_path), "--scales", scales])
+        assert f"--scales {scales}: give positive numbers" in capsys.readouterr().err
