@@ -60,7 +60,7 @@ def cauchy_share(pairs: torch.Tensor, scale: float) -> float:
     """The share r of :data:`SHARES` minimising the summed Cauchy price of the next step against
     r times the step, for (N, 2) ``pairs`` (at least one)."""
     step, after = pairs[:, :1], pairs[:, 1:]  # (N, 1)
-    cost = cauchy((after - SHARES * step).T[..., None], scale).sum(dim=1)  # (shares,)
+    cost = cauchy((after - SHARES * step).T, scale)  # (shares,): summed over the N pairs
     return float(SHARES[cost.argmin()])
 
 
