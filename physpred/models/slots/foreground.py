@@ -48,6 +48,7 @@ from physpred.models.slots.ghost_pixels import background_like
 from physpred.models.slots.perception import Percepts
 from physpred.models.slots.ranking import largest_first
 from physpred.models.slots.scenery import solid_labels, static_regions
+from physpred.models.slots.smoothing import smooth_places
 from physpred.models.slots.stillness import hold_unchanged
 from physpred.models.slots.touching import split_touching
 
@@ -303,6 +304,11 @@ class ForegroundPerception(nn.Module):
             (``benchmarks/track_census.py``), and trained so the label-free recipe still foresees
             no fall (lab row ``objects_free_v42_largest_thing_solid_seed0``): off in the recipe.
             None: off.
+        smooth_place: each tracked slot's place averaged over the frames it is seen in, this
+            share from the new percept and the rest from the average of the frames before
+            (:func:`~physpred.models.slots.smoothing.smooth_places`; causal): a centre that steps
+            and stops as edge pixels join and leave its component carries its steps instead.
+            None: each frame's place as seen.
     """
 
     reads_masks = False
@@ -340,6 +346,7 @@ class ForegroundPerception(nn.Module):
         colour_trim: float | None = None,
         solid_only: bool = False,
         largest_thing: float | None = None,
+        smooth_place: float | None = None,
     ) -> None:
         super().__init__()
         problems = [
@@ -385,6 +392,7 @@ class ForegroundPerception(nn.Module):
             f"largest_thing must be in (0, 1) or null, got {largest_thing}"
             if largest_thing is not None and not 0 < largest_thing < 1
             else "",
+            f"smooth_place must be in (0, 1] or null, got {smooth_place}" if smooth_place is not None and not 0 < smooth_place <= 1 else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -400,7 +408,7 @@ class ForegroundPerception(nn.Module):
         self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
         self.colour_split, self.screen_area, self.peel_ghosts = colour_split, screen_area, peel_ghosts
         self.connected_parts, self.colour_trim, self.solid_only = connected_parts, colour_trim, solid_only
-        self.largest_thing = largest_thing
+        self.largest_thing, self.smooth_place = largest_thing, smooth_place
 
     def background(self, frames: Tensor, median: Tensor | None = None) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front
@@ -678,6 +686,8 @@ class ForegroundPerception(nn.Module):
         """
         ids = torch.arange(1, self.total_slots + 1, device=frames.device).expand(len(frames), -1)
         features = id_features(frames, slot_map, ids)  # = mask_features of the hard slot masks
+        if self.smooth_place is not None:
+            features = smooth_places(features, self.smooth_place, self.slots)
         static = torch.arange(self.total_slots, device=frames.device) >= self.slots
         largest = _largest_view(slot_map, self.total_slots)
         tracked = torch.ones_like(largest)
