@@ -303,8 +303,8 @@ class ForegroundPerception(nn.Module):
             false things' vertical moves fall by three on training clips
             (``benchmarks/track_census.py``), and trained so the label-free recipe still foresees
             no fall (lab row ``objects_free_v42_largest_thing_solid_seed0``). It also drops the
-            slab a G1 ball rests on while the slab is whole in view (dev probes at 64 x 64: about
-            200 pixels), so no slot holds the support that leaves: off in the recipe. None: off.
+            slab a G1 ball rests on while the slab is whole in view (dev probes at 64 x 64: 170 to 320
+            pixels in five scenes), so no slot holds the support that leaves: off in the recipe. None: off.
         smooth_place: each tracked slot's place averaged over the frames it is seen in, this
             share from the new percept and the rest from the average of the frames before
             (:func:`~physpred.models.slots.smoothing.smooth_places`; causal): a centre that steps
