@@ -20,6 +20,7 @@ from physpred.models.checkpoint import model_record
 from physpred.models.slots import ObjectEnergyModel
 from physpred.models.slots.departures import lasting_departures, open_departures
 from physpred.models.slots.discovery import fg_ari
+from physpred.models.slots.steadiness import steady
 from physpred.models.slots.withholding import withheld_runs
 from physpred.types import ClipGeometry, MaskedClip
 
@@ -87,6 +88,12 @@ class ObjectPredictionModule(pl.LightningModule):
             ``objects_free_v29_withhold_rate0.25_seed0``, ``objects_free_v28_withhold_rate1_seed0``).
         withhold_frames: the longest withheld run, in read frames (8 in the recipe; runs of up to
             4 kept fewer vanish pairs: ``objects_free_v30_withhold_frames4_seed0``).
+        steady_targets: train no place, shape or colour where a slot's size changed by more than
+            this share since the frame before (:func:`~physpred.models.slots.steadiness.steady`):
+            a component that something joined or that lost a part has a centre that moved by
+            what joined, not by how the thing moved, and a perception without labels makes
+            such jumps in half its object slots' vertical steps (the world's masks in 5%).
+            Presence is priced as before. Label-free; training only. None: every percept priced.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -105,6 +112,7 @@ class ObjectPredictionModule(pl.LightningModule):
         ignore_open_departures: bool = False,
         withhold_rate: float = 0.0,
         withhold_frames: int = 8,
+        steady_targets: float | None = None,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -121,6 +129,9 @@ class ObjectPredictionModule(pl.LightningModule):
         if isinstance(withhold_frames, bool) or not isinstance(withhold_frames, int) or withhold_frames < 1:
             raise ValueError(f"ObjectPredictionModule: withhold_frames must be an integer >= 1, got {withhold_frames!r} (fix the YAML)")
         self.withhold_rate, self.withhold_frames = withhold_rate, withhold_frames
+        if steady_targets is not None and (isinstance(steady_targets, bool) or not isinstance(steady_targets, int | float) or steady_targets <= 0):
+            raise ValueError(f"ObjectPredictionModule: steady_targets must be a share > 0 or null, got {steady_targets!r} (fix the YAML)")
+        self.steady_targets = steady_targets
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -149,14 +160,17 @@ class ObjectPredictionModule(pl.LightningModule):
         withheld = None
         if self.withhold_rate:
             withheld = withheld_runs(percepts.features[..., 0] > 0, percepts.kind, self.withhold_rate, self.withhold_frames)
-        rollout, energies = self.model.predict(percepts, branch, withheld, None if taught is None else taught[:, 1:])
+        priced = None if self.steady_targets is None else steady(percepts.features, self.steady_targets)
+        rollout, energies = self.model.predict(
+            percepts, branch, withheld, None if taught is None else taught[:, 1:], None if priced is None else priced[:, 1:]
+        )
         energy, gate = energies.mean(), rollout.gate[:, 1:].mean()
         loss = energy + self.gate_weight * gate
         terms = {"train/energy": energy, "train/gate_open": gate}
         if self.imagination_weight:
             batch_size, steps = percepts.kind.shape[0], percepts.features.shape[1]
             cuts = imagination_cuts(batch_size, steps, self.imagination_every_cut, percepts.kind.device)
-            imagination = self.model.imagination_energy(percepts, rollout.branches, cuts, self.imagination_presence, taught).mean()
+            imagination = self.model.imagination_energy(percepts, rollout.branches, cuts, self.imagination_presence, taught, priced).mean()
             loss = loss + self.imagination_weight * imagination
             terms["train/imagination"] = imagination
         if percepts.reconstruction_error is not None:  # perception learning from pixels
@@ -166,6 +180,9 @@ class ObjectPredictionModule(pl.LightningModule):
             terms["train/withheld"] = withheld.float().mean()
         if taught is not None:
             terms["train/presence_untaught"] = 1 - taught.float().mean()
+        if priced is not None:
+            seen = percepts.features[..., 0] > 0
+            terms["train/appearance_unpriced"] = (seen & ~priced).float().sum() / seen.float().sum().clamp_min(1)
         self.log("train/loss", loss, prog_bar=True)
         self.log_dict(terms)
         return loss

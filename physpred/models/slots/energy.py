@@ -86,15 +86,22 @@ class SlotEnergy(nn.Module):
         self.normalised, self.absence_bound = normalised, absence_bound
 
     def per_slot(
-        self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None, presence_mask: Tensor | None = None
+        self,
+        prediction: Tensor,
+        seen: Tensor,
+        kind: Tensor,
+        scales: tuple[float, ...] | None = None,
+        presence_mask: Tensor | None = None,
+        appearance_mask: Tensor | None = None,
     ) -> Tensor:
         """(B, T, K, F) prediction (feature 0 a logit), (B, T, K, F) seen, (B, K) kind -> (B, T, K);
         ``scales`` (position, shape, fill, colour) replace the scales as built (None: as built);
-        ``presence_mask`` (B, T, K) bool keeps the presence term only where True (None: everywhere)."""
+        ``presence_mask`` (B, T, K) bool keeps the presence term only where True, and
+        ``appearance_mask`` the other terms (None: everywhere)."""
         presence = self.presence(prediction, seen, kind)
         if presence_mask is not None:
             presence = presence * presence_mask.to(presence.dtype)
-        return presence + self.appearance(prediction, seen, kind, scales)
+        return presence + self.appearance(prediction, seen, kind, scales, appearance_mask)
 
     def presence(self, prediction: Tensor, seen: Tensor, kind: Tensor) -> Tensor:
         """The weighted presence term: (B, T, K, F) prediction, (B, T, K, F) seen, (B, K) kind -> (B, T, K)."""
@@ -112,15 +119,20 @@ class SlotEnergy(nn.Module):
         terms = torch.stack([w_position * position, w_shape * (extent + fill), w_colour * colour], dim=-1)
         return terms * (seen[..., :1] * (kind > 0)[:, None, :, None].to(terms.dtype))
 
-    def appearance(self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None) -> Tensor:
+    def appearance(
+        self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None, mask: Tensor | None = None
+    ) -> Tensor:
         """The terms of a seen thing's position, shape and colour, without presence: (B, T, K, F)
-        prediction, (B, T, K, F) seen, (B, K) kind -> (B, T, K); 0 where nothing is seen."""
+        prediction, (B, T, K, F) seen, (B, K) kind -> (B, T, K); 0 where nothing is seen and,
+        with ``mask`` (B, T, K) bool, where it is False."""
         present = seen[..., 0]
         energy = self.appearance_terms(prediction, seen, kind, scales).sum(dim=-1)
         if self.absence_bound:
             energy = torch.minimum(energy, self.weights[0] * F.softplus(prediction[..., 0]))
         if self.normalised:
             energy = energy + present * self.seen_log_normaliser(scales)
+        if mask is not None:
+            energy = energy * mask.to(energy.dtype)
         return energy * (kind > 0)[:, None, :].to(energy.dtype)
 
     def seen_log_normaliser(self, scales: tuple[float, ...] | None = None) -> float:
@@ -131,8 +143,14 @@ class SlotEnergy(nn.Module):
         return sum(w * (g.stop - g.start) * math.log(math.pi * s) for g, s, w in zip(GROUPS, scales, weight_of, strict=True))
 
     def forward(
-        self, prediction: Tensor, seen: Tensor, kind: Tensor, scales: tuple[float, ...] | None = None, presence_mask: Tensor | None = None
+        self,
+        prediction: Tensor,
+        seen: Tensor,
+        kind: Tensor,
+        scales: tuple[float, ...] | None = None,
+        presence_mask: Tensor | None = None,
+        appearance_mask: Tensor | None = None,
     ) -> Tensor:
         """(B, T, K, F), (B, T, K, F), (B, K) -> (B, T) energy of each frame, summed over slots
-        (``scales`` and ``presence_mask`` as in :meth:`per_slot`)."""
-        return self.per_slot(prediction, seen, kind, scales, presence_mask).sum(dim=-1)
+        (``scales`` and the masks as in :meth:`per_slot`)."""
+        return self.per_slot(prediction, seen, kind, scales, presence_mask, appearance_mask).sum(dim=-1)

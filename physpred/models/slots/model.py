@@ -150,16 +150,21 @@ class ObjectEnergyModel(nn.Module):
         return percepts, *self.predict(percepts, branch)
 
     def predict(
-        self, percepts: Percepts, branch: int = 0, withheld: Tensor | None = None, presence_mask: Tensor | None = None
+        self,
+        percepts: Percepts,
+        branch: int = 0,
+        withheld: Tensor | None = None,
+        presence_mask: Tensor | None = None,
+        appearance_mask: Tensor | None = None,
     ) -> tuple[Rollout, Tensor]:
         """The dynamics' rollout over percepts (with ``branch`` frames imagined from every cut)
         and the energy (B, T - 1) of frames 1..T-1 against every percept.
 
         ``withheld`` (B, T, K) bool: percepts the dynamics is not shown, as if those things were
         out of view (:func:`~physpred.models.slots.withholding.withheld_runs`); the energy still
-        compares its predictions with them. None: every percept is shown. ``presence_mask``
-        (B, T - 1, K) bool: where frames 1..T-1's presence is priced (``SlotEnergy.per_slot``;
-        None: everywhere).
+        compares its predictions with them. None: every percept is shown. ``presence_mask`` and
+        ``appearance_mask`` (B, T - 1, K) bool: where frames 1..T-1's presence, and their place,
+        shape and colour, are priced (``SlotEnergy.per_slot``; None: everywhere).
         """
         # the dynamics' energy does not train perception: perception trained to make the future
         # predictable could learn to see nothing
@@ -167,7 +172,7 @@ class ObjectEnergyModel(nn.Module):
         if withheld is not None:
             shown = shown.masked_fill(withheld[..., None], 0.0)
         rollout = self.dynamics(Percepts(shown, percepts.kind), branch=branch)
-        return rollout, self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind, presence_mask=presence_mask)
+        return rollout, self.energy(rollout.prediction, percepts.features[:, 1:], percepts.kind, presence_mask=presence_mask, appearance_mask=appearance_mask)
 
     def copy_last_energy(self, percepts: Percepts) -> Tensor:
         """(B, T - 1) energy of predicting that every slot stays as it was: the control to beat."""
@@ -296,7 +301,13 @@ class ObjectEnergyModel(nn.Module):
         return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
 
     def imagination_energy(
-        self, percepts: Percepts, branches: Tensor, cuts: Tensor, presence: bool = False, presence_mask: Tensor | None = None
+        self,
+        percepts: Percepts,
+        branches: Tensor,
+        cuts: Tensor,
+        presence: bool = False,
+        presence_mask: Tensor | None = None,
+        appearance_mask: Tensor | None = None,
     ) -> Tensor:
         """How far the imagination strays: frames ``c + 1 .. c + h`` as imagined from frames
         ``0 .. c`` alone (every thing treated as hidden after the cut, as :meth:`imagine_ahead`
@@ -311,6 +322,8 @@ class ObjectEnergyModel(nn.Module):
                 behind a screen, comes out, leaves the frame), not only where a seen thing is.
             presence_mask: (B, T, K) bool, the frames and slots whose presence is priced (None:
                 all; only with ``presence``).
+            appearance_mask: (B, T, K) bool, the frames and slots whose place, shape and colour
+                are priced (None: all).
 
         Returns:
             (B,) the weighed mean over cuts of the mean over the frames after each (those in
@@ -322,11 +335,12 @@ class ObjectEnergyModel(nn.Module):
         inside = (frame < features.shape[1]).to(features.dtype)
         later = frame.clamp_max(features.shape[1] - 1)
         seen = features[:, later]  # (B, T - 1, h, K, F)
+        priced = None if appearance_mask is None else appearance_mask[:, later].flatten(1, 2)
         if presence:
             mask = None if presence_mask is None else presence_mask[:, later].flatten(1, 2)
-            energies = self.energy.per_slot(branches.flatten(1, 2), seen.flatten(1, 2), percepts.kind, presence_mask=mask)
+            energies = self.energy.per_slot(branches.flatten(1, 2), seen.flatten(1, 2), percepts.kind, presence_mask=mask, appearance_mask=priced)
         else:
-            energies = self.energy.appearance(branches.flatten(1, 2), seen.flatten(1, 2), percepts.kind)
+            energies = self.energy.appearance(branches.flatten(1, 2), seen.flatten(1, 2), percepts.kind, mask=priced)
         energies = energies.sum(dim=-1).view(batch, count, depth)
         per_cut = (energies * inside).sum(dim=-1) / inside.sum(dim=-1)  # (B, T - 1)
         return (per_cut * cuts).sum(dim=1)
