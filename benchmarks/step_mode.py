@@ -1,6 +1,6 @@
 """Which share of a slot's step the object energy teaches a one-step predictor to carry into the next.
 
-    python benchmarks/step_mode.py --videos data/demo/train [--perception FILE.yaml] [--count 200] [--scales 0.02,0.06]
+    python benchmarks/step_mode.py --videos data/demo/train [--perception FILE.yaml] [--count 200] [--scales 0.02,0.06] [--steady-size 0.08]
 
 ``SlotEnergy`` prices a place with the Cauchy price log(1 + (e / s)^2), which teaches the most
 common next step, not the mean one. For every object slot of a perception (kind 1) seen in three
@@ -12,7 +12,8 @@ how many moving slots stop the next step (under half of ``--min-move``). On the 
 the vertical share at the recipe's scale (0.02) is above 1 (things fall faster and faster); on
 label-free slots whose jitter and false things stop it is far lower, though the least-squares
 share is the same: the rows of the split ladder that learned the fall are those whose share is
-above 1 (docs/research.md). Any perception YAML works; one that reads masks (as
+above 1 (docs/research.md). ``--steady-size`` keeps only the steps a training objective with
+``ObjectPredictionModule(steady_targets)`` prices. Any perception YAML works; one that reads masks (as
 ``configs/perception/masks_recipe.yaml``) is given the clip's.
 """
 
@@ -29,6 +30,7 @@ from physpred.models import CheckpointError, read_part_file
 from physpred.models.checkpoint import build_part
 from physpred.models.slots.energy import cauchy
 from physpred.models.slots.features import FEATURES
+from physpred.models.slots.steadiness import steady
 
 OBJECT = 1
 """The kind of an object slot."""
@@ -37,7 +39,7 @@ SHARES = torch.linspace(-0.2, 1.5, 171)
 DEFAULT_PERCEPTION = Path(__file__).resolve().parents[1] / "configs" / "perception" / "foreground_track_static_objects.yaml"
 
 
-def step_pairs(features: torch.Tensor, kind: torch.Tensor, axis: int, min_move: float) -> torch.Tensor:
+def step_pairs(features: torch.Tensor, kind: torch.Tensor, axis: int, min_move: float, steady_size: float | None = None) -> torch.Tensor:
     """(step, next step) of every object slot seen in three successive frames, on one axis.
 
     Args:
@@ -45,12 +47,17 @@ def step_pairs(features: torch.Tensor, kind: torch.Tensor, axis: int, min_move: 
         kind: (K,) slot kinds; only kind 1 (object) counts.
         axis: the feature index of the coordinate (x or y).
         min_move: the smallest first step kept (fraction of the side).
+        steady_size: keep only pairs whose slot's size changes by at most this share at each
+            step (:func:`~physpred.models.slots.steadiness.steady`); None: every pair.
 
     Returns:
         (N, 2): each kept step and the step after it.
     """
     place, seen = features[..., axis], features[..., 0] > 0
     kept = seen[:-2] & seen[1:-1] & seen[2:] & (kind == OBJECT)
+    if steady_size is not None:
+        held = steady(features[None], steady_size)[0]  # (T, K)
+        kept = kept & held[1:-1] & held[2:]
     step, after = (place[1:-1] - place[:-2])[kept], (place[2:] - place[1:-1])[kept]
     pairs = torch.stack([step, after], dim=1)
     return pairs[pairs[:, 0].abs() > min_move]
@@ -76,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=200, help="the first videos read (default 200)")
     parser.add_argument("--scales", default="0.02,0.06", help="comma-separated Cauchy scales, fractions of the side (default 0.02,0.06; the recipes price at 0.02)")
     parser.add_argument("--min-move", type=float, default=0.01, help="smallest step counted, fraction of the frame side (default 0.01)")
+    parser.add_argument("--steady-size", type=float, default=None, help="count only steps whose slot's size changes by at most this share (ObjectPredictionModule(steady_targets)); default: every step")
     parser.add_argument("--frames", type=int, default=32, help="read frames per clip, two frames apart (default 32, the recipes')")
     parser.add_argument("--frame-size", type=int, default=64)
     args = parser.parse_args(argv)
@@ -85,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         scales = []
     if not scales or min(scales) <= 0:
         parser.error(f"--scales {args.scales}: give positive numbers separated by commas, e.g. 0.02,0.06")
+    if args.steady_size is not None and args.steady_size <= 0:
+        parser.error(f"--steady-size must be a share > 0, got {args.steady_size}")
     if args.frames < 3:
         parser.error(f"--frames must be >= 3 (a step and the next span three read frames), got {args.frames}")
     if not (args.videos / "manifest.jsonl").is_file():
@@ -102,8 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             clip = clips[index]  # a MaskedClip with masks, else the (T, 3, H, W) frames
             percepts = perception(clip.frames[None], clip.masks[None], clip.kinds[None]) if reads_masks else perception(clip[None])
             for name, axis in axes.items():
-                found[name].append(step_pairs(percepts.features[0], percepts.kind[0], axis, args.min_move))
-    print(f"{args.perception}: the share of an object slot's step carried into the next, {args.videos} (first {args.count} videos)")
+                found[name].append(step_pairs(percepts.features[0], percepts.kind[0], axis, args.min_move, args.steady_size))
+    steadiness = "" if args.steady_size is None else f", steps whose size changes by at most {args.steady_size:g}"
+    print(f"{args.perception}: the share of an object slot's step carried into the next, {args.videos} (first {args.count} videos{steadiness})")
     print("  axis  steps  " + "  ".join(f"Cauchy {scale:<6g}" for scale in scales) + "  least squares  stop next")
     for name, parts in found.items():
         pairs = torch.cat(parts)

@@ -24,6 +24,20 @@ def test_step_pairs_keep_moving_object_slots_seen_three_frames_running() -> None
     assert torch.allclose(pairs, torch.tensor([[0.02, 0.03]]))  # only t = 0, 1, 2 of slot 0
 
 
+def test_steady_size_keeps_only_pairs_whose_slot_keeps_its_size() -> None:
+    features = torch.zeros(5, 2, len(FEATURES))
+    features[..., 0] = 1.0
+    features[..., FEATURES.index("size")] = 0.1
+    features[:, 0, Y] = torch.tensor([0.1, 0.12, 0.15, 0.19, 0.24])
+    features[:, 1, Y] = torch.tensor([0.1, 0.12, 0.15, 0.19, 0.24])
+    features[2, 1, FEATURES.index("size")] = 0.13  # slot 1 grows by 30% at t = 2, back at t = 3
+    kind = torch.tensor([1, 1])
+    assert len(step_pairs(features, kind, Y, 0.01)) == 6
+    steady_pairs = step_pairs(features, kind, Y, 0.01, steady_size=0.08)
+    assert torch.allclose(steady_pairs, torch.tensor([[0.02, 0.03], [0.03, 0.04], [0.04, 0.05]]))  # slot 0's only
+    assert len(step_pairs(features, kind, Y, 0.01, steady_size=0.5)) == 6
+
+
 def test_the_cauchy_share_is_the_mode_where_least_squares_is_the_mean() -> None:
     falls = torch.tensor([[0.02, 0.024]]).repeat(40, 1)  # falls that speed up by a fifth
     stops = torch.tensor([[0.02, 0.0]]).repeat(60, 1)  # jitter: a step, then none
