@@ -13,7 +13,9 @@ the vertical share at the recipe's scale (0.02) is above 1 (things fall faster a
 label-free slots whose jitter and false things stop it is far lower, though the least-squares
 share is the same: the rows of the split ladder that learned the fall are those whose share is
 above 1 (docs/research.md). ``--steady-size`` keeps only the steps a training objective with
-``ObjectPredictionModule(steady_targets)`` prices. Any perception YAML works; one that reads masks (as
+``ObjectPredictionModule(steady_targets)`` prices. It also prints the share of the steps that
+are jitter (not still, at most ``--min-move``) and how much of them carries into the next step
+(reversing jitter: below 0). Any perception YAML works; one that reads masks (as
 ``configs/perception/masks_recipe.yaml``) is given the clip's.
 """
 
@@ -34,6 +36,8 @@ from physpred.models.slots.steadiness import steady
 
 OBJECT = 1
 """The kind of an object slot."""
+STILL = 1e-5
+"""A step at most this (fraction of the side) is a slot standing still, not jitter."""
 SHARES = torch.linspace(-0.2, 1.5, 171)
 """The carried shares searched, 0.01 apart."""
 DEFAULT_PERCEPTION = Path(__file__).resolve().parents[1] / "configs" / "perception" / "foreground_track_static_objects.yaml"
@@ -46,7 +50,8 @@ def step_pairs(features: torch.Tensor, kind: torch.Tensor, axis: int, min_move: 
         features: (T, K, F) percept features of one clip (:data:`~physpred.models.slots.features.FEATURES`).
         kind: (K,) slot kinds; only kind 1 (object) counts.
         axis: the feature index of the coordinate (x or y).
-        min_move: the smallest first step kept (fraction of the side).
+        min_move: the smallest first step kept (fraction of the side); negative: every pair,
+            standing slots' too.
         steady_size: keep only pairs whose slot's size changes by at most this share at each
             step (:func:`~physpred.models.slots.steadiness.steady`); None: every pair.
 
@@ -112,18 +117,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             clip = clips[index]  # a MaskedClip with masks, else the (T, 3, H, W) frames
             percepts = perception(clip.frames[None], clip.masks[None], clip.kinds[None]) if reads_masks else perception(clip[None])
             for name, axis in axes.items():
-                found[name].append(step_pairs(percepts.features[0], percepts.kind[0], axis, args.min_move, args.steady_size))
+                found[name].append(step_pairs(percepts.features[0], percepts.kind[0], axis, -1.0, args.steady_size))
     steadiness = "" if args.steady_size is None else f", steps whose size changes by at most {args.steady_size:g}"
     print(f"{args.perception}: the share of an object slot's step carried into the next, {args.videos} (first {args.count} videos{steadiness})")
     print("  axis  steps  " + "  ".join(f"Cauchy {scale:<6g}" for scale in scales) + "  least squares  stop next")
+    small: dict[str, torch.Tensor] = {}
     for name, parts in found.items():
-        pairs = torch.cat(parts)
+        every = torch.cat(parts)
+        pairs = every[every[:, 0].abs() > args.min_move]
+        small[name] = every[(every[:, 0].abs() > STILL) & (every[:, 0].abs() <= args.min_move)]
         if not len(pairs):
             print(f"  {name:<4}  {0:>5}  (none)")
             continue
         stop = float((pairs[:, 1].abs() < args.min_move / 2).float().mean())
         shares = "  ".join(f"{cauchy_share(pairs, scale):>13.2f}" for scale in scales)
         print(f"  {name:<4}  {len(pairs):>5}  {shares}  {least_squares_share(pairs):>13.2f}  {stop:>9.2f}")
+    print(f"steps of at most --min-move ({args.min_move:g}) that are not still (jitter), share of all steps and least-squares share:")
+    for name, parts in found.items():
+        count = sum(len(part) for part in parts)
+        jitter = small[name]
+        carried = f"{least_squares_share(jitter):.2f}" if len(jitter) else "-"
+        print(f"  {name:<4}  {len(jitter) / max(count, 1):.2f} of {count}  {carried}")
     return 0
 
 

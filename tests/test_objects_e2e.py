@@ -256,3 +256,18 @@ def test_track_census_tells_how_label_free_slots_hold_the_world_objects(world: d
     with pytest.raises(SystemExit):
         track_census(["--videos", str(world["root"] / "videos"), "--perception", str(masks)])
     assert "gives no slot map" in capsys.readouterr().err
+
+
+def test_step_mode_prints_the_carried_shares_and_the_jitter_of_each_axis(world: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/step_mode.py on the world's videos, label-free and on the masks: a row per axis
+    of moving steps, then the share of every step that is jitter."""
+    from benchmarks.step_mode import main as step_mode
+
+    videos = str(world["root"] / "videos")
+    for perception, steady in (("foreground_smooth_place.yaml", []), ("masks_recipe.yaml", ["--steady-size", "0.08"])):
+        assert step_mode(["--videos", videos, "--frames", "16", "--frame-size", "32", "--perception", str(REPO / "configs" / "perception" / perception), *steady]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        jitter = lines.index(next(line for line in lines if line.startswith("steps of at most --min-move")))
+        assert [line.split()[0] for line in lines[2:jitter]] == ["x", "y"]
+        shares = {line.split()[0]: float(line.split()[1]) for line in lines[jitter + 1 :]}
+        assert list(shares) == ["x", "y"] and all(0 <= share <= 1 for share in shares.values())

@@ -20,6 +20,7 @@ from physpred.models.checkpoint import model_record
 from physpred.models.slots import ObjectEnergyModel
 from physpred.models.slots.departures import lasting_departures, open_departures
 from physpred.models.slots.discovery import fg_ari
+from physpred.models.slots.jitter import jittered_places
 from physpred.models.slots.steadiness import steady
 from physpred.models.slots.withholding import withheld_runs
 from physpred.types import ClipGeometry, MaskedClip
@@ -94,6 +95,11 @@ class ObjectPredictionModule(pl.LightningModule):
             what joined, not by how the thing moved, and a perception without labels makes
             such jumps in half its object slots' vertical steps (the world's masks in 5%).
             Presence is priced as before. Label-free; training only. None: every percept priced.
+        place_noise: standard deviation (a fraction of the frame side) of Gaussian noise added,
+            in training, to the place of every seen object slot in every frame, before both the
+            dynamics and the energy see it (:func:`~physpred.models.slots.jitter.jittered_places`):
+            the world's masks made to jitter as slots found without labels do, to tell whether
+            that jitter alone takes a lesson away. A decomposition, not a recipe. 0: off.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -113,6 +119,7 @@ class ObjectPredictionModule(pl.LightningModule):
         withhold_rate: float = 0.0,
         withhold_frames: int = 8,
         steady_targets: float | None = None,
+        place_noise: float = 0.0,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -132,6 +139,9 @@ class ObjectPredictionModule(pl.LightningModule):
         if steady_targets is not None and (isinstance(steady_targets, bool) or not isinstance(steady_targets, int | float) or steady_targets <= 0):
             raise ValueError(f"ObjectPredictionModule: steady_targets must be a share > 0 or null, got {steady_targets!r} (fix the YAML)")
         self.steady_targets = steady_targets
+        if isinstance(place_noise, bool) or not isinstance(place_noise, int | float) or place_noise < 0:
+            raise ValueError(f"ObjectPredictionModule: place_noise must be a number >= 0, got {place_noise!r} (fix the YAML)")
+        self.place_noise = place_noise
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -149,6 +159,8 @@ class ObjectPredictionModule(pl.LightningModule):
         branch = self.model.horizon if self.imagination_weight else 0
         frames, masks, kinds = self._unpack(batch)
         percepts = self.model.perceive(frames, masks, kinds)
+        if self.place_noise:
+            percepts = percepts._replace(features=jittered_places(percepts.features, percepts.kind, self.place_noise))
         taught = None
         if self.ignore_lasting_departures or self.ignore_open_departures:
             pixel, untaught = 1 / frames.shape[-1], torch.zeros_like(percepts.features[..., 0], dtype=torch.bool)
