@@ -16,6 +16,13 @@ rises, lowers or slides and a slab slides away: moves a dynamics may learn from 
 ``--perception FILE`` reads the slots another way (a perception YAML, as ``physpred probe
 --perception``), the dynamics kept as trained: a dynamics trained on label-free slots read on the
 world's masks, or the reverse, tells whether a missing carry was learned or is in the percepts.
+
+It also prints the price the training objective puts on each axis' next-frame place (the Cauchy
+price at the energy's position scale, summed over the slots seen in three successive frames,
+those that moved the step before and those that did not) for predicting the last place seen, for
+the prediction, and for the prediction with a share of the last step added: a minimum away from
+"+0" is a carry the percepts ask for and the dynamics has not learned (a fit that stopped short),
+a minimum at "+0" a carry the percepts themselves do not teach.
 """
 
 from __future__ import annotations
@@ -28,7 +35,11 @@ import torch
 
 from physpred.data import VideoClipDataset
 from physpred.models import CheckpointError, load_model, read_part_file, with_part
+from physpred.models.slots.energy import cauchy
 from physpred.models.slots.features import FEATURES
+
+SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""Shares of the last step added to the prediction in the price table."""
 
 
 def moves(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, feature: int, min_move: float, kinds: tuple[int, ...] = (1,)) -> torch.Tensor:
@@ -64,6 +75,39 @@ def share_of_true(changes: torch.Tensor) -> tuple[float, float]:
     return float((true * changes[:, 1]).sum() / power), float((true * changes[:, 2]).sum() / power)
 
 
+def coasting_prices(
+    seen: torch.Tensor,
+    predicted: torch.Tensor,
+    kind: torch.Tensor,
+    feature: int,
+    min_move: float,
+    scale: float,
+    shares: Sequence[float] = SHARES,
+    kinds: tuple[int, ...] = (1,),
+) -> torch.Tensor:
+    """The summed next-frame price of one place feature, for predictions with a share of the last step added.
+
+    Args:
+        seen, predicted, kind, feature, kinds: as :func:`moves`.
+        min_move: a slot whose last step (t - 1 to t) is larger than this moved.
+        scale: the Cauchy price's scale (``SlotEnergy``'s position scale).
+        shares: the shares s of the last step added to the prediction.
+
+    Returns:
+        (2, 1 + len(shares)): for slots seen at t - 1, t, t + 1 that moved (row 0) and that did
+        not (row 1), the summed price log(1 + (e / scale)^2) of predicting the place seen at t
+        (column 0), and of the prediction made at t plus s times the last step (the other columns).
+    """
+    shown = (seen[..., 0] > 0.5) & torch.isin(kind, torch.tensor(kinds, device=kind.device))
+    kept = shown[:-2] & shown[1:-1] & shown[2:]
+    place = seen[..., feature]
+    target, last = place[2:], place[1:-1] - place[:-2]
+    guesses = [place[1:-1]] + [predicted[1:, :, feature] + share * last for share in shares]
+    price = torch.stack([cauchy((guess - target)[..., None], scale) for guess in guesses], dim=-1)  # (S - 2, K, columns)
+    moved = last.abs() > min_move
+    return torch.stack([price[kept & moved].sum(dim=0), price[kept & ~moved].sum(dim=0)])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ckpt", type=Path, required=True, help="an object model (ObjectEnergyModel)")
@@ -92,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     axes = {axis: FEATURES.index(axis) for axis in ("x", "y")}
     slot_kinds, slot_name = ((2, 3), "screen and wall") if args.scenery else ((1,), "object")
     found: dict[str, list[torch.Tensor]] = {axis: [] for axis in axes}
+    scale = model.energy.scales[0]
+    prices = {axis: torch.zeros(2, 1 + len(SHARES)) for axis in axes}
     with torch.no_grad():
         for index, entry in enumerate(clips.entries[: args.count]):
             if wanted and entry.kind not in wanted:
@@ -100,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _, percepts, rollout, _ = model.movie_rollout(clip.frames, clip.masks, clip.kinds, 1, 0)
             for axis, feature in axes.items():
                 found[axis].append(moves(percepts.features[0], rollout.prediction[0], percepts.kind[0], feature, args.min_move, slot_kinds))
+                prices[axis] += coasting_prices(percepts.features[0], rollout.prediction[0], percepts.kind[0], feature, args.min_move, scale, kinds=slot_kinds)
     read = f", read with {args.perception}" if args.perception else ""
     print(f"{args.ckpt}: one-step moves of {slot_name} slots in {args.videos} ({args.kinds or 'every kind'}){read}")
     print("  axis  moves  foreseen share  coasting share")
@@ -110,6 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         foreseen, coasting = share_of_true(changes)
         print(f"  {axis:<4}  {len(changes):>5}  {foreseen:>14.2f}  {coasting:>14.2f}")
+    print(f"next-frame place price of {slot_name} slots (Cauchy, scale {scale:g}), summed: the last place seen, the prediction (+0), the prediction plus a share of the last step")
+    print("  axis  last step  " + "  ".join(f"{name:>8}" for name in ["last", *(f"+{share:g}" for share in SHARES)]))
+    for axis, table in prices.items():
+        for name, row in zip(("moved", "still"), table, strict=True):
+            print(f"  {axis:<4}  {name:<9}  " + "  ".join(f"{value:>8.1f}" for value in row.tolist()))
     return 0
 
 

@@ -213,7 +213,11 @@ def test_motion_carry_reads_the_trained_dynamics_on_another_perception(world: di
         printed = capsys.readouterr().out
         assert (f"read with {swap}" in printed) == ("--perception" in extra)
         assert ("moves of screen and wall slots" in printed) == ("--scenery" in extra)
-        assert [line.split()[0] for line in printed.splitlines()[2:]] == ["x", "y"]
+        lines = printed.splitlines()
+        assert [line.split()[0] for line in lines[2:4]] == ["x", "y"]
+        assert "next-frame place price" in lines[4] and lines[5].split()[:3] == ["axis", "last", "step"]
+        assert [line.split()[:2] for line in lines[6:]] == [["x", "moved"], ["x", "still"], ["y", "moved"], ["y", "still"]]
+        assert all(len(line.split()) == 8 for line in lines[6:])  # last place, then +0 .. +1
     learned = tmp_path / "learned.yaml"
     learned.write_text("class_path: physpred.models.slots.SlotAttentionPerception\n")
     for path, reason in ((learned, "learns weights"), (tmp_path / "missing.yaml", "cannot read it")):
