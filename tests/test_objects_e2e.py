@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -264,7 +265,7 @@ def test_track_census_tells_how_label_free_slots_hold_the_world_objects(world: d
 
 def test_step_mode_prints_the_carried_shares_and_the_jitter_of_each_axis(world: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     """benchmarks/step_mode.py on the world's videos, label-free and on the masks: a row per axis
-    of moving steps, then the share of every step that is jitter."""
+    of moving steps, the share of every step that is jitter, then the losses of support."""
     from benchmarks.step_mode import main as step_mode
 
     videos = str(world["root"] / "videos")
@@ -273,5 +274,7 @@ def test_step_mode_prints_the_carried_shares_and_the_jitter_of_each_axis(world: 
         lines = capsys.readouterr().out.splitlines()
         jitter = lines.index(next(line for line in lines if line.startswith("steps of at most --min-move")))
         assert [line.split()[0] for line in lines[2:jitter]] == ["x", "y"]
-        shares = {line.split()[0]: float(line.split()[1]) for line in lines[jitter + 1 :]}
+        shares = {line.split()[0]: float(line.split()[1]) for line in lines[jitter + 1 : -1]}
         assert list(shares) == ["x", "y"] and all(0 <= share <= 1 for share in shares.values())
+        losses, falls = (int(number) for number in re.findall(r": (\d+)", lines[-1]))
+        assert lines[-1].startswith("losses of support") and 0 <= falls <= losses

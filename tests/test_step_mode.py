@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmarks.step_mode import cauchy_share, least_squares_share, main, step_pairs
-from physpred.models.slots.features import FEATURES
+from benchmarks.step_mode import cauchy_share, least_squares_share, main, step_pairs, support_losses
+from physpred.models.slots.features import FEATURES, HALF_WIDTH_PER_SPREAD
 
 Y = FEATURES.index("y")
 
@@ -53,3 +53,36 @@ def test_bad_scales_are_refused_before_reading(tmp_path: Path, capsys: pytest.Ca
         with pytest.raises(SystemExit):
             main(["--videos", str(tmp_path), "--scales", scales])
         assert f"--scales {scales}: give positive numbers" in capsys.readouterr().err
+
+
+def _resting(frames: int, ball_heights: list[float], slab_present: list[bool]) -> torch.Tensor:
+    """(T, 3, F): a ball (slot 0, side 0.1) at ``ball_heights``, a slab (slot 1, 0.4 wide, 0.1
+    high) whose top is at 0.55 where ``slab_present``, a second ball (slot 2) resting on the floor
+    far to the right (nothing under it: never supported)."""
+    features = torch.zeros(frames, 3, len(FEATURES))
+    spread = 0.1 / (2 * HALF_WIDTH_PER_SPREAD)  # a box of side 0.1
+    for k, (x, side_x) in enumerate(((0.3, 0.1), (0.3, 0.4), (0.8, 0.1))):
+        features[:, k, 0], features[:, k, 1] = 1.0, x
+        features[:, k, FEATURES.index("spread_x")] = side_x / (2 * HALF_WIDTH_PER_SPREAD)
+        features[:, k, FEATURES.index("spread_y")] = spread
+    features[:, 0, Y] = torch.tensor(ball_heights)  # bottom at height + 0.05
+    features[:, 1, Y] = 0.6
+    features[:, 1, 0] = torch.tensor(slab_present, dtype=torch.float)
+    features[:, 2, Y] = 0.9
+    return features
+
+
+def test_support_losses_count_the_cue_and_the_falls_that_follow() -> None:
+    kind = torch.tensor([1, 2, 1])
+    # the slab leaves after frame 1 and the ball falls from frame 2 on: one loss, one fall
+    fell = _resting(5, [0.5, 0.5, 0.5, 0.55, 0.62], [True, True, False, False, False])
+    assert support_losses(fell, kind, min_move=0.01) == (1, 1)
+    # the same loss with the ball floating where it was: a loss and no fall
+    floats = _resting(5, [0.5] * 5, [True, True, False, False, False])
+    assert support_losses(floats, kind, min_move=0.01) == (1, 0)
+    # a step up is no fall, and the loss at the clip's end has no two frames after it to count
+    rises = _resting(5, [0.5, 0.5, 0.5, 0.45, 0.4], [True, True, False, False, False])
+    assert support_losses(rises, kind, min_move=0.01) == (1, 0)
+    assert support_losses(fell[:3], kind, min_move=0.01) == (0, 0)
+    # a slab that is an object slot loses nothing itself; the ball on it is counted as before
+    assert support_losses(fell, torch.tensor([1, 1, 1]), min_move=0.01) == (1, 1)
