@@ -42,6 +42,13 @@ SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 """Shares of the last step added to the prediction in the price table."""
 
 
+def seen_three_frames(seen: torch.Tensor, kind: torch.Tensor, kinds: tuple[int, ...]) -> torch.Tensor:
+    """(S, K, F) percepts, (K,) slot kinds -> (S - 2, K) bool: slot of ``kinds`` seen at t - 1, t
+    and t + 1, for t = 1..S-2."""
+    shown = (seen[..., 0] > 0.5) & torch.isin(kind, torch.tensor(kinds, device=kind.device))
+    return shown[:-2] & shown[1:-1] & shown[2:]
+
+
 def moves(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, feature: int, min_move: float, kinds: tuple[int, ...] = (1,)) -> torch.Tensor:
     """The moves of slots of ``kinds`` (default: objects) seen in three successive read frames, along one feature.
 
@@ -57,8 +64,7 @@ def moves(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, featu
         (N, 3): the true change from t to t + 1, the predicted one (prediction made at t minus
         what is seen at t) and the last one (t - 1 to t), for t = 1..S-2 and every kept slot.
     """
-    shown = (seen[..., 0] > 0.5) & torch.isin(kind, torch.tensor(kinds, device=kind.device))
-    kept = shown[:-2] & shown[1:-1] & shown[2:]  # (S - 2, K): seen at t - 1, t, t + 1
+    kept = seen_three_frames(seen, kind, kinds)
     place = seen[..., feature]
     true = place[2:] - place[1:-1]
     foreseen = predicted[1:, :, feature] - place[1:-1]
@@ -98,8 +104,7 @@ def coasting_prices(
         not (row 1), the summed price log(1 + (e / scale)^2) of predicting the place seen at t
         (column 0), and of the prediction made at t plus s times the last step (the other columns).
     """
-    shown = (seen[..., 0] > 0.5) & torch.isin(kind, torch.tensor(kinds, device=kind.device))
-    kept = shown[:-2] & shown[1:-1] & shown[2:]
+    kept = seen_three_frames(seen, kind, kinds)
     place = seen[..., feature]
     target, last = place[2:], place[1:-1] - place[:-2]
     guesses = [place[1:-1]] + [predicted[1:, :, feature] + share * last for share in shares]
