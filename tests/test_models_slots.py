@@ -624,3 +624,28 @@ def test_support_reaches_a_slot_that_attends_to_nothing() -> None:
         load = [dynamics(Percepts(clip, kind)).prediction[0, :, 0] for clip in (stays, leaves)]
         assert torch.equal(load[0][:2], load[1][:2])  # the same until the slab goes
         assert torch.equal(load[0], load[1]) != flag
+
+
+def test_support_dropout_reads_not_resting_in_training_only() -> None:
+    """With ``support_dropout`` a training rollout's support flag reads "not resting" from an
+    onset to the clip's end: at a rate near 1, a load that rests is predicted as one that never
+    did; in evaluation the flag is read as it is."""
+    stays = torch.stack([_resting(0.45)] * 4, dim=1)
+    never = torch.stack([_resting(0.60)] * 4, dim=1)  # the slab never under the load's centre
+    kind = torch.tensor([[1, 3]])
+    torch.manual_seed(0)
+    dynamics = GatedSlotDynamics(hidden=8, heads=1, interact=False, gate=False, support=True, support_dropout=1 - 1e-9)
+    with torch.no_grad():
+        for parameter in dynamics.head.parameters():
+            parameter.normal_(0, 0.3)
+    dynamics.eval()
+    resting, unsupported = (dynamics(Percepts(clip, kind)).prediction[0, :, 0] for clip in (stays, never))
+    assert not torch.equal(resting, unsupported)
+    dynamics.train()
+    assert torch.equal(dynamics(Percepts(stays, kind)).prediction[0, :, 0], unsupported)
+
+
+@pytest.mark.parametrize(("rate", "support", "message"), [(1.0, True, r"\[0, 1\)"), (-0.1, True, r"\[0, 1\)"), (0.03, False, "needs support")])
+def test_support_dropout_rejects_a_bad_rate_or_no_flag(rate: float, support: bool, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        GatedSlotDynamics(support=support, support_dropout=rate)
