@@ -18,7 +18,9 @@ are jitter (not still, at most ``--min-move``) and how much of them carries into
 (reversing jitter: below 0). Last it counts the losses of support (an object slot flagged as
 resting on another, :func:`~physpred.models.slots.features.supported`, in one read frame and not
 in the next) and how many are followed by a step down within two read frames: the cue from which
-a dynamics learns a fall's onset (the world's masks: 0.85 of them; v40's label-free slots 0.56).
+a dynamics learns a fall's onset (the world's masks: 0.85 of them; v40's label-free slots 0.56),
+then the same with the flag held until the support stops spanning the thing
+(:func:`~physpred.models.slots.features.held_support`, ``GatedSlotDynamics(support_hold)``).
 Any perception YAML works; one that reads masks (as ``configs/perception/masks_recipe.yaml``) is
 given the clip's.
 """
@@ -35,7 +37,7 @@ from physpred.data import VideoClipDataset
 from physpred.models import CheckpointError, read_part_file
 from physpred.models.checkpoint import build_part
 from physpred.models.slots.energy import cauchy
-from physpred.models.slots.features import FEATURES, supported
+from physpred.models.slots.features import FEATURES, held_support, supported
 from physpred.models.slots.steadiness import steady
 
 OBJECT = 1
@@ -72,7 +74,7 @@ def step_pairs(features: torch.Tensor, kind: torch.Tensor, axis: int, min_move: 
     return pairs[pairs[:, 0].abs() > min_move]
 
 
-def support_losses(features: torch.Tensor, kind: torch.Tensor, min_move: float) -> tuple[int, int]:
+def support_losses(features: torch.Tensor, kind: torch.Tensor, min_move: float, hold: bool = False) -> tuple[int, int]:
     """How often an object slot loses its support, and how often a fall follows.
 
     Args:
@@ -80,6 +82,8 @@ def support_losses(features: torch.Tensor, kind: torch.Tensor, min_move: float) 
             (any kind), as ``GatedSlotDynamics(support)`` reads it.
         kind: (K,) slot kinds; only object slots (kind 1) are counted.
         min_move: the smallest step down (fraction of the side) that counts as a fall.
+        hold: read the flag as :func:`~physpred.models.slots.features.held_support` does, frame
+            after frame from the clip's first.
 
     Returns:
         (losses, falls): object slots seen in read frames t - 1 .. t + 2, resting on another at
@@ -87,7 +91,15 @@ def support_losses(features: torch.Tensor, kind: torch.Tensor, min_move: float) 
         t to t + 1 or from t + 1 to t + 2.
     """
     seen = features[..., 0] > 0.5  # (T, K)
-    held = supported(features, seen)  # (T, K): frames as the batch
+    if hold:
+        holding = torch.zeros(1, *kind.shape, *kind.shape, dtype=torch.bool)
+        flags = []
+        for frame, present in zip(features, seen, strict=True):
+            holding = held_support(frame[None], present[None], holding)
+            flags.append(holding.any(dim=-1)[0])
+        held = torch.stack(flags)  # (T, K)
+    else:
+        held = supported(features, seen)  # (T, K): frames as the batch
     kept = seen[:-3] & seen[1:-2] & seen[2:-1] & seen[3:] & (kind == OBJECT)
     lost = kept & held[:-3] & ~held[1:-2]
     down = features[..., FEATURES.index("y")].diff(dim=0)  # (T - 1, K): image rows grow downwards
@@ -139,15 +151,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     clips = VideoClipDataset(args.videos, 1, args.frames - 1, 2, args.frame_size, masks=reads_masks, seed=0)
     axes = {name: FEATURES.index(name) for name in ("x", "y")}
     found: dict[str, list[torch.Tensor]] = {name: [] for name in axes}
-    losses = falls = 0
+    losses, falls = [0, 0], [0, 0]  # the flag as read, held
     with torch.no_grad():
         for index in range(min(args.count, len(clips))):
             clip = clips[index]  # a MaskedClip with masks, else the (T, 3, H, W) frames
             percepts = perception(clip.frames[None], clip.masks[None], clip.kinds[None]) if reads_masks else perception(clip[None])
             for name, axis in axes.items():
                 found[name].append(step_pairs(percepts.features[0], percepts.kind[0], axis, -1.0, args.steady_size))
-            lost, fell = support_losses(percepts.features[0], percepts.kind[0], args.min_move)
-            losses, falls = losses + lost, falls + fell
+            for way, hold in enumerate((False, True)):
+                lost, fell = support_losses(percepts.features[0], percepts.kind[0], args.min_move, hold)
+                losses[way], falls[way] = losses[way] + lost, falls[way] + fell
     steadiness = "" if args.steady_size is None else f", steps whose size changes by at most {args.steady_size:g}"
     print(f"{args.perception}: the share of an object slot's step carried into the next, {args.videos} (first {args.count} videos{steadiness})")
     print("  axis  steps  " + "  ".join(f"Cauchy {scale:<6g}" for scale in scales) + "  least squares  stop next")
@@ -168,8 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         jitter = small[name]
         carried = f"{least_squares_share(jitter):.2f}" if len(jitter) else "-"
         print(f"  {name:<4}  {len(jitter) / max(count, 1):.2f} of {count}  {carried}")
-    share = f" ({falls / losses:.2f})" if losses else ""
-    print(f"losses of support (object slots resting on another, then not): {losses}, followed by a step down within two read frames: {falls}{share}")
+    for way, name in enumerate(("support (object slots resting on another, then not)", "held support (GatedSlotDynamics(support_hold))")):
+        share = f" ({falls[way] / losses[way]:.2f})" if losses[way] else ""
+        print(f"losses of {name}: {losses[way]}, followed by a step down within two read frames: {falls[way]}{share}")
     return 0
 
 

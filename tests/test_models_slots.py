@@ -22,6 +22,7 @@ from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.dynamics import UNSEEN_LOGIT, PairwiseRelations
 from physpred.models.slots.features import (
     FEATURES,
+    held_support,
     id_features,
     mask_features,
     select_ids,
@@ -540,13 +541,16 @@ def test_a_presence_mask_drops_the_presence_term_where_false_and_nothing_else() 
     assert model.imagination_energy(percepts, rollout.branches, cut, presence=True).item() > unpriced.item()
 
 
-def test_branches_are_blind_copies_of_the_clip_cut_at_every_frame() -> None:
-    """Rollout.branches from cut c is the rollout of a copy that sees nothing after frame c."""
+@pytest.mark.parametrize("support_hold", [False, True])
+def test_branches_are_blind_copies_of_the_clip_cut_at_every_frame(support_hold: bool) -> None:
+    """Rollout.branches from cut c is the rollout of a copy that sees nothing after frame c
+    (with ``support_hold``, the pairs held at the cut are carried into the branch too)."""
     torch.manual_seed(0)
     features = torch.rand(2, 7, 3, len(FEATURES))
     features[..., 0] = (torch.rand(2, 7, 3) > 0.3).float()
+    features[0, :, :2] = _resting(0.45)[0]  # clip 0, slots 0 and 1: a load on a slab, seen in every frame
     kind = torch.tensor([[1, 1, 2], [1, 0, 2]])
-    dynamics = GatedSlotDynamics(hidden=8, heads=1, seen_flag=True, unseen_absent=True)
+    dynamics = GatedSlotDynamics(hidden=8, heads=1, seen_flag=True, unseen_absent=True, support=support_hold, support_hold=support_hold)
     with torch.no_grad():
         for parameter in dynamics.head.parameters():
             parameter.normal_(0, 0.3)
@@ -645,7 +649,41 @@ def test_support_dropout_reads_not_resting_in_training_only() -> None:
     assert torch.equal(dynamics(Percepts(stays, kind)).prediction[0, :, 0], unsupported)
 
 
-@pytest.mark.parametrize(("rate", "support", "message"), [(1.0, True, r"\[0, 1\)"), (-0.1, True, r"\[0, 1\)"), (0.03, False, "needs support")])
+def test_a_held_support_lets_go_only_when_it_stops_spanning_the_thing_or_the_thing_goes() -> None:
+    both = torch.ones(1, 2, dtype=torch.bool)
+    nothing = torch.zeros(1, 2, 2, dtype=torch.bool)
+    held = held_support(_resting(0.45), both, nothing)
+    assert held.any(-1).tolist() == [[True, False]]  # contact starts the hold
+    assert held_support(_resting(0.45, load_y=0.40), both, held).any(-1).tolist() == [[True, False]]  # lifted off: still held
+    assert held_support(_resting(0.45), torch.tensor([[True, False]]), held).any(-1).tolist() == [[True, False]]  # support unseen (swallowed)
+    assert held_support(_resting(0.52), both, held).any(-1).tolist() == [[False, False]]  # the support slid from under its centre
+    assert held_support(_resting(0.45), torch.tensor([[False, True]]), held).any(-1).tolist() == [[False, False]]  # the thing is gone
+    assert held_support(_resting(0.45, load_y=0.40), both, nothing).any(-1).tolist() == [[False, False]]  # no hold to keep
+
+
+def test_support_hold_keeps_the_flag_while_the_support_is_unseen() -> None:
+    """A slab unseen for two frames (a slot that swallowed it) is a loss of support to the plain
+    flag, not to the held one: the load's prediction is then that of a slab always seen."""
+    stays = torch.stack([_resting(0.45)] * 4, dim=1)
+    swallowed = stays.clone()
+    swallowed[:, 2:, 1] = 0.0
+    kind = torch.tensor([[1, 3]])
+    for hold in (False, True):
+        torch.manual_seed(0)
+        dynamics = GatedSlotDynamics(hidden=8, heads=1, interact=False, gate=False, support=True, support_hold=hold)
+        with torch.no_grad():
+            for parameter in dynamics.head.parameters():
+                parameter.normal_(0, 0.3)
+        load = [dynamics(Percepts(clip, kind)).prediction[0, :, 0] for clip in (stays, swallowed)]
+        assert torch.equal(load[0], load[1]) == hold
+
+
+@pytest.mark.parametrize(("rate", "support", "message"), [(1.0, True, r"\[0, 1\)"), (-0.1, True, r"\[0, 1\)"), (0.03, False, "need support")])
 def test_support_dropout_rejects_a_bad_rate_or_no_flag(rate: float, support: bool, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         GatedSlotDynamics(support=support, support_dropout=rate)
+
+
+def test_support_hold_needs_the_flag() -> None:
+    with pytest.raises(ValueError, match="need support: true"):
+        GatedSlotDynamics(support_hold=True)

@@ -274,7 +274,8 @@ def test_step_mode_prints_the_carried_shares_and_the_jitter_of_each_axis(world: 
         lines = capsys.readouterr().out.splitlines()
         jitter = lines.index(next(line for line in lines if line.startswith("steps of at most --min-move")))
         assert [line.split()[0] for line in lines[2:jitter]] == ["x", "y"]
-        shares = {line.split()[0]: float(line.split()[1]) for line in lines[jitter + 1 : -1]}
+        shares = {line.split()[0]: float(line.split()[1]) for line in lines[jitter + 1 : -2]}
         assert list(shares) == ["x", "y"] and all(0 <= share <= 1 for share in shares.values())
-        losses, falls = (int(number) for number in re.findall(r": (\d+)", lines[-1]))
-        assert lines[-1].startswith("losses of support") and 0 <= falls <= losses
+        for line, name in zip(lines[-2:], ("losses of support", "losses of held support"), strict=True):
+            losses, falls = (int(number) for number in re.findall(r": (\d+)", line))
+            assert line.startswith(name) and 0 <= falls <= losses

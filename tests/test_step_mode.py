@@ -86,3 +86,15 @@ def test_support_losses_count_the_cue_and_the_falls_that_follow() -> None:
     assert support_losses(fell[:3], kind, min_move=0.01) == (0, 0)
     # a slab that is an object slot loses nothing itself; the ball on it is counted as before
     assert support_losses(fell, torch.tensor([1, 1, 1]), min_move=0.01) == (1, 1)
+
+
+def test_held_support_losses_skip_a_support_swallowed_for_a_frame() -> None:
+    """The slab unseen for one frame (a slot that took its pixels) is a loss of support to the
+    plain flag, with no fall after it; held, it is none. A slab that leaves is one either way."""
+    kind = torch.tensor([1, 2, 1])
+    blink = _resting(5, [0.5] * 5, [True, True, False, True, True])
+    assert support_losses(blink, kind, min_move=0.01) == (1, 0)
+    assert support_losses(blink, kind, min_move=0.01, hold=True) == (0, 0)
+    slides = _resting(5, [0.5, 0.5, 0.5, 0.55, 0.62], [True] * 5)
+    slides[2:, 1, 1] = 0.6  # the slab's centre moves 0.3 right: it no longer spans the ball's
+    assert support_losses(slides, kind, min_move=0.01, hold=True) == (1, 1)

@@ -24,6 +24,7 @@ from physpred.models.slots.features import (
     FEATURES,
     KINDS,
     POSITION,
+    held_support,
     presence_logit,
     supported,
 )
@@ -62,6 +63,8 @@ class _Carry(NamedTuple):
     """(B, K, F) the prediction of the next frame, presence as a probability."""
     previous: Tensor
     """(B, K, F) the step's blended input, against which the next step's change is taken."""
+    holding: Tensor
+    """(B, K, K) bool, which slot held which up in the step (``support_hold``; else all False)."""
 
 
 class SlotAttentionBlock(nn.Module):
@@ -128,6 +131,11 @@ class GatedSlotDynamics(nn.Module):
             objects_masks_v38_support_only_every_cut_seed0); a support that goes from under a
             thing is one input that changes. With it every run foresees the fall and wins
             floats (objects_masks_v39_support_*).
+        support_hold: read the flag with hysteresis
+            (:func:`~physpred.models.slots.features.held_support`): a thing stays resting on a
+            slot until that slot stops spanning its centre, so the flag of slots found without
+            labels goes false where a support leaves, not where a slot swallows its support's
+            edge (needs ``support``).
         support_dropout: in training, each step from which a slot's support flag reads "not
             resting" to the clip's end starts with this probability per slot and step (0: off;
             needs ``support``). The label-free slots' flag goes false where nothing falls, and
@@ -166,6 +174,7 @@ class GatedSlotDynamics(nn.Module):
         interact: bool = True,
         relations: bool = False,
         support: bool = False,
+        support_hold: bool = False,
         support_dropout: float = 0.0,
         gate: bool = True,
         gate_bias: float = 2.0,
@@ -177,10 +186,10 @@ class GatedSlotDynamics(nn.Module):
         super().__init__()
         if not 0.0 <= support_dropout < 1.0:
             raise ValueError(f"support_dropout must be in [0, 1), got {support_dropout}")
-        if support_dropout and not support:
-            raise ValueError("support_dropout needs support: true (there is no support flag to drop)")
+        if (support_dropout or support_hold) and not support:
+            raise ValueError("support_dropout and support_hold need support: true (there is no support flag to read)")
         width = len(FEATURES)
-        self.support_dropout = support_dropout
+        self.support_dropout, self.support_hold = support_dropout, support_hold
         self.hidden, self.interact, self.learn_gate = hidden, interact, gate
         self.constant_velocity, self.presence_residual = constant_velocity, presence_residual
         self.seen_flag, self.unseen_absent, self.support = seen_flag, unseen_absent, support
@@ -222,7 +231,8 @@ class GatedSlotDynamics(nn.Module):
         if self.training and self.support_dropout:
             onsets = torch.rand(batch, steps, slots, device=features.device) < self.support_dropout
             unsupported = onsets.cummax(dim=1).values  # (B, T, K): dropped from the onset on
-        carry = _Carry(features.new_zeros(batch * slots, self.hidden), features.new_zeros(batch, slots, width), features[:, 0])
+        nothing_held = torch.zeros(batch, slots, slots, dtype=torch.bool, device=features.device)
+        carry = _Carry(features.new_zeros(batch * slots, self.hidden), features.new_zeros(batch, slots, width), features[:, 0], nothing_held)
         predictions, gates, carries = [], [], []
         for t in range(steps):
             dropped = None if unsupported is None else unsupported[:, t]
@@ -268,8 +278,14 @@ class GatedSlotDynamics(nn.Module):
         if self.seen_flag:
             step_input.append(seen_so_far[..., None].to(seen.dtype))
             left_out = empty | ~seen_so_far
+        holding = carry.holding
         if self.support:
-            held = supported(blended, (blended[..., 0] > 0.5) & ~left_out)
+            present = (blended[..., 0] > 0.5) & ~left_out
+            if self.support_hold:
+                holding = held_support(blended, present, carry.holding)
+                held = holding.any(dim=-1)
+            else:
+                held = supported(blended, present)
             if dropped is not None:
                 held = held & ~dropped
             step_input.append(held[..., None].to(seen.dtype))
@@ -291,4 +307,4 @@ class GatedSlotDynamics(nn.Module):
         if self.constant_velocity:  # the head learns departures from coasting (gravity, bounces)
             rest = rest + (blended - carry.previous)[..., 1:] * self.coasting
         predicted = torch.cat([logit, rest], dim=-1)
-        return predicted, gate, _Carry(state, torch.cat([torch.sigmoid(logit), rest], dim=-1), blended)
+        return predicted, gate, _Carry(state, torch.cat([torch.sigmoid(logit), rest], dim=-1), blended, holding)
