@@ -544,13 +544,16 @@ def test_a_presence_mask_drops_the_presence_term_where_false_and_nothing_else() 
 @pytest.mark.parametrize("support_hold", [False, True])
 def test_branches_are_blind_copies_of_the_clip_cut_at_every_frame(support_hold: bool) -> None:
     """Rollout.branches from cut c is the rollout of a copy that sees nothing after frame c
-    (with ``support_hold``, the pairs held at the cut are carried into the branch too)."""
+    (with ``support_hold`` and ``support_lag``, the pairs held and the flags of the steps before
+    the cut are carried into the branch too)."""
     torch.manual_seed(0)
     features = torch.rand(2, 7, 3, len(FEATURES))
     features[..., 0] = (torch.rand(2, 7, 3) > 0.3).float()
     features[0, :, :2] = _resting(0.45)[0]  # clip 0, slots 0 and 1: a load on a slab, seen in every frame
     kind = torch.tensor([[1, 1, 2], [1, 0, 2]])
-    dynamics = GatedSlotDynamics(hidden=8, heads=1, seen_flag=True, unseen_absent=True, support=support_hold, support_hold=support_hold)
+    dynamics = GatedSlotDynamics(
+        hidden=8, heads=1, seen_flag=True, unseen_absent=True, support=support_hold, support_hold=support_hold, support_lag=int(support_hold)
+    )
     with torch.no_grad():
         for parameter in dynamics.head.parameters():
             parameter.normal_(0, 0.3)
@@ -684,6 +687,27 @@ def test_support_dropout_rejects_a_bad_rate_or_no_flag(rate: float, support: boo
         GatedSlotDynamics(support=support, support_dropout=rate)
 
 
-def test_support_hold_needs_the_flag() -> None:
-    with pytest.raises(ValueError, match="need support: true"):
-        GatedSlotDynamics(support_hold=True)
+def test_support_hold_and_lag_need_the_flag_and_a_lag_is_not_negative() -> None:
+    for option in ({"support_hold": True}, {"support_lag": 1}):
+        with pytest.raises(ValueError, match="need support: true"):
+            GatedSlotDynamics(**option)
+    with pytest.raises(ValueError, match="support_lag must be >= 0"):
+        GatedSlotDynamics(support=True, support_lag=-1)
+
+
+def test_support_lag_shows_a_loss_of_support_steps_late() -> None:
+    """With ``support_lag: 1`` a slab that leaves after frame 1 is read as one that leaves after
+    frame 2: the load is predicted as if the slab had left a frame later."""
+    leaves = torch.stack([_resting(x) for x in (0.45, 0.45, 0.60, 0.60)], dim=1)
+    later = torch.stack([_resting(x) for x in (0.45, 0.45, 0.45, 0.60)], dim=1)
+    kind = torch.tensor([[1, 3]])
+    predictions = []
+    for lag, clip in ((1, leaves), (0, later), (0, leaves)):
+        torch.manual_seed(0)
+        dynamics = GatedSlotDynamics(hidden=8, heads=1, interact=False, gate=False, support=True, support_lag=lag)
+        with torch.no_grad():
+            for parameter in dynamics.head.parameters():
+                parameter.normal_(0, 0.3)
+        predictions.append(dynamics(Percepts(clip, kind)).prediction[0, :, 0])
+    assert torch.equal(predictions[0], predictions[1])
+    assert not torch.equal(predictions[0], predictions[2])
