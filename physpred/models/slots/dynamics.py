@@ -137,18 +137,21 @@ class GatedSlotDynamics(nn.Module):
             (:func:`~physpred.models.slots.features.held_support`): a thing stays resting on a
             slot until that slot stops spanning its centre, so the flag of slots found without
             labels goes false where a support leaves, not where a slot swallows its support's
-            edge (needs ``support``).
+            edge (needs ``support``). Trained on v46's label-free slots it did not bring the fall
+            back (lab row objects_free_v48_support_hold_seed0: floats 0.07).
         support_lag: the flag shows a loss of support this many steps late (a thing that comes
             to rest, at once), in training and scoring alike (0: off; needs ``support``; a
             decomposition): label-free slots lose their support when the thing has already
             moved ~0.035 of the side down (the median over the first 200 training clips, one
-            read frame of a fall or more; the masks' 0.002).
+            read frame of a fall or more; the masks' 0.002). At 2 the with-masks recipe kept the
+            fall (objects_masks_v49_support_lag2_seed0: floats 0.83).
         support_dropout: in training, each step from which a slot's support flag reads "not
             resting" to the clip's end starts with this probability per slot and step (0: off;
             needs ``support``). The label-free slots' flag goes false where nothing falls, and
             mostly for good: on the first 200 training clips 20 such losses to the masks' 5, 12
             of them to the clip's end, against ~700 supported steps (0.03 per step); this makes
-            the with-masks recipe learn from a flag as diluted.
+            the with-masks recipe learn from a flag as diluted: at 0.03 it lost the fall
+            (objects_masks_v48_support_dropout0.03_seed0: floats 0.17).
         gate: learn how far to trust a visible thing's percept over imagination (off: take every
             visible percept as it is — an ablation). A hidden thing (presence 0) always runs on
             imagination: its percept holds nothing.
