@@ -468,6 +468,31 @@ def test_constant_velocity_coasts_from_the_start() -> None:
     assert still.prediction[0, 1, 0, 1].item() == pytest.approx(0.25)
 
 
+def test_change_scale_reads_the_change_in_finer_units() -> None:
+    """change_scale k is the same network as one whose encoder weighs the change inputs k times."""
+    features = torch.rand(2, 5, 3, len(FEATURES), generator=torch.Generator().manual_seed(0))
+    features[..., 0] = 1.0
+    percepts = Percepts(features, torch.ones(2, 3, dtype=torch.long))
+    torch.manual_seed(0)
+    scaled = GatedSlotDynamics(hidden=8, heads=1, change_scale=25)
+    plain = GatedSlotDynamics(hidden=8, heads=1)
+    plain.load_state_dict(scaled.state_dict())
+    with torch.no_grad():
+        for parameter in (*scaled.head.parameters(), *plain.head.parameters()):  # a head that is not zero
+            parameter.fill_(0.1)
+        width = len(FEATURES)
+        plain.encode[0].weight[:, width : 2 * width] *= 25
+    torch.testing.assert_close(scaled(percepts).prediction, plain(percepts).prediction)
+    plain.encode[0].weight.data[:, width : 2 * width] /= 25
+    assert not torch.allclose(scaled(percepts).prediction, plain(percepts).prediction)
+
+
+@pytest.mark.parametrize("scale", [0, -1.0, True])
+def test_change_scale_must_be_positive(scale: object) -> None:
+    with pytest.raises(ValueError, match="change_scale must be a number > 0"):
+        GatedSlotDynamics(hidden=8, heads=1, change_scale=scale)
+
+
 def test_presence_from_the_state_alone_starts_neutral() -> None:
     """Untrained, a residual presence keeps a hidden thing expected; a state-only one says 1/2."""
     features = torch.zeros(1, 4, 1, len(FEATURES))

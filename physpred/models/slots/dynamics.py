@@ -156,6 +156,13 @@ class GatedSlotDynamics(nn.Module):
             visible percept as it is — an ablation). A hidden thing (presence 0) always runs on
             imagination: its percept holds nothing.
         gate_bias: initial bias of the gate's logit (positive: open, trust the percept).
+        change_scale: the slot's change since the last step (every feature, presence too) is
+            multiplied by this before the encoder reads it, so a move is read in units of
+            1 / change_scale of the frame side. A fall steps ~0.04 of the side per read frame: at 1
+            its input is ~25 times weaker than presence or kind, and Adam takes ~1500 steps to
+            grow weights that carry a rare vertical move; a dynamics fitted alone on v46's cached
+            label-free percepts (1500 steps) carried 0.19 of the last vertical step at 1 and 0.75
+            at 25 (horizontal 0.86 and 0.89; docs/research.md, 2026-12-07, twenty-ninth).
         constant_velocity: predict each position as the last one plus the last step's change
             plus what the head adds, so that at initialisation things coast instead of stopping.
         presence_residual: predict the presence logit as a change of the slot's current
@@ -189,6 +196,7 @@ class GatedSlotDynamics(nn.Module):
         support_dropout: float = 0.0,
         gate: bool = True,
         gate_bias: float = 2.0,
+        change_scale: float = 1.0,
         constant_velocity: bool = False,
         presence_residual: bool = True,
         seen_flag: bool = False,
@@ -197,13 +205,15 @@ class GatedSlotDynamics(nn.Module):
         super().__init__()
         if not 0.0 <= support_dropout < 1.0:
             raise ValueError(f"support_dropout must be in [0, 1), got {support_dropout}")
+        if isinstance(change_scale, bool) or not isinstance(change_scale, int | float) or change_scale <= 0:
+            raise ValueError(f"change_scale must be a number > 0, got {change_scale!r} (fix the YAML)")
         if support_lag < 0:
             raise ValueError(f"support_lag must be >= 0 steps, got {support_lag}")
         if (support_dropout or support_hold or support_lag) and not support:
             raise ValueError("support_dropout, support_hold and support_lag need support: true (there is no support flag to read)")
         width = len(FEATURES)
         self.support_dropout, self.support_hold, self.support_lag = support_dropout, support_hold, support_lag
-        self.hidden, self.interact, self.learn_gate = hidden, interact, gate
+        self.hidden, self.interact, self.learn_gate, self.change_scale = hidden, interact, gate, float(change_scale)
         self.constant_velocity, self.presence_residual = constant_velocity, presence_residual
         self.seen_flag, self.unseen_absent, self.support = seen_flag, unseen_absent, support
         # coasting moves the position by the last step's change (the other features stay)
@@ -287,7 +297,7 @@ class GatedSlotDynamics(nn.Module):
         else:
             gate = observed
         blended = gate * seen + (1 - gate) * carry.imagined
-        step_input = [blended, blended - carry.previous, observed, kind_code]
+        step_input = [blended, (blended - carry.previous) * self.change_scale, observed, kind_code]
         left_out = empty
         if self.seen_flag:
             step_input.append(seen_so_far[..., None].to(seen.dtype))
