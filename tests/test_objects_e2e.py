@@ -279,3 +279,24 @@ def test_step_mode_prints_the_carried_shares_and_the_jitter_of_each_axis(world: 
         for line, name in zip(lines[-2:], ("losses of support", "losses of held support"), strict=True):
             losses, falls = (int(number) for number in re.findall(r": (\d+)", line))
             assert line.startswith(name) and 0 <= falls <= losses
+
+
+def test_dynamics_fit_trains_the_label_free_dynamics_on_percepts_seen_once(world: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/dynamics_fit.py builds the run as `physpred fit` would, sees the clips once and
+    trains only the dynamics on them, reading the carried share as it goes."""
+    from benchmarks.dynamics_fit import main as dynamics_fit
+
+    fit = ["-c", str(REPO / "configs" / "objects_foreground.yaml"), "--data.root", str(world["root"] / "videos"),
+           "--data.frame_size", "32", "--data.batch_size", "1", "--data.num_workers", "0",
+           "--data.val_fraction", "0.25", "--data.future_frames", "8"]  # fmt: skip
+    assert dynamics_fit(["--batches", "2", "--held-out", "1", "--steps", "2", "--every", "1", "--", *fit]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("seen 2 clips to train on, 1 held out")
+    assert [line.split()[1] for line in lines[1:4]] == ["0", "1", "2"]
+    assert lines[-1].startswith("after 2 steps: carried share y")
+    with pytest.raises(SystemExit, match="fewer than --batches"):
+        dynamics_fit(["--batches", "50", "--held-out", "1", "--steps", "1", "--", *fit])
+    with pytest.raises(SystemExit):
+        dynamics_fit(["--batches", "1", "--held-out", "1", "--steps", "1", "--", "-c", str(REPO / "configs" / "objects_slots.yaml"),
+                      *fit[2:]])  # fmt: skip
+    assert "the perception learns" in capsys.readouterr().err

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from physpred.lit.schedule import optimizer_config
 from physpred.models.checkpoint import model_record
-from physpred.models.slots import ObjectEnergyModel
+from physpred.models.slots import ObjectEnergyModel, Percepts
 from physpred.models.slots.departures import lasting_departures, open_departures
 from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.jitter import jittered_places
@@ -156,14 +156,23 @@ class ObjectPredictionModule(pl.LightningModule):
 
     def training_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> Tensor:
         """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256)."""
-        branch = self.model.horizon if self.imagination_weight else 0
         frames, masks, kinds = self._unpack(batch)
-        percepts = self.model.perceive(frames, masks, kinds)
+        loss, terms = self.objective(self.model.perceive(frames, masks, kinds), frames.shape[-1])
+        self.log("train/loss", loss, prog_bar=True)
+        self.log_dict(terms)
+        return loss
+
+    def objective(self, percepts: Percepts, frame_side: int) -> tuple[Tensor, dict[str, Tensor]]:
+        """The training loss of the percepts (B, T, K, F) of clips ``frame_side`` pixels wide, and
+        its terms by name, with every training option of this module applied (a perception
+        that learns nothing can be run once and its percepts trained on many times:
+        benchmarks/dynamics_fit.py)."""
+        branch = self.model.horizon if self.imagination_weight else 0
         if self.place_noise:
             percepts = percepts._replace(features=jittered_places(percepts.features, percepts.kind, self.place_noise))
         taught = None
         if self.ignore_lasting_departures or self.ignore_open_departures:
-            pixel, untaught = 1 / frames.shape[-1], torch.zeros_like(percepts.features[..., 0], dtype=torch.bool)
+            pixel, untaught = 1 / frame_side, torch.zeros_like(percepts.features[..., 0], dtype=torch.bool)
             if self.ignore_lasting_departures:
                 untaught = untaught | lasting_departures(percepts.features, percepts.kind, pixel)
             if self.ignore_open_departures:
@@ -195,9 +204,7 @@ class ObjectPredictionModule(pl.LightningModule):
         if priced is not None:
             seen = percepts.features[..., 0] > 0
             terms["train/appearance_unpriced"] = (seen & ~priced).float().sum() / seen.float().sum().clamp_min(1)
-        self.log("train/loss", loss, prog_bar=True)
-        self.log_dict(terms)
-        return loss
+        return loss, terms
 
     def validation_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> None:
         """Energy of the observed frames beside the stay-where-it-was control."""
