@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -113,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from physpred.lit import ObjectPredictionModule
     from physpred.lit.cli import PhysPredCLI
 
-    cli = PhysPredCLI(pl.LightningModule, VideoDataModule, subclass_mode_model=True, args=fit, run=False, auto_configure_optimizers=False)
+    with warnings.catch_warnings():  # the options are handed over on purpose, as physpred fit does
+        warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
+        cli = PhysPredCLI(pl.LightningModule, VideoDataModule, subclass_mode_model=True, args=fit, run=False, auto_configure_optimizers=False)
     module, data = cli.model, cli.datamodule
     if not isinstance(module, ObjectPredictionModule):
         parser.error(f"the options build a {type(module).__name__}; this fits an object model's dynamics (ObjectPredictionModule)")
