@@ -16,8 +16,10 @@ of it, a screen for what decides whether the dynamics learns a lesson from given
 Every ``--every`` steps it prints, over the held-out batches, the next-frame energy and the
 least-squares share of an object's last step that its next-frame prediction carries, axis by
 axis (object slots seen in three successive read frames whose last step is over ``--min-move``
-of the frame side): 1 coasts, 0 predicts the thing where it was seen last. The last line is the
-share after the last step.
+of the frame side): 1 coasts, 0 predicts the thing where it was seen last; and the share of a
+fall's first step that it foresees when an object's support leaves (the held support of
+``features.held_support`` lost, then a step down over ``--min-move``; their number in
+brackets): what a G1 "floats" pair asks. The last line gives the shares after the last step.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from collections.abc import Sequence
 import torch
 
 from physpred.models.slots import Percepts
-from physpred.models.slots.features import FEATURES
+from physpred.models.slots.features import FEATURES, held_support
 
 AXES = {"y": FEATURES.index("y"), "x": FEATURES.index("x")}
 """The place features whose carry is read."""
@@ -62,6 +64,38 @@ def carried_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tenso
     return share, int(kept.sum())
 
 
+def onset_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, min_fall: float) -> tuple[float, int]:
+    """How much of a fall's first step after its support leaves the next-frame prediction foresees.
+
+    Args:
+        seen, predicted, kind: as :func:`carried_share`.
+        min_fall: the smallest first step down kept (fraction of the frame side).
+
+    Returns:
+        sum(true * foreseen) / sum(true^2) of the vertical step from t to t + 1 over the object
+        slots whose held support (:func:`~physpred.models.slots.features.held_support`, read on
+        the percepts) is lost between t - 1 and t and that then step down by more than
+        ``min_fall`` (foreseen: the prediction made at t minus the place seen at t; nan when none),
+        and their number. A dynamics that starts a fall when the support leaves foresees much of
+        it; one that only carries a fall once begun foresees what the thing had moved by t.
+    """
+    y = FEATURES.index("y")
+    present = (seen[..., 0] > 0.5) & (kind > 0)[:, None]
+    holding = torch.zeros(*kind.shape, kind.shape[1], dtype=torch.bool, device=seen.device)
+    flags = []
+    for t in range(seen.shape[1]):
+        holding = held_support(seen[:, t], present[:, t], holding)
+        flags.append(holding.any(dim=-1))
+    held = torch.stack(flags, dim=1)  # (B, S, K)
+    objects = present & (kind == 1)[:, None]
+    lost = held[:, :-2] & ~held[:, 1:-1] & objects[:, 1:-1] & objects[:, 2:]  # (B, S - 2, K) at t = 1..S-2
+    true = seen[:, 2:, :, y] - seen[:, 1:-1, :, y]
+    foreseen = predicted[:, 1:, :, y] - seen[:, 1:-1, :, y]
+    kept = lost & (true > min_fall)
+    share = float((true[kept] * foreseen[kept]).sum() / (true[kept] ** 2).sum()) if kept.any() else float("nan")
+    return share, int(kept.sum())
+
+
 def see(module: torch.nn.Module, loader: object, count: int) -> tuple[list[Percepts], int]:
     """The percepts of the first ``count`` batches of ``loader`` (on the CPU), and the frames' side."""
     kept, side = [], 0
@@ -90,6 +124,7 @@ def read_carry(module: torch.nn.Module, held_out: list[Percepts], min_move: floa
     read = {"energy": float(torch.cat([energies for _, energies in rollouts]).mean())}
     for axis, feature in AXES.items():
         read[axis], _ = carried_share(seen, predicted, kind, feature, min_move)
+    read["onset"], read["onsets"] = onset_share(seen, predicted, kind, min_move)
     return read
 
 
@@ -140,7 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for step in range(args.steps + 1):
         if step % args.every == 0 or step == args.steps:
             read = read_carry(module, held_out, args.min_move)
-            print(f"step {step:5d}  carried share y {read['y']:.3f}  x {read['x']:.3f}  held-out energy {read['energy']:.3f}  ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(
+                f"step {step:5d}  carried share y {read['y']:.3f}  x {read['x']:.3f}  onset {read['onset']:.3f} ({read['onsets']})"
+                f"  held-out energy {read['energy']:.3f}  ({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
         if step == args.steps:
             break
         loss, _ = module.objective(train[int(torch.randint(len(train), (1,), generator=order))], side)
@@ -151,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
-    print(f"after {args.steps} steps: carried share y {read['y']:.3f}  x {read['x']:.3f}  held-out energy {read['energy']:.3f}")
+    print(f"after {args.steps} steps: carried share y {read['y']:.3f}  x {read['x']:.3f}  onset {read['onset']:.3f}  held-out energy {read['energy']:.3f}")
     return 0
 
 

@@ -159,10 +159,12 @@ class GatedSlotDynamics(nn.Module):
         change_scale: the slot's change since the last step (every feature, presence too) is
             multiplied by this before the encoder reads it, so a move is read in units of
             1 / change_scale of the frame side. A fall steps ~0.04 of the side per read frame: at 1
-            its input is ~25 times weaker than presence or kind, and Adam takes ~1500 steps to
-            grow weights that carry a rare vertical move; a dynamics fitted alone on v46's cached
-            label-free percepts (1500 steps) carried 0.19 of the last vertical step at 1 and 0.75
-            at 25 (horizontal 0.86 and 0.89; docs/research.md, 2026-12-07, twenty-ninth).
+            its input is ~25 times weaker than presence or kind, and the fit learns no vertical
+            carry from label-free percepts that ask for one (benchmarks/dynamics_fit.py on v46's
+            perception, 1000 steps: a carried share of the last vertical step of 0.04 at 1, 0.76
+            at 25). Trained at 25 on those percepts the vertical carry rose 0.06 -> 0.65 and the
+            fall was still not foreseen, I1 lost (lab row objects_free_v49_change_scale25_seed0:
+            floats 0.07, I1 0.50); the recipes keep 1.
         constant_velocity: predict each position as the last one plus the last step's change
             plus what the head adds, so that at initialisation things coast instead of stopping.
         presence_residual: predict the presence logit as a change of the slot's current
