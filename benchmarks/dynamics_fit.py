@@ -19,7 +19,7 @@ axis (object slots seen in three successive read frames whose last step is over 
 of the frame side): 1 coasts, 0 predicts the thing where it was seen last; and the share of a
 fall's first step that it foresees when an object's support leaves (the held support of
 ``features.held_support`` lost, then a step down over ``--min-move``; their number in
-brackets): what a G1 "floats" pair asks. The last line gives the shares after the last step.
+brackets, beside the share that coasting would foresee): what a G1 "floats" pair asks. The last line gives the shares after the last step.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def carried_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tenso
     return share, int(kept.sum())
 
 
-def onset_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, min_fall: float) -> tuple[float, int]:
+def onset_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor, min_fall: float) -> tuple[float, float, int]:
     """How much of a fall's first step after its support leaves the next-frame prediction foresees.
 
     Args:
@@ -76,8 +76,11 @@ def onset_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor,
         slots whose held support (:func:`~physpred.models.slots.features.held_support`, read on
         the percepts) is lost between t - 1 and t and that then step down by more than
         ``min_fall`` (foreseen: the prediction made at t minus the place seen at t; nan when none),
-        and their number. A dynamics that starts a fall when the support leaves foresees much of
-        it; one that only carries a fall once begun foresees what the thing had moved by t.
+        the same share for the step from t - 1 to t (what coasting would foresee: a thing that
+        had begun to fall before its flag went, as label-free slots show it) and their number. A
+        dynamics that starts a fall when the support leaves foresees much of it with a small
+        coasting share; one that only carries a fall once begun foresees no more than its
+        carry times the coasting share.
     """
     y = FEATURES.index("y")
     present = (seen[..., 0] > 0.5) & (kind > 0)[:, None]
@@ -91,9 +94,12 @@ def onset_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor,
     lost = held[:, :-2] & ~held[:, 1:-1] & objects[:, 1:-1] & objects[:, 2:]  # (B, S - 2, K) at t = 1..S-2
     true = seen[:, 2:, :, y] - seen[:, 1:-1, :, y]
     foreseen = predicted[:, 1:, :, y] - seen[:, 1:-1, :, y]
+    last = seen[:, 1:-1, :, y] - seen[:, :-2, :, y]
     kept = lost & (true > min_fall)
-    share = float((true[kept] * foreseen[kept]).sum() / (true[kept] ** 2).sum()) if kept.any() else float("nan")
-    return share, int(kept.sum())
+    if not kept.any():
+        return float("nan"), float("nan"), 0
+    power = (true[kept] ** 2).sum()
+    return float((true[kept] * foreseen[kept]).sum() / power), float((true[kept] * last[kept]).sum() / power), int(kept.sum())
 
 
 def see(module: torch.nn.Module, loader: object, count: int) -> tuple[list[Percepts], int]:
@@ -124,7 +130,7 @@ def read_carry(module: torch.nn.Module, held_out: list[Percepts], min_move: floa
     read = {"energy": float(torch.cat([energies for _, energies in rollouts]).mean())}
     for axis, feature in AXES.items():
         read[axis], _ = carried_share(seen, predicted, kind, feature, min_move)
-    read["onset"], read["onsets"] = onset_share(seen, predicted, kind, min_move)
+    read["onset"], read["onset_coasting"], read["onsets"] = onset_share(seen, predicted, kind, min_move)
     return read
 
 
@@ -176,7 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if step % args.every == 0 or step == args.steps:
             read = read_carry(module, held_out, args.min_move)
             print(
-                f"step {step:5d}  carried share y {read['y']:.3f}  x {read['x']:.3f}  onset {read['onset']:.3f} ({read['onsets']})"
+                f"step {step:5d}  carried share y {read['y']:.3f}  x {read['x']:.3f}  onset {read['onset']:.3f}"
+                f" (coasting {read['onset_coasting']:.3f}, {read['onsets']})"
                 f"  held-out energy {read['energy']:.3f}  ({time.perf_counter() - start:.0f} s)",
                 flush=True,
             )

@@ -60,12 +60,14 @@ def test_onset_share_reads_the_first_step_after_the_support_leaves() -> None:
     seen = _slab_leaves([0.50, 0.50, 0.50, 0.54, 0.60])  # lost at t = 2, first step down 0.04 to t = 3
     kind = torch.tensor([[1, 2]])
     where_seen = seen[:, :-1].clone()
-    assert onset_share(seen, where_seen, kind, min_fall=0.01) == (pytest.approx(0.0), 1)
+    assert onset_share(seen, where_seen, kind, min_fall=0.01) == (pytest.approx(0.0), pytest.approx(0.0), 1)  # nothing moved before
     foreseen = where_seen.clone()
     foreseen[0, 2, 0, Y] += 0.02  # the prediction made at t = 2 expects half the step
-    share, kept = onset_share(seen, foreseen, kind, min_fall=0.01)
+    share, _, kept = onset_share(seen, foreseen, kind, min_fall=0.01)
     assert share == pytest.approx(0.5, abs=1e-5) and kept == 1
+    late = _slab_leaves([0.50, 0.50, 0.52, 0.56, 0.62])  # already 0.02 down when the flag goes
+    assert onset_share(late, late[:, :-1], kind, min_fall=0.01)[1] == pytest.approx(0.5, abs=1e-5)  # coasting: 0.02 of 0.04
     floats = _slab_leaves([0.50] * 5)  # support gone, nothing falls: no onset to read
-    share, kept = onset_share(floats, floats[:, :-1], kind, min_fall=0.01)
-    assert math.isnan(share) and kept == 0
-    assert onset_share(seen, foreseen, torch.tensor([[2, 2]]), min_fall=0.01)[1] == 0  # only objects' falls are read
+    share, coasting, kept = onset_share(floats, floats[:, :-1], kind, min_fall=0.01)
+    assert math.isnan(share) and math.isnan(coasting) and kept == 0
+    assert onset_share(seen, foreseen, torch.tensor([[2, 2]]), min_fall=0.01)[2] == 0  # only objects' falls are read

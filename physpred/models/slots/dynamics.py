@@ -164,7 +164,8 @@ class GatedSlotDynamics(nn.Module):
             perception, 1000 steps: a carried share of the last vertical step of 0.04 at 1, 0.76
             at 25). Trained at 25 on those percepts the vertical carry rose 0.06 -> 0.65 and the
             fall was still not foreseen, I1 lost (lab row objects_free_v49_change_scale25_seed0:
-            floats 0.07, I1 0.50); the recipes keep 1.
+            floats 0.07, I1 0.50); with masks it lost half the fall and I1 (lab row
+            objects_masks_v50_change_scale25_seed0: floats 0.50, I1 0.45): the recipes keep 1.
         constant_velocity: predict each position as the last one plus the last step's change
             plus what the head adds, so that at initialisation things coast instead of stopping.
         presence_residual: predict the presence logit as a change of the slot's current
