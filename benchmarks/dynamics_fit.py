@@ -25,9 +25,10 @@ brackets, beside the share that coasting would foresee): what a G1 "floats" pair
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 
@@ -102,13 +103,11 @@ def onset_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor,
     return float((true[kept] * foreseen[kept]).sum() / power), float((true[kept] * last[kept]).sum() / power), int(kept.sum())
 
 
-def see(module: torch.nn.Module, loader: object, count: int) -> tuple[list[Percepts], int]:
-    """The percepts of the first ``count`` batches of ``loader`` (on the CPU), and the frames' side."""
+def see(module: torch.nn.Module, loader: Iterable, count: int) -> tuple[list[Percepts], int]:
+    """The percepts of the first ``count`` batches of ``loader``, and the frames' side."""
     kept, side = [], 0
     with torch.no_grad():
-        for index, batch in enumerate(loader):
-            if index == count:
-                break
+        for batch in itertools.islice(loader, count):
             frames, masks, kinds = module._unpack(batch)
             percepts = module.model.perceive(frames, masks, kinds)
             kept.append(Percepts(percepts.features, percepts.kind))

@@ -300,7 +300,8 @@ class GatedSlotDynamics(nn.Module):
         else:
             gate = observed
         blended = gate * seen + (1 - gate) * carry.imagined
-        step_input = [blended, (blended - carry.previous) * self.change_scale, observed, kind_code]
+        moved = blended - carry.previous  # (B, K, F) the change since the last step
+        step_input = [blended, moved * self.change_scale, observed, kind_code]
         left_out = empty
         if self.seen_flag:
             step_input.append(seen_so_far[..., None].to(seen.dtype))
@@ -322,8 +323,7 @@ class GatedSlotDynamics(nn.Module):
         if self.interaction is not None:
             encoded = self.interaction(encoded, left_out)
         if self.relations is not None:
-            move = (blended - carry.previous)[..., POSITION]
-            geometry = torch.cat([blended[..., POSITION], blended[..., EXTENT], move], dim=-1)
+            geometry = torch.cat([blended[..., POSITION], blended[..., EXTENT], moved[..., POSITION]], dim=-1)
             encoded = self.relations(encoded, geometry, left_out)
         state = self.cell(encoded.reshape(-1, self.hidden), carry.state)
         change = self.head(state).view_as(blended)
@@ -334,6 +334,6 @@ class GatedSlotDynamics(nn.Module):
             logit = torch.where(seen_so_far[..., None], logit, UNSEEN_LOGIT)
         rest = blended[..., 1:] + change[..., 1:]
         if self.constant_velocity:  # the head learns departures from coasting (gravity, bounces)
-            rest = rest + (blended - carry.previous)[..., 1:] * self.coasting
+            rest = rest + moved[..., 1:] * self.coasting
         predicted = torch.cat([logit, rest], dim=-1)
         return predicted, gate, _Carry(state, torch.cat([torch.sigmoid(logit), rest], dim=-1), blended, holding, recent)
