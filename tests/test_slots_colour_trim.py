@@ -1,5 +1,5 @@
 """trim_to_colour: an object slot keeps the pixels that look like its thing. By hand (the median
-per frame and slot), then through ForegroundPerception on a ball with a grey piece joined to it;
+per frame and slot, a slot under min_pixels kept whole), then through ForegroundPerception on a ball with a grey piece joined to it;
 a highlight the ball encloses kept; solid_only on a line."""
 
 from __future__ import annotations
@@ -28,6 +28,18 @@ def test_pixels_far_from_their_slots_median_are_dropped_and_static_slots_kept() 
     assert trimmed.tolist() == [[[[1, 1, 1, 0, 2, 3]]]]  # 180 is 80 from the median 100; slot 3 is static
 
 
+def test_a_slot_smaller_than_min_pixels_is_kept_whole_in_that_frame() -> None:
+    slot_map = torch.tensor([[[[1, 1, 1, 1, 2, 2, 2, 2, 2]], [[1, 1, 1, 1, 1, 2, 2, 2, 2]]]])  # (B 1, T 2, H 1, W 9)
+    row = torch.tensor([100, 100, 100, 200, 50, 50, 50, 50, 220], dtype=torch.uint8)
+    frames = row[None, None, None, None].expand(1, 2, 3, 1, 9).contiguous()
+    trimmed = trim_to_colour(slot_map, frames, slots=2, tolerance=0.1, min_pixels=5)
+    # frame 0: slot 1 holds 4 pixels (kept whole, 200 too), slot 2 holds 5 (220 goes);
+    # frame 1: slot 1 holds 5 (200 and 50 go, median 100), slot 2 holds 4 (kept whole, 220 too)
+    assert trimmed[0, 0].tolist() == [[1, 1, 1, 1, 2, 2, 2, 2, 0]]
+    assert trimmed[0, 1].tolist() == [[1, 1, 1, 0, 0, 2, 2, 2, 2]]
+    assert torch.equal(trim_to_colour(slot_map, frames, slots=2, tolerance=0.1, min_pixels=0)[0, 0], torch.tensor([[1, 1, 1, 0, 2, 2, 2, 2, 0]]))
+
+
 def _ball_with_a_grey_piece() -> torch.Tensor:
     """(1, T, 3, 32, 32) a red 4 x 4 ball rolling right with a grey 2 x 4 piece joined below it
     (a piece of the slab it crosses, in the slot's minority)."""
@@ -50,6 +62,8 @@ def test_a_ball_keeps_its_slot_without_the_grey_piece_joined_to_it() -> None:
 def test_bad_options_raise_one_line_errors() -> None:
     with pytest.raises(ValueError, match="colour_trim"):
         ForegroundPerception(colour_trim=1.5)
+    with pytest.raises(ValueError, match="colour_trim_min_area"):
+        ForegroundPerception(colour_trim_min_area=0.03)
     with pytest.raises(ValueError, match="solid_only"):
         ForegroundPerception(solid_only="yes")
 

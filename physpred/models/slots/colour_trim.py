@@ -41,10 +41,10 @@ def slot_median_colours(slot_map: Tensor, frames: Tensor, slots: int) -> tuple[T
     return where, colours, median
 
 
-def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: float) -> Tensor:
+def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: float, min_pixels: int = 0) -> Tensor:
     """The object slots' pixels farther from their slot's median colour than ``tolerance`` dropped,
     unless what the slot keeps encloses them (a highlight inside a ball: trimmed, a frame with one
-    object would split it in two).
+    object would split it in two) or the slot holds fewer than ``min_pixels`` in that frame.
 
     Args:
         slot_map: (B, T, H, W) int64, 1 + the slot of each pixel, 0 for none; 1..K objects, the
@@ -52,12 +52,20 @@ def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: floa
         frames: (B, T, 3, H, W) uint8.
         slots: K.
         tolerance: the largest channel difference kept, a fraction of 255.
+        min_pixels: a slot smaller than this in a frame is kept whole there (0: every slot
+            trimmed): a thing's own blended rim is trimmed in some frames and not others, which
+            splits small things, while what a large slot holds beyond its thing (the ghost of a
+            slab's place of rest) is what delays the loss of a support.
 
     Returns:
         (B, T, H, W) int64: ``slot_map`` with those pixels set to 0.
     """
     where, colours, median = slot_median_colours(slot_map, frames, slots)
     far = (colours - median).abs().amax(dim=1) > tolerance * 255
+    if min_pixels:
+        batch, steps, height, width = slot_map.shape
+        group = where // (height * width) * slots + slot_map.flatten()[where] - 1  # (P,) one per frame and slot
+        far &= torch.bincount(group, minlength=batch * steps * slots)[group] >= min_pixels
     trimmed = slot_map.flatten().clone()
     trimmed[where[far]] = 0
     trimmed = trimmed.view_as(slot_map)

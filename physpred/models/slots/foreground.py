@@ -33,6 +33,7 @@ sky's colour; a moving camera or changing light makes everything foreground. It 
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import cv2
@@ -291,6 +292,11 @@ class ForegroundPerception(nn.Module):
             median colour (the largest channel difference, a fraction of 255;
             :func:`~physpred.models.slots.colour_trim.trim_to_colour`): a piece of a slab, a
             smear of background or a seam held with a thing does not move with it. None: off.
+        colour_trim_min_area: with ``colour_trim``, only a slot covering at least this fraction
+            of the frame in a frame is trimmed there (0: every slot). The trim splits small
+            things at their blended rims (object FG-ARI 0.76 -> 0.35), while a slab that slides
+            from under a thing joins the ghost of its place of rest, and its slot, wider than
+            the slab, still spans the thing 1-3 frames after the world's masks let it fall.
         solid_only: a component with no pixel whose 3 x 3 neighbourhood is all its own (a line:
             the blended edge of a slab or screen, the foot of a box where it meets the floor) is
             no thing and is not tracked; the smallest thing tracked, 3 x 3, has one. False: off.
@@ -345,6 +351,7 @@ class ForegroundPerception(nn.Module):
         peel_ghosts: int = 0,
         connected_parts: bool = False,
         colour_trim: float | None = None,
+        colour_trim_min_area: float = 0.0,
         solid_only: bool = False,
         largest_thing: float | None = None,
         smooth_place: float | None = None,
@@ -389,6 +396,9 @@ class ForegroundPerception(nn.Module):
             if not isinstance(connected_parts, bool) or (connected_parts and colour_split is None)
             else "",
             f"colour_trim must be in (0, 1) or null, got {colour_trim}" if colour_trim is not None and not 0 < colour_trim < 1 else "",
+            f"colour_trim_min_area must be in [0, 1) and needs colour_trim, got {colour_trim_min_area}"
+            if not 0 <= colour_trim_min_area < 1 or (colour_trim_min_area and colour_trim is None)
+            else "",
             f"solid_only must be true or false, got {solid_only!r}" if not isinstance(solid_only, bool) else "",
             f"largest_thing must be in (0, 1) or null, got {largest_thing}"
             if largest_thing is not None and not 0 < largest_thing < 1
@@ -409,7 +419,7 @@ class ForegroundPerception(nn.Module):
         self.guess_behind, self.hold_still, self.split_touching = guess_behind, hold_still, split_touching
         self.colour_split, self.screen_area, self.peel_ghosts = colour_split, screen_area, peel_ghosts
         self.connected_parts, self.colour_trim, self.solid_only = connected_parts, colour_trim, solid_only
-        self.largest_thing, self.smooth_place = largest_thing, smooth_place
+        self.largest_thing, self.smooth_place, self.colour_trim_min_area = largest_thing, smooth_place, colour_trim_min_area
 
     def background(self, frames: Tensor, median: Tensor | None = None) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front
@@ -662,7 +672,8 @@ class ForegroundPerception(nn.Module):
         if self.hold_still is not None:
             found = hold_unchanged(found, frames, self.slots, self.threshold, self.hold_still)
         if self.colour_trim is not None:
-            found = trim_to_colour(found, frames, self.slots, self.colour_trim)
+            min_pixels = math.ceil(self.colour_trim_min_area * found.shape[-2] * found.shape[-1])
+            found = trim_to_colour(found, frames, self.slots, self.colour_trim, min_pixels)
         if not self.scenery:
             return found
         return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None])
