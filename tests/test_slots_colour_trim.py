@@ -1,6 +1,6 @@
 """trim_to_colour: an object slot keeps the pixels that look like its thing. By hand (the median
-per frame and slot, a slot under min_pixels kept whole), then through ForegroundPerception on a ball with a grey piece joined to it;
-a highlight the ball encloses kept; solid_only on a line."""
+per frame and slot, a slot under min_pixels kept whole), then through ForegroundPerception on a
+ball with a grey piece joined to it; a highlight the ball encloses kept; solid_only on a line."""
 
 from __future__ import annotations
 
