@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 import torch
 
 from physpred.models.slots import Percepts
-from physpred.models.slots.features import FEATURES, held_support
+from physpred.models.slots.features import FEATURES, held_support_flags
 
 AXES = {"y": FEATURES.index("y"), "x": FEATURES.index("x")}
 """The place features whose carry is read."""
@@ -74,7 +74,7 @@ def onset_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor,
 
     Returns:
         sum(true * foreseen) / sum(true^2) of the vertical step from t to t + 1 over the object
-        slots whose held support (:func:`~physpred.models.slots.features.held_support`, read on
+        slots whose held support (:func:`~physpred.models.slots.features.held_support_flags`, read on
         the percepts) is lost between t - 1 and t and that then step down by more than
         ``min_fall`` (foreseen: the prediction made at t minus the place seen at t; nan when none),
         the same share for the step from t - 1 to t (what coasting would foresee: a thing that
@@ -85,12 +85,7 @@ def onset_share(seen: torch.Tensor, predicted: torch.Tensor, kind: torch.Tensor,
     """
     y = FEATURES.index("y")
     present = (seen[..., 0] > 0.5) & (kind > 0)[:, None]
-    holding = torch.zeros(*kind.shape, kind.shape[1], dtype=torch.bool, device=seen.device)
-    flags = []
-    for t in range(seen.shape[1]):
-        holding = held_support(seen[:, t], present[:, t], holding)
-        flags.append(holding.any(dim=-1))
-    held = torch.stack(flags, dim=1)  # (B, S, K)
+    held = held_support_flags(seen, present)  # (B, S, K)
     objects = present & (kind == 1)[:, None]
     lost = held[:, :-2] & ~held[:, 1:-1] & objects[:, 1:-1] & objects[:, 2:]  # (B, S - 2, K) at t = 1..S-2
     true = seen[:, 2:, :, y] - seen[:, 1:-1, :, y]

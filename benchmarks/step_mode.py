@@ -37,7 +37,7 @@ from physpred.data import VideoClipDataset
 from physpred.models import CheckpointError, read_part_file
 from physpred.models.checkpoint import build_part
 from physpred.models.slots.energy import cauchy
-from physpred.models.slots.features import FEATURES, held_support, supported
+from physpred.models.slots.features import FEATURES, held_support_flags, supported
 from physpred.models.slots.steadiness import steady
 
 OBJECT = 1
@@ -91,15 +91,8 @@ def support_losses(features: torch.Tensor, kind: torch.Tensor, min_move: float, 
         t to t + 1 or from t + 1 to t + 2.
     """
     seen = features[..., 0] > 0.5  # (T, K)
-    if hold:
-        holding = torch.zeros(1, *kind.shape, *kind.shape, dtype=torch.bool)
-        flags = []
-        for frame, present in zip(features, seen, strict=True):
-            holding = held_support(frame[None], present[None], holding)
-            flags.append(holding.any(dim=-1)[0])
-        held = torch.stack(flags)  # (T, K)
-    else:
-        held = supported(features, seen)  # (T, K): frames as the batch
+    # (T, K); the plain flag takes the frames as its batch
+    held = held_support_flags(features[None], seen[None])[0] if hold else supported(features, seen)
     kept = seen[:-3] & seen[1:-2] & seen[2:-1] & seen[3:] & (kind == OBJECT)
     lost = kept & held[:-3] & ~held[1:-2]
     down = features[..., FEATURES.index("y")].diff(dim=0)  # (T - 1, K): image rows grow downwards

@@ -23,6 +23,7 @@ from physpred.models.slots.dynamics import UNSEEN_LOGIT, PairwiseRelations
 from physpred.models.slots.features import (
     FEATURES,
     held_support,
+    held_support_flags,
     id_features,
     mask_features,
     select_ids,
@@ -687,6 +688,16 @@ def test_a_held_support_lets_go_only_when_it_stops_spanning_the_thing_or_the_thi
     assert held_support(_resting(0.52), both, held).any(-1).tolist() == [[False, False]]  # the support slid from under its centre
     assert held_support(_resting(0.45), torch.tensor([[False, True]]), held).any(-1).tolist() == [[False, False]]  # the thing is gone
     assert held_support(_resting(0.45, load_y=0.40), both, nothing).any(-1).tolist() == [[False, False]]  # no hold to keep
+
+
+def test_held_support_flags_read_the_hold_frame_after_frame_from_the_clip_start() -> None:
+    """A load lifted off (not in contact) is held only when it rested the frame before; the hold
+    goes when the slab slides from under its centre, and is not taken back by a slab out of contact."""
+    clip = torch.stack([_resting(0.45), _resting(0.45, load_y=0.40), _resting(0.52), _resting(0.45, load_y=0.40)], dim=1)
+    present = torch.ones(1, 4, 2, dtype=torch.bool)
+    assert held_support_flags(clip, present)[0, :, 0].tolist() == [True, True, False, False]
+    assert held_support_flags(clip[:, 1:], present[:, 1:])[0, :, 0].tolist() == [False, False, False]  # never in contact
+    assert not held_support_flags(clip, present)[0, :, 1].any()  # the slab rests on nothing
 
 
 def test_support_hold_keeps_the_flag_while_the_support_is_unseen() -> None:

@@ -172,6 +172,27 @@ def held_support(features: Tensor, present: Tensor, holding: Tensor, tolerance: 
     return contact | kept
 
 
+def held_support_flags(features: Tensor, present: Tensor, tolerance: float = 0.03) -> Tensor:
+    """Whether each thing is held up in each frame: :func:`held_support` read frame after frame
+    from the clip's first, as ``GatedSlotDynamics(support_hold)`` reads it on what it sees.
+
+    Args:
+        features: (B, T, K, F) percept features of whole clips.
+        present: (B, T, K) bool, the slots that count.
+        tolerance: as in :func:`supported`.
+
+    Returns:
+        (B, T, K) bool.
+    """
+    batch, _, slots = present.shape
+    holding = torch.zeros(batch, slots, slots, dtype=torch.bool, device=present.device)
+    flags = []
+    for frame, shown in zip(features.unbind(dim=1), present.unbind(dim=1), strict=True):
+        holding = held_support(frame, shown, holding, tolerance)
+        flags.append(holding.any(dim=-1))
+    return torch.stack(flags, dim=1)
+
+
 def _extent(mass: Tensor) -> Tensor:
     """(..., L) mass per row or column -> (...) rows or columns from the first occupied to the last."""
     occupied = (mass > OCCUPIED).to(mass.dtype)
