@@ -37,7 +37,19 @@ def test_pair_split_separates_violation_and_after_windows() -> None:
     impossible = movie("O1/01/2", [1.0, 1.0, 1.0, 5.0, 1.0], starts, False)
     # 1-based violation frames 5..7 = 0-based 4..6: windows at 4 and 6; window 8 comes after
     split = pair_split(possible, impossible, [5, 6, 7], frame_step=1, future_frames=1)
-    assert split == {"violation": -2.0 + 3.0, "after": -1.0, "n_violation": 2, "n_after": 1}
+    assert split == {
+        "violation": -2.0 + 3.0, "after": -1.0, "before": 0.0, "n_violation": 2, "n_after": 1, "n_before": 2
+    }
+
+
+def test_pair_split_reads_the_windows_wholly_before_the_violation() -> None:
+    # futures of 2 frames, 2 apart: windows at 0, 2, 4 predict 0-2, 2-4, 4-6; violation 0-based 4
+    starts = [0, 2, 4, 6]
+    possible = movie("G1/01/1", [1.0, 1.0, 1.0, 1.0], starts, True)
+    impossible = movie("G1/01/2", [3.0, 1.5, 4.0, 1.0], starts, False)  # a score that read ahead
+    split = pair_split(possible, impossible, [5], frame_step=2, future_frames=2)
+    assert (split["before"], split["n_before"]) == (2.0, 1)  # the window at 2 predicts frame 4
+    assert (split["violation"], split["n_violation"]) == (0.5 + 3.0, 2)
 
 
 def test_expectation_report_groups_by_event_and_skips_unseen_violations() -> None:
@@ -60,6 +72,7 @@ def test_expectation_report_groups_by_event_and_skips_unseen_violations() -> Non
             "expectation_rate": 0.5,
             "delta_violation": pytest.approx((1.0 - 2.0) / 2),
             "delta_after": pytest.approx(0.0),
+            "delta_before": pytest.approx(0.0),
         }
     }
 

@@ -4,7 +4,10 @@ A pair's mean-surprise verdict mixes two things: the surprise at the violation a
 error each movie pays elsewhere. These pure functions split the window energies of a pair
 (impossible minus possible) into the windows whose future overlaps the violation frames and the
 windows after them, so that a 0.5 can be read as "no expectation" or "expectation drowned by
-lawful error" (DESIGN.md, "Why surprise is hard").
+lawful error" (DESIGN.md, "Why surprise is hard"), and the windows wholly before them, where the
+two movies are the same frames: a model whose score of a frame reads nothing after it differs
+there by 0, so anything else is what its scores take from the future (a perception that reads
+the whole movie, as ``ForegroundPerception``'s median background does).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def pair_split(
     frame_step: int,
     future_frames: int,
 ) -> dict[str, float | int]:
-    """Summed window-energy difference (impossible - possible) at and after the violation.
+    """Summed window-energy difference (impossible - possible) before, at and after the violation.
 
     Args:
         possible: the pair's possible movie.
@@ -52,21 +55,25 @@ def pair_split(
 
     Returns:
         ``violation`` (sum over windows predicting a violation frame), ``after`` (sum over the
-        windows whose whole future comes after the last violation frame), and the window counts
-        ``n_violation``, ``n_after``.
+        windows whose whole future comes after the last violation frame), ``before`` (sum over
+        the windows whose whole future comes before the first one), and the window counts
+        ``n_violation``, ``n_after``, ``n_before``.
     """
     count = min(len(possible.energies), len(impossible.energies))
     difference = impossible.energies[:count] - possible.energies[:count]  # (S,)
     starts = impossible.future_start[:count]
     frames = [f - 1 for f in violation_frames]
     at = future_overlaps(starts, frame_step, future_frames, frames)
-    after = starts > max(frames) if frames else np.zeros(count, dtype=bool)
-    after &= ~at
+    nowhere = np.zeros(count, dtype=bool)
+    after = (starts > max(frames) if frames else nowhere) & ~at
+    before = starts + frame_step * (future_frames - 1) < min(frames) if frames else nowhere
     return {
         "violation": float(difference[at].sum()),
         "after": float(difference[after].sum()),
+        "before": float(difference[before].sum()),
         "n_violation": int(at.sum()),
         "n_after": int(after.sum()),
+        "n_before": int(before.sum()),
     }
 
 
@@ -95,7 +102,9 @@ def expectation_report(
 
     The expectation rate is the share of pairs whose impossible movie is the more surprising
     one in the violation windows; ``delta_violation`` and ``delta_after`` are the pairs' mean
-    summed differences there and after (positive: the impossible movie costs more).
+    summed differences there and after (positive: the impossible movie costs more), and
+    ``delta_before`` the same over the windows before the violation (0 unless the scores of
+    those windows read frames after them).
 
     Args:
         movies: scored movies.
@@ -107,8 +116,8 @@ def expectation_report(
 
     Returns:
         ``{"<block>/<event>": {"n_pairs", "expectation_rate", "delta_violation",
-        "delta_after"}}`` sorted by name; pairs without an event name or violation frames are
-        left out.
+        "delta_after", "delta_before"}}`` sorted by name; pairs without an event name or
+        violation frames are left out.
     """
     groups: dict[str, list[dict[str, float | int]]] = {}
     for possible, impossible, frames in violation_pairs(movies, pairs, violations):
@@ -123,6 +132,7 @@ def expectation_report(
             "expectation_rate": float(np.mean([s["violation"] > 0 for s in splits])),
             "delta_violation": float(np.mean([s["violation"] for s in splits])),
             "delta_after": float(np.mean([s["after"] for s in splits])),
+            "delta_before": float(np.mean([s["before"] for s in splits])),
         }
         for name, splits in sorted(groups.items())
     }

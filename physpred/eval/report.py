@@ -234,7 +234,7 @@ def format_table(report: Mapping[str, Any]) -> str:
     if report.get("events"):
         lines.append(
             f"\n{'impossible event':<24}{'pairs':>6}{'pairwise_acc_mean':>19}{'pairwise_acc_max':>18}"
-            f"{'expectation':>13}{'d_violation':>13}{'d_after':>11}"
+            f"{'expectation':>13}{'d_violation':>13}{'d_after':>11}{'d_before':>11}"
         )
         for name, metrics in report["events"].items():
             split = expectation.get(name, {})
@@ -242,6 +242,7 @@ def format_table(report: Mapping[str, Any]) -> str:
                 f"{name:<24}{metrics['n_pairs']:>6}{_cell(metrics['pairwise_acc_mean']):>19}"
                 f"{_cell(metrics['pairwise_acc_max']):>18}{_cell(split.get('expectation_rate')):>13}"
                 f"{_number(split.get('delta_violation')):>13}{_number(split.get('delta_after')):>11}"
+                f"{_number(split.get('delta_before')):>11}"
             )
     latent = report.get("latent") or {}
     if latent:
