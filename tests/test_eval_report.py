@@ -117,8 +117,8 @@ def test_report_splits_pairs_by_impossible_event() -> None:
     }  # G1's impossible movie has no event name: left out
     rows = format_table(report).split("impossible event")[1].splitlines()[1:]
     assert [row.split() for row in rows] == [
-        ["O1/appear", "1", "0.000", "0.000", "-", "-", "-"],
-        ["O1/vanish", "1", "1.000", "1.000", "-", "-", "-"],
+        ["O1/appear", "1", "0.000", "0.000", "-", "-", "-", "-"],
+        ["O1/vanish", "1", "1.000", "1.000", "-", "-", "-", "-"],
     ]  # no violation frames given: no expectation columns
     assert build_report(movies, pairs, n_resamples=5)["events"] == {}
 
