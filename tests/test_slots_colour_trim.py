@@ -15,7 +15,7 @@ def test_the_median_colour_is_taken_per_frame_and_slot() -> None:
     slot_map = torch.tensor([[[[1, 1, 1, 2]], [[1, 0, 1, 3]]]])  # (B 1, T 2, H 1, W 4); 3 is static
     red = torch.tensor([[10, 20, 200, 90], [40, 0, 60, 70]], dtype=torch.uint8)  # (T, W)
     frames = red[None, :, None, None].expand(1, 2, 3, 1, 4).contiguous()
-    where, colours, median = slot_median_colours(slot_map, frames, slots=2)
+    where, colours, median, _ = slot_median_colours(slot_map, frames, slots=2)
     assert where.tolist() == [0, 1, 2, 3, 4, 6]
     assert colours[:, 0].tolist() == [10, 20, 200, 90, 40, 60]
     assert median[:, 0].tolist() == [20, 20, 20, 90, 40, 40]  # lower median of an even run

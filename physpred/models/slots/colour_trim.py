@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 
-def slot_median_colours(slot_map: Tensor, frames: Tensor, slots: int) -> tuple[Tensor, Tensor, Tensor]:
+def slot_median_colours(slot_map: Tensor, frames: Tensor, slots: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Each object slot's median colour, channel by channel, in each frame, at its pixels.
 
     Args:
@@ -26,7 +26,8 @@ def slot_median_colours(slot_map: Tensor, frames: Tensor, slots: int) -> tuple[T
 
     Returns:
         where (P,) flat indices into (B, T, H, W) of the object slots' pixels, their colours
-        (P, 3) int64, and the median colour of the slot holding each (P, 3) int64.
+        (P, 3) int64, the median colour of the slot holding each (P, 3) int64, and that slot's
+        number of pixels in that frame (P,) int64.
     """
     batch, steps, height, width = slot_map.shape
     flat = slot_map.flatten()
@@ -38,7 +39,7 @@ def slot_median_colours(slot_map: Tensor, frames: Tensor, slots: int) -> tuple[T
     middle = (torch.cumsum(counts, 0) - counts + (counts - 1).clamp_min(0) // 2)[group]  # (P,)
     # sorted by group, then value: the middle of each group's run is its median
     median = torch.stack([(group * 256 + colours[:, c]).sort().values[middle] % 256 for c in range(3)], dim=1)
-    return where, colours, median
+    return where, colours, median, counts[group]
 
 
 def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: float, min_pixels: int = 0) -> Tensor:
@@ -60,12 +61,8 @@ def trim_to_colour(slot_map: Tensor, frames: Tensor, slots: int, tolerance: floa
     Returns:
         (B, T, H, W) int64: ``slot_map`` with those pixels set to 0.
     """
-    where, colours, median = slot_median_colours(slot_map, frames, slots)
-    far = (colours - median).abs().amax(dim=1) > tolerance * 255
-    if min_pixels:
-        batch, steps, height, width = slot_map.shape
-        group = where // (height * width) * slots + slot_map.flatten()[where] - 1  # (P,) one per frame and slot
-        far &= torch.bincount(group, minlength=batch * steps * slots)[group] >= min_pixels
+    where, colours, median, sizes = slot_median_colours(slot_map, frames, slots)
+    far = ((colours - median).abs().amax(dim=1) > tolerance * 255) & (sizes >= min_pixels)
     trimmed = slot_map.flatten().clone()
     trimmed[where[far]] = 0
     trimmed = trimmed.view_as(slot_map)

@@ -298,8 +298,9 @@ class ForegroundPerception(nn.Module):
             from under a thing joins the ghost of its place of rest, and its slot, wider than
             the slab, still spans the thing 1-3 frames after the world's masks let it fall.
             Trimmed at 0.25 above 0.03 the support is lost mostly a frame after the masks' (the
-            smoothing's), and the label-free recipe trained 1500 steps still foresees no fall (lab
-            row objects_free_v51_trim_large_seed0: floats 0.07).
+            smoothing's); the label-free recipe so trained foresees no fall at 1500 steps (lab row
+            objects_free_v51_trim_large_seed0: floats 0.07) and learns it by 3000 (row
+            objects_free_v52_trim_large_3000_steps_seed0, one seed: floats 0.33 on dev30).
         solid_only: a component with no pixel whose 3 x 3 neighbourhood is all its own (a line:
             the blended edge of a slab or screen, the foot of a box where it meets the floor) is
             no thing and is not tracked; the smallest thing tracked, 3 x 3, has one. False: off.
