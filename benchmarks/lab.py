@@ -7,7 +7,9 @@ Everything after ``--`` goes to ``physpred fit`` as it is; the script adds the r
 (``runs/lab/<name>``), a CSV logger and ``--data.root``. Then ``physpred probe`` scores the
 model on the dev probes, on the same probes in another look (if given), and the untrained and
 copy-last controls on the dev probes, and one row is appended to ``benchmarks/results.csv``
-(columns: :data:`COLUMNS`). Dev probes only: the test probes are for the final table.
+(columns: :data:`COLUMNS`). Choices are made on the dev probes; ``--test-probes DIR`` also
+scores the model and both controls on the test probes (``probe_test``, ``probe_test_untrained``,
+``probe_test_copy_last``) for the final table and logs them in the ``test_*`` columns.
 
 A decomposition row trains nothing: ``--perception FILE --trained-in RUN`` scores the object
 model of ``runs/lab/RUN`` and its untrained control on slots from another perception
@@ -38,7 +40,8 @@ COLUMNS = (
     "latent_gain_probe", "candidate_acc", "expect_O1_vanish", "q_O1", "expect_mean",
     *(f"pair_{b}" for b in BLOCKS), "pair_all", *(f"quad_{b}" for b in ("O1", "O2", "O3")),
     "quad_all", "pair_other_look", "other_look", "control_untrained", "control_copy_last", "worst_event",
-    "commit", "command",
+    "commit", "command", "test_probes", "test_pair_all", "test_pair_blocks", "test_expect_O1_vanish",
+    "test_control_untrained", "test_control_copy_last",
 )  # fmt: skip
 
 
@@ -115,12 +118,6 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> 
     expectation = model.get("expectation", {})
     events = model.get("events", {})
     worst = min(events, key=lambda e: events[e]["pairwise_acc_mean"] or 0.0) if events else ""
-
-    def control(report: dict) -> str:
-        """The control's block accuracy farthest from chance (it must stay within 0.5 +- 0.1)."""
-        values = [b["pairwise_acc_mean"] for b in report["blocks"].values() if b["pairwise_acc_mean"] is not None]
-        return _cell(max(values, key=lambda v: abs(v - 0.5))) if values else ""
-
     blocks = model["blocks"]
     rates = [e["expectation_rate"] for e in expectation.values()]
     row = {
@@ -142,26 +139,66 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> 
         "quad_all": _cell(model["overall"]["quad_acc"]),
         "pair_other_look": _cell(other["overall"]["pairwise_acc_mean"]) if other else "",
         "other_look": str(args.other_look or ""),
-        "control_untrained": control(untrained),
-        "control_copy_last": control(copy_last),
+        "control_untrained": _control_cell(untrained),
+        "control_copy_last": _control_cell(copy_last),
         "worst_event": f"{worst} {_cell(events[worst]['pairwise_acc_mean'])}" if worst else "",
         "commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
         ).stdout.strip(),
         "command": shlex.join(["physpred", "fit", *fit]) + (f" && physpred probe {shlex.join(swap)}" if swap else ""),
     }
+    if args.test_probes:
+        # the test controls of --controls-from where it scored them, else this run's own
+        held = controls if _scored_on(controls / "probe_test_untrained", args.test_probes) else run
+        row |= columns_of_test_probes(
+            args.test_probes,
+            _probe(ckpt, args.test_probes, run / "probe_test", args.stride, swap),
+            _probe(ckpt, args.test_probes, held / "probe_test_untrained", args.stride, ["--baseline", "untrained", *swap], held != run),
+            _probe(ckpt, args.test_probes, held / "probe_test_copy_last", args.stride, ["--baseline", "copy-last"], held != run),
+        )  # fmt: skip
     return row
 
 
-def _append(row: dict[str, str]) -> None:
-    """Append ``row`` to results.csv (header first when new), atomically."""
-    rows = list(csv.DictReader(RESULTS.open())) if RESULTS.is_file() else []
-    temporary = RESULTS.with_name(f".{RESULTS.name}.{os.getpid()}.tmp")
+def _control_cell(report: dict) -> str:
+    """A control's block accuracy farthest from chance (it must stay within 0.5 +- 0.1)."""
+    values = [b["pairwise_acc_mean"] for b in report["blocks"].values() if b["pairwise_acc_mean"] is not None]
+    return _cell(max(values, key=lambda v: abs(v - 0.5))) if values else ""
+
+
+def columns_of_test_probes(probes: Path, model: dict, untrained: dict, copy_last: dict) -> dict[str, str]:
+    """The ``test_*`` cells of a row from the ``physpred probe`` reports of the model and its
+    two controls on the test probes in ``probes``."""
+    blocks = model["blocks"]
+    return {
+        "test_probes": str(probes),
+        "test_pair_all": _cell(model["overall"]["pairwise_acc_mean"]),
+        "test_pair_blocks": " ".join(f"{name} {_cell(blocks[name]['pairwise_acc_mean'])}" for name in sorted(blocks)),
+        "test_expect_O1_vanish": _cell(model.get("expectation", {}).get("O1/vanish", {}).get("expectation_rate")),
+        "test_control_untrained": _control_cell(untrained),
+        "test_control_copy_last": _control_cell(copy_last),
+    }
+
+
+def log_row(row: dict[str, str], results: Path = RESULTS) -> bool:
+    """Write ``row`` to ``results`` (header first when new), atomically, at the end; or, for a run
+    logged again (``--skip-fit``, e.g. with ``--test-probes``), over the row of the same name:
+    its cells filled anew, those ``row`` leaves empty (a ``--change`` not given again) kept, and
+    its commit kept (the code the fit ran). Returns whether a row was updated."""
+    rows = list(csv.DictReader(results.open())) if results.is_file() else []
+    names = [old["name"] for old in rows]
+    replaced = row["name"] in names
+    if replaced:
+        old = rows[names.index(row["name"])]
+        rows[names.index(row["name"])] = old | {key: value for key, value in row.items() if value} | {"commit": old["commit"] or row["commit"]}
+    else:
+        rows.append(row)
+    temporary = results.with_name(f".{results.name}.{os.getpid()}.tmp")
     with temporary.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows([*rows, row])
-    os.replace(temporary, RESULTS)
+        writer.writerows(rows)
+    os.replace(temporary, results)
+    return replaced
 
 
 def main(argv: list[str]) -> int:
@@ -176,13 +213,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--other-look", type=Path, help="the dev probes in a look never trained on (logged as other_look)"
     )
+    parser.add_argument(
+        "--test-probes", type=Path,
+        help="also score the model and both controls on these test probes (logged as test_*)",
+    )  # fmt: skip
     parser.add_argument("--stride", type=int, default=8, help="probe window stride (default 8)")
     parser.add_argument(
         "--controls-from", help="reuse the controls of this run (same architecture and geometry)"
     )
     parser.add_argument(
         "--skip-fit", action="store_true",
-        help="log the row of an existing run (probes newer than its checkpoint are reused)",
+        help="log the row of an existing run (probes newer than its checkpoint are reused; "
+        "a row of the same name is updated)",
     )  # fmt: skip
     parser.add_argument(
         "--perception", type=Path,
@@ -217,7 +259,8 @@ def main(argv: list[str]) -> int:
     if not args.skip_fit and not swapped:
         _run(["physpred", "fit", *fit])
     row = _row(args, fit, run, trained)
-    _append(row)
+    if log_row(row):
+        print(f"{RESULTS}: the row {args.name} was there and is updated")
     print(json.dumps(row, indent=1))
     print(f"{args.name}: pairwise_acc_mean {row['pair_all']}, O1 vanish expectation {row['expect_O1_vanish']}")
     return 0

@@ -31,6 +31,7 @@ SUMMARY = (
     ("pair_all", "pairwise all"),
     ("quad_all", "quad all"),
     ("pair_other_look", "other look"),
+    ("test_pair_all", "pairwise test"),
     ("control_untrained", "untrained"),
     ("control_copy_last", "copy-last"),
 )
