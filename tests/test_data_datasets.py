@@ -14,7 +14,13 @@ import pytorch_lightning as pl
 import torch
 from conftest import index_frames, write_video
 
-from physpred.data import VideoAugmentation, VideoClipDataset, VideoDataModule, VideoReadError
+from physpred.data import (
+    SequenceWindows,
+    VideoAugmentation,
+    VideoClipDataset,
+    VideoDataModule,
+    VideoReadError,
+)
 from physpred.data.datamodule import EpochSampler, split_train_val
 from physpred.data.datasets import motion_score
 from physpred.data.timing import DataWaitMonitor
@@ -323,3 +329,46 @@ def test_motion_score_is_the_copy_last_error() -> None:
     clip = torch.zeros(4, 3, 2, 2, dtype=torch.uint8)
     clip[3] = 10  # context 0..1, future 2..3: frame 2 equals the last context frame
     assert motion_score(clip, 2) == pytest.approx(5.0)
+
+
+def test_a_whole_video_is_read_at_the_clip_step_from_its_first_frame(world_folder: Path) -> None:
+    dataset = VideoClipDataset(world_folder, 2, 1, 4, 16)
+    whole = dataset.whole_video(1)
+    assert whole.shape == (8, 3, 16, 16)  # frames 0, 4, ..., 28 of 30
+    assert whole[:, 0, 0, 0].tolist() == list(range(0, 30, 4))
+
+
+def test_sequence_windows_lie_within_each_sequence_and_are_drawn_as_clips() -> None:
+    # sequence n's step t holds 100 n + t; sequence 1 has 5 valid steps of 8, the rest padding
+    sequences = (100 * torch.arange(3)[:, None] + torch.arange(8)[None]).float()
+    lengths, extras = torch.tensor([8, 5, 8]), torch.tensor([10, 11, 12])
+    windows = SequenceWindows(sequences, lengths, extras, window=4, windows_per_sequence=20, seed=3)
+    assert len(windows) == 60
+    starts = {0: set(), 1: set(), 2: set()}
+    for index in range(60):
+        window, extra = windows[index]
+        sequence = index // 20
+        assert int(extra) == 10 + sequence
+        start = int(window[0]) - 100 * sequence
+        assert window.tolist() == [100 * sequence + start + t for t in range(4)]
+        starts[sequence].add(start)
+    assert starts[1] <= {0, 1} and starts[0] <= set(range(5)) and len(starts[0]) > 2  # never into the padding
+    again = SequenceWindows(sequences, lengths, extras, window=4, windows_per_sequence=20, seed=3)
+    assert all(torch.equal(windows[i][0], again[i][0]) for i in range(60))  # seeded
+    assert any(not torch.equal(windows[i][0], windows[60 + i][0]) for i in range(60))  # epoch 1 draws anew
+    with pytest.raises(ValueError, match="shorter than one window"):
+        SequenceWindows(sequences, lengths, extras, window=6)
+    with pytest.raises(ValueError, match="one of each per sequence"):
+        SequenceWindows(sequences, lengths[:2], extras, window=4)
+
+
+def test_train_on_replaces_the_training_clips_and_refuses_an_augmentation(world_folder: Path) -> None:
+    module = VideoDataModule(str(world_folder), context_frames=2, future_frames=1, batch_size=2, val_fraction=0.25, num_workers=0)
+    windows = SequenceWindows(torch.arange(24.0).view(3, 8), torch.tensor([8, 8, 8]), torch.zeros(3), window=3)
+    module.train_on(windows, lambda items: torch.stack([window for window, _ in items]))
+    batches = list(module.train_dataloader())
+    assert len(batches) == 1 and batches[0].shape == (2, 3)  # 3 items, batches of 2, the last dropped
+    assert len(module.val_dataloader().dataset) == 1  # validation still reads its clips
+    augmented = VideoDataModule(str(world_folder), augmentation=VideoAugmentation())
+    with pytest.raises(ValueError, match="leave data.augmentation out"):
+        augmented.train_on(windows, list)

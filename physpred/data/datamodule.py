@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import pytorch_lightning as pl
@@ -136,6 +136,8 @@ class VideoDataModule(pl.LightningDataModule):
         self.test_root = test_root
         self.train_set: VideoClipDataset | None = None
         self.val_set: VideoClipDataset | None = None
+        self.train_items: Dataset[Any] | None = None
+        self.train_collate: Callable[[list[Any]], Any] | None = None
 
     def setup(self, stage: str | None = None) -> None:
         """Find the videos, drop unusable ones (logged), split them by video."""
@@ -179,9 +181,31 @@ class VideoDataModule(pl.LightningDataModule):
             )
         return None
 
+    def train_on(self, items: Dataset[Any], collate: Callable[[list[Any]], Any]) -> None:
+        """Train on ``items`` instead of clips: what the model computed once from the training
+        videos (e.g. :class:`physpred.data.SequenceWindows` of percepts), indexed as
+        :class:`EpochSampler` indexes (new draws every epoch), batched by ``collate``, in the
+        main process (they are in memory already).
+
+        Raises:
+            ValueError: an augmentation is set (it moves pixels the items no longer hold).
+        """
+        if self.augmentation is not None:
+            raise ValueError(
+                "data.augmentation moves the pixels of clips, and this model trains on what it "
+                "computed once from whole videos: leave data.augmentation out"
+            )
+        self.train_items, self.train_collate = items, collate
+
     def train_dataloader(self) -> DataLoader[Tensor]:
-        """Shuffled clips, new ones every epoch."""
+        """Shuffled clips, new ones every epoch (or the items of :meth:`train_on`)."""
         self.setup("fit")
+        if self.train_items is not None:
+            items = self.train_items
+            return DataLoader(
+                items, batch_size=self.batch_size, sampler=EpochSampler(len(items), seed=self.seed),
+                collate_fn=self.train_collate, drop_last=len(items) > self.batch_size,
+            )  # fmt: skip
         sampler = EpochSampler(len(self.train_set), seed=self.seed)
         return self._loader(
             self.train_set, sampler, drop_last=len(self.train_set) > self.batch_size

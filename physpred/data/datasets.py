@@ -178,6 +178,22 @@ class VideoClipDataset(Dataset[Tensor | MaskedClip]):
         ids = resize_center_crop_masks(torch.from_numpy(masks[indices]), self.frame_size)
         return MaskedClip(clip, ids, kinds_from_names(names, entry.masks))
 
+    def whole_video(self, video: int, masks: bool | None = None) -> Tensor | MaskedClip:
+        """Video ``video`` read whole at the clip's frame step, from its first frame: uint8
+        (R, 3, S, S), R = ceil(frame count / frame_step), or with ``masks`` (None: the dataset's
+        ``masks``) a MaskedClip of it; for a perception that learns nothing to see once and cut
+        clips from (``physpred.lit.see_once``).
+
+        Raises:
+            VideoReadError: the video (or its mask file) cannot be read.
+        """
+        path, num_frames = self.videos[video]
+        indices = list(range(0, num_frames, self.frame_step))
+        frames = read_video(path, indices, backend=self.backend)
+        clip = resize_center_crop(frames, self.frame_size)
+        with_masks = self.masks if masks is None else masks
+        return self._with_masks(self.entries[video], clip, frames.shape[-2:], indices) if with_masks else clip
+
     def __iter__(self) -> Iterator[Tensor | MaskedClip]:
         """One epoch's clips (without this, iteration would not stop: indices past len are valid)."""
         return (self[i] for i in range(len(self)))
@@ -273,6 +289,52 @@ def _check_mask_count(root: Path, entry: ProbeEntry) -> None:
 def item_seed(seed: int, epoch: int, index: int) -> int:
     """A 63-bit seed mixing (seed, epoch, index); neighbouring inputs give unrelated seeds."""
     return int(np.random.SeedSequence([seed, epoch, index]).generate_state(1, np.uint64)[0] >> 1)
+
+
+class SequenceWindows(Dataset[tuple[Tensor, Tensor]]):
+    """Random windows of stored sequences, drawn as :class:`VideoClipDataset` draws clips.
+
+    Item ``i`` is a window of ``window`` steps of sequence ``i // windows_per_sequence`` at a
+    start drawn uniformly from its valid steps, with a generator seeded from (seed, epoch, i);
+    indices past ``len(self)`` encode the epoch, as
+    :class:`physpred.data.datamodule.EpochSampler` passes it. What a model computed once from
+    whole videos (the percepts of a perception that learns nothing) is trained on this way, as
+    clips are.
+
+    Args:
+        sequences: (N, R, ...) N sequences of R steps (a shorter one padded at its end).
+        lengths: (N,) int64, each sequence's valid steps, at least ``window``.
+        extras: (N, ...) what goes with each sequence whole (returned with each of its windows).
+        window: W, steps per window.
+        windows_per_sequence: items per sequence in one epoch.
+        seed: base of every draw.
+
+    Raises:
+        ValueError: the shapes disagree or a sequence is shorter than one window.
+    """
+
+    def __init__(self, sequences: Tensor, lengths: Tensor, extras: Tensor, window: int, windows_per_sequence: int = 1, seed: int = 0) -> None:
+        if not len(sequences) == len(lengths) == len(extras):
+            raise ValueError(f"{len(sequences)} sequences, {len(lengths)} lengths and {len(extras)} extras: one of each per sequence")
+        if window < 1 or windows_per_sequence < 1:
+            raise ValueError(f"window ({window}) and windows_per_sequence ({windows_per_sequence}) must be >= 1")
+        if len(lengths) and int(lengths.min()) < window:
+            raise ValueError(f"a sequence of {int(lengths.min())} steps is shorter than one window ({window})")
+        self.sequences, self.lengths, self.extras = sequences, lengths, extras
+        self.window, self.windows_per_sequence, self.seed = window, windows_per_sequence, seed
+
+    def __len__(self) -> int:
+        return len(self.sequences) * self.windows_per_sequence
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
+        """(W, ...) one window and (...) its sequence's extras."""
+        if index < 0:
+            raise IndexError(f"index {index} < 0")
+        epoch, item = divmod(index, len(self))
+        generator = torch.Generator().manual_seed(item_seed(self.seed, epoch, item))
+        sequence = item // self.windows_per_sequence
+        start = random_clip_start(int(self.lengths[sequence]), self.window, generator)
+        return self.sequences[sequence, start : start + self.window], self.extras[sequence]
 
 
 class ProbeDataset(Dataset[ProbeMovie]):

@@ -15,7 +15,9 @@ import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import Tensor, nn
 
+from physpred.data import SequenceWindows, VideoDataModule
 from physpred.lit.schedule import optimizer_config
+from physpred.lit.see_once import learns_nothing, perceive_videos, percept_windows
 from physpred.models.checkpoint import model_record
 from physpred.models.slots import ObjectEnergyModel, Percepts
 from physpred.models.slots.departures import lasting_departures, open_departures
@@ -100,6 +102,11 @@ class ObjectPredictionModule(pl.LightningModule):
             dynamics and the energy see it (:func:`~physpred.models.slots.jitter.jittered_places`):
             the world's masks made to jitter as slots found without labels do, to tell whether
             that jitter alone takes a lesson away. A decomposition, not a recipe. 0: off.
+        see_once: see every training video whole once, before training, and train on windows
+            of its percepts drawn as clips are drawn (``physpred.lit.see_once``): for a
+            perception that learns nothing, the same percepts without seeing every clip again,
+            which costs most of a label-free step on a CPU. Needs a ``VideoDataModule`` without
+            augmentation or ``motion_candidates``; validation still sees its clips.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -120,6 +127,7 @@ class ObjectPredictionModule(pl.LightningModule):
         withhold_frames: int = 8,
         steady_targets: float | None = None,
         place_noise: float = 0.0,
+        see_once: bool = False,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -142,6 +150,9 @@ class ObjectPredictionModule(pl.LightningModule):
         if isinstance(place_noise, bool) or not isinstance(place_noise, int | float) or place_noise < 0:
             raise ValueError(f"ObjectPredictionModule: place_noise must be a number >= 0, got {place_noise!r} (fix the YAML)")
         self.place_noise = place_noise
+        if see_once and not learns_nothing(energy_model.perception):
+            raise ValueError("ObjectPredictionModule: see_once needs a perception that learns nothing (masks, ForegroundPerception); this one has weights to train (fix the YAML)")
+        self.see_once = see_once
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -154,10 +165,27 @@ class ObjectPredictionModule(pl.LightningModule):
             return batch, None, None
         return batch.frames, batch.masks, batch.kinds
 
-    def training_step(self, batch: MaskedClip | Tensor, batch_idx: int) -> Tensor:
-        """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256)."""
-        frames, masks, kinds = self._unpack(batch)
-        loss, terms = self.objective(self.model.perceive(frames, masks, kinds), frames.shape[-1])
+    def on_fit_start(self) -> None:
+        """With ``see_once``: see the training videos whole and train on windows of their percepts."""
+        if not self.see_once:
+            return
+        data = self.trainer.datamodule
+        if not isinstance(data, VideoDataModule) or data.train_set is None:
+            raise ValueError("ObjectPredictionModule: see_once trains on the videos of a physpred VideoDataModule; fit with one")
+        if data.motion_candidates > 1:
+            raise ValueError("ObjectPredictionModule: see_once cuts every window alike; set data.motion_candidates: 1")
+        features, kind, lengths = perceive_videos(self.model.perception, data.train_set, data.batch_size, self.device)
+        steps = self.geometry.context_frames + self.geometry.future_frames
+        data.train_on(SequenceWindows(features, lengths, kind, steps, data.clips_per_video, data.seed), percept_windows)
+
+    def training_step(self, batch: MaskedClip | Tensor | Percepts, batch_idx: int) -> Tensor:
+        """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256), or on
+        percepts seen once (``see_once``)."""
+        if isinstance(batch, Percepts):
+            loss, terms = self.objective(batch, self.geometry.frame_size)
+        else:
+            frames, masks, kinds = self._unpack(batch)
+            loss, terms = self.objective(self.model.perceive(frames, masks, kinds), frames.shape[-1])
         self.log("train/loss", loss, prog_bar=True)
         self.log_dict(terms)
         return loss
