@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 
 import torch
+from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
 from physpred.data import VideoClipDataset, VideoReadError
@@ -47,6 +48,7 @@ def perceive_videos(perception: nn.Module, videos: VideoClipDataset, batch_size:
         raise ValueError("this perception reads instance masks: set data.masks: true (videos made with `physpred world videos --masks`)")
     step = videos.frame_step
     lengths = [-(-num_frames // step) for _, num_frames in videos.videos]
+    rank_zero_info(f"see_once: seeing {len(lengths)} training videos whole, once, before training")
     started, seen = time.monotonic(), {}
     with torch.no_grad():
         for group in _same_length_batches(lengths, batch_size):
@@ -72,7 +74,7 @@ def perceive_videos(perception: nn.Module, videos: VideoClipDataset, batch_size:
     kept = sorted(seen)
     longest = max(lengths[i] for i in kept)
     features = torch.stack([nn.functional.pad(seen[i][0], [0, 0, 0, 0, 0, longest - lengths[i]]) for i in kept])
-    logger.info("saw %d training videos whole in %.0f s", len(kept), time.monotonic() - started)
+    rank_zero_info(f"see_once: saw {len(kept)} training videos in {time.monotonic() - started:.0f} s")
     return features, torch.stack([seen[i][1] for i in kept]), torch.tensor([lengths[i] for i in kept])
 
 
