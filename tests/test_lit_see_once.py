@@ -17,6 +17,7 @@ from physpred.lit.see_once import perceive_videos, percept_windows
 from physpred.models.slots import (
     ForegroundPerception,
     GatedSlotDynamics,
+    MaskPerception,
     ObjectEnergyModel,
     Percepts,
     SlotEnergy,
@@ -40,13 +41,15 @@ def _perception() -> ForegroundPerception:
     return ForegroundPerception(slots=4, scenery=2, threshold=0.05, min_area=2)
 
 
-def test_whole_videos_are_seen_as_each_alone_in_batches_of_one_length(videos: Path) -> None:
-    dataset = VideoClipDataset(videos, GEOMETRY.context_frames, GEOMETRY.future_frames, GEOMETRY.frame_step, GEOMETRY.frame_size)
-    perception = _perception()
+@pytest.mark.parametrize("reads_masks", [False, True])
+def test_whole_videos_are_seen_as_each_alone_in_batches_of_one_length(videos: Path, reads_masks: bool) -> None:
+    dataset = VideoClipDataset(videos, GEOMETRY.context_frames, GEOMETRY.future_frames, GEOMETRY.frame_step, GEOMETRY.frame_size, masks=True)
+    perception = MaskPerception(objects=4, scenery=2) if reads_masks else _perception()
     features, kind, lengths = perceive_videos(perception, dataset, batch_size=3, device=torch.device("cpu"))
     assert features.shape[:2] == (4, 20) and lengths.tolist() == [20] * 4  # 40 frames at step 2
     for index in range(4):
-        alone = see(perception, dataset.whole_video(index)[None], None, None)
+        whole = dataset.whole_video(index)
+        alone = see(perception, whole.frames[None], whole.masks[None], whole.kinds[None])
         assert torch.equal(features[index], alone.features[0]) and torch.equal(kind[index], alone.kind[0])
     assert (features[..., 0] > 0).any()  # the world's things are seen
 
@@ -102,3 +105,22 @@ def test_see_once_refuses_a_learning_perception_and_drawn_motion(videos: Path) -
         _module(perception=nn.Linear(2, 2))
     with pytest.raises(ValueError, match="motion_candidates: 1"):
         _trainer().fit(_module(), datamodule=_data(videos, motion_candidates=2))
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--data.motion_candidates", "2"], "physpred fit: --model.init_args.see_once cuts every window of a video alike: set --data.motion_candidates 1"),
+        (["--data.augmentation", "physpred.data.VideoAugmentation"], "physpred fit: --model.init_args.see_once trains on percepts"),
+    ],
+)
+def test_the_cli_refuses_see_once_with_drawn_motion_or_augmentation_in_one_line(
+    videos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], expected: str
+) -> None:
+    recipe = Path(__file__).resolve().parents[1] / "configs" / "objects_foreground.yaml"
+    run = tmp_path / "run"
+    status = physpred(["fit", "-c", str(recipe), "--data.root", str(videos), "--trainer.default_root_dir", str(run),
+                       "--model.init_args.see_once", "true", *extra])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and err[-1].startswith(expected)
+    assert not run.exists()

@@ -187,6 +187,11 @@ def check_options(config: Namespace) -> None:
             f"--ckpt_path {ckpt}: no such file; pass the model.ckpt that `physpred fit` wrote in "
             "--trainer.default_root_dir"
         )
+    see_once = config.get("model.init_args.see_once")
+    if see_once and (config.get("data.motion_candidates") or 1) > 1:
+        raise UsageError("--model.init_args.see_once cuts every window of a video alike: set --data.motion_candidates 1")
+    if see_once and config.get("data.augmentation") is not None:
+        raise UsageError("--model.init_args.see_once trains on percepts, which an augmentation of pixels cannot move: leave data.augmentation out")
     out = config.get("trainer.default_root_dir")
     reason = None if out is None else unwritable_reason(Path(out))
     if reason is not None:

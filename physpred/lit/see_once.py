@@ -4,8 +4,7 @@ A perception that learns nothing (the world's masks, ``ForegroundPerception``'s 
 tracking) gives the same percepts every time it sees a clip, and on the 2-core CPU box it costs
 most of a label-free training step. Seen once over each whole video, its percepts are cut into
 training windows as clips are cut from videos (:class:`physpred.data.SequenceWindows`), and only
-the dynamics trains. A window of a whole video's percepts is what scoring sees too: a probe movie
-is perceived whole, then scored window by window.
+the dynamics trains. Scoring, too, sees a probe movie whole.
 """
 
 from __future__ import annotations
