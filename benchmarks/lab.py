@@ -248,6 +248,8 @@ def main(argv: list[str]) -> int:
         parser.error("--trained-in goes with --perception, --energy or --scoring (or several)")
     run = Path("runs/lab") / args.name
     trained = Path("runs/lab") / args.trained_in if args.trained_in else run
+    if not args.skip_fit and RESULTS.is_file() and any(row["name"] == args.name for row in csv.DictReader(RESULTS.open())):
+        parser.error(f"--name {args.name}: {RESULTS} has a row of that name; choose another name, or --skip-fit to update it")
     if args.controls_from and not (Path("runs/lab") / args.controls_from / "probe_untrained" / "report.json").is_file():
         parser.error(f"--controls-from {args.controls_from}: runs/lab/{args.controls_from} holds no scored controls (a fresh checkout?); leave the option out to score them")
     if swapped and not (trained / "model.ckpt").is_file():

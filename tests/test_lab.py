@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
+from benchmarks import lab
 from benchmarks.lab import COLUMNS, columns_of_test_probes, log_row
 
 
@@ -51,3 +54,14 @@ def test_the_test_probes_cells_read_the_three_reports() -> None:
         "test_control_untrained": "0.650",  # the block farthest from chance
         "test_control_copy_last": "0.300",
     }
+
+
+def test_a_new_run_may_not_take_a_logged_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    results = tmp_path / "results.csv"
+    log_row({"name": "taken", "commit": "abc"}, results)
+    monkeypatch.setattr(lab, "RESULTS", results)
+    with pytest.raises(SystemExit) as stopped:
+        lab.main(["--name", "taken", "--data", "videos", "--probes", "probes", "--", "-c", "recipe.yaml"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and "--name taken: " in err and "--skip-fit to update it" in err
+    assert [row["name"] for row in _rows(results)] == ["taken"]  # nothing trained, nothing logged
