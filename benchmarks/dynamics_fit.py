@@ -148,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from physpred.data import VideoDataModule
     from physpred.lit import ObjectPredictionModule
     from physpred.lit.cli import PhysPredCLI
+    from physpred.lit.see_once import learns_nothing
 
     with warnings.catch_warnings():  # the options are handed over on purpose, as physpred fit does
         warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
@@ -155,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     module, data = cli.model, cli.datamodule
     if not isinstance(module, ObjectPredictionModule):
         parser.error(f"the options build a {type(module).__name__}; this fits an object model's dynamics (ObjectPredictionModule)")
-    if any(parameter.requires_grad for parameter in module.model.perception.parameters()):
+    if not learns_nothing(module.model.perception):
         parser.error("the perception learns (its percepts change as it trains): fit it with `physpred fit`")
     data.setup("fit")
     start = time.perf_counter()
