@@ -159,6 +159,16 @@ def test_datamodule_with_two_workers(world_folder: Path) -> None:
     assert torch.equal(next(iter(val)), next(iter(val)))
 
 
+def test_train_videos_keeps_the_first_training_videos_and_the_same_validation(world_folder: Path) -> None:
+    geometry = {"context_frames": 3, "future_frames": 2, "frame_size": 16, "num_workers": 0, "val_fraction": 0.25}
+    every, fewer = VideoDataModule(str(world_folder), **geometry), VideoDataModule(str(world_folder), **geometry, train_videos=2)
+    every.setup("fit"), fewer.setup("fit")
+    assert len(every.train_set.videos) == 3 and fewer.train_set.videos == every.train_set.videos[:2]
+    assert fewer.val_set.videos == every.val_set.videos
+    with pytest.raises(ValueError, match="data.train_videos"):
+        VideoDataModule(str(world_folder), train_videos=0)
+
+
 def test_augmentation_same_on_every_frame_and_only_in_training(world_folder: Path) -> None:
     torch.manual_seed(0)
     frame = torch.randint(0, 256, (1, 1, 3, 16, 16), dtype=torch.uint8)

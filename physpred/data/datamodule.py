@@ -102,6 +102,8 @@ class VideoDataModule(pl.LightningDataModule):
             ``physpred world videos --masks``); augmentation moves them with the frames.
         test_root: a folder of held-out videos for ``physpred test`` and ``predict`` (one clip
             each, fixed); None: they use the validation split, and say so.
+        train_videos: train on only the first this many videos of the training split (for a
+            smaller budget; validation unchanged); None: all of them.
     """
 
     def __init__(
@@ -123,8 +125,11 @@ class VideoDataModule(pl.LightningDataModule):
         motion_candidates: int = 1,
         masks: bool = False,
         test_root: str | None = None,
+        train_videos: int | None = None,
     ) -> None:
         super().__init__()
+        if train_videos is not None and train_videos < 1:
+            raise ValueError(f"data.train_videos must be at least 1 (or null for all), got {train_videos}")
         self.save_hyperparameters(ignore=["augmentation"])
         self.root, self.batch_size, self.num_workers = root, batch_size, num_workers
         self.geometry = ClipGeometry(context_frames, future_frames, frame_step, frame_size)
@@ -133,7 +138,7 @@ class VideoDataModule(pl.LightningDataModule):
         self.clips_per_video, self.backend = clips_per_video, backend
         self.allow_outside_root = allow_outside_root
         self.motion_candidates, self.masks = motion_candidates, masks
-        self.test_root = test_root
+        self.test_root, self.train_videos = test_root, train_videos
         self.train_set: VideoClipDataset | None = None
         self.val_set: VideoClipDataset | None = None
         self.train_items: Dataset[Any] | None = None
@@ -145,6 +150,7 @@ class VideoDataModule(pl.LightningDataModule):
             return
         every = self._dataset(None, clips_per_video=1)
         train, val = split_train_val(every.entries, self.val_fraction, self.seed)
+        train = train[: self.train_videos]
         self.train_set = self._dataset(train, self.clips_per_video, self.motion_candidates)
         self.val_set = self._validation_set(val)
 
