@@ -173,6 +173,13 @@ def test_shipped_perception_files_build_perceptions_without_weights(path: Path) 
     assert hasattr(perception, "object_slots") and not list(perception.parameters())
 
 
+def test_the_recipe_perception_file_is_the_label_free_recipes_perception() -> None:
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    recipe = yaml.safe_load((configs / "objects_foreground.yaml").read_text())
+    in_recipe = recipe["model"]["init_args"]["energy_model"]["init_args"]["perception"]
+    assert read_part_file("perception", configs / "perception" / "foreground_recipe.yaml") == in_recipe
+
+
 @pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "configs" / "energy").glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_energy_files_build_energies_without_weights(path: Path) -> None:
     energy = build_part("energy", yaml.safe_load(path.read_text()), path)
