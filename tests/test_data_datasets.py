@@ -372,6 +372,27 @@ def test_sequence_windows_lie_within_each_sequence_and_are_drawn_as_clips() -> N
         SequenceWindows(sequences, lengths[:2], extras, window=4)
 
 
+def test_focus_windows_hold_their_moment_inside_the_margins() -> None:
+    sequences = (100 * torch.arange(2)[:, None] + torch.arange(10)[None]).float()
+    lengths, extras = torch.tensor([10, 7]), torch.tensor([10, 11])
+    focus = torch.tensor([[0, 5], [1, 4]])  # sequence 1 ends at step 6: its windows start at 1 or 2
+    windows = SequenceWindows(sequences, lengths, extras, window=5, windows_per_sequence=1, seed=0, focus=focus, focus_windows=30, focus_margin=(2, 1))
+    assert len(windows) == 2 + 2 * 30
+    starts = {0: set(), 1: set()}
+    for index in range(2, 62):
+        window, extra = windows[index]
+        sequence, step = focus[(index - 2) // 30].tolist()
+        start = int(window[0]) - 100 * sequence
+        assert int(extra) == 10 + sequence and window.tolist() == [100 * sequence + start + t for t in range(5)]
+        assert start + 2 <= step <= start + 5 - 2  # two steps before it in the window, one after
+        starts[sequence].add(start)
+    assert starts == {0: {2, 3}, 1: {1, 2}}  # every start the margins and the sequence's end allow
+    with pytest.raises(ValueError, match="within"):
+        SequenceWindows(sequences, lengths, extras, window=5, focus=torch.tensor([[1, 6]]), focus_margin=(2, 1))
+    with pytest.raises(ValueError, match="focus_margin"):
+        SequenceWindows(sequences, lengths, extras, window=5, focus=focus, focus_margin=(3, 2))
+
+
 def test_train_on_replaces_the_training_clips_and_refuses_an_augmentation(world_folder: Path) -> None:
     module = VideoDataModule(str(world_folder), context_frames=2, future_frames=1, batch_size=2, val_fraction=0.25, num_workers=0)
     windows = SequenceWindows(torch.arange(24.0).view(3, 8), torch.tensor([8, 8, 8]), torch.zeros(3), window=3)

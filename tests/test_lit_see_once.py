@@ -13,6 +13,7 @@ from torch import nn
 from physpred.cli import main as physpred
 from physpred.data import SequenceWindows, VideoClipDataset, VideoDataModule
 from physpred.lit import ObjectPredictionModule
+from physpred.lit.objects import ONSET_FALL_WITHIN
 from physpred.lit.see_once import perceive_videos, percept_windows
 from physpred.models.slots import (
     ForegroundPerception,
@@ -62,11 +63,11 @@ def test_a_slot_absent_from_its_whole_window_is_an_empty_slot() -> None:
     assert batch.kind.tolist() == [[1, 0], [2, 0]]
 
 
-def _module(see_once: bool = True, perception: nn.Module | None = None) -> ObjectPredictionModule:
+def _module(see_once: bool = True, perception: nn.Module | None = None, onset_windows: int = 0) -> ObjectPredictionModule:
     energy_model = ObjectEnergyModel(
         perception=perception or _perception(), dynamics=GatedSlotDynamics(hidden=16, heads=2), energy=SlotEnergy(), geometry=GEOMETRY
     )
-    return ObjectPredictionModule(energy_model=energy_model, see_once=see_once)
+    return ObjectPredictionModule(energy_model=energy_model, see_once=see_once, onset_windows=onset_windows)
 
 
 def _data(videos: Path, **options: object) -> VideoDataModule:
@@ -98,6 +99,29 @@ def test_a_fit_that_sees_once_trains_on_windows_and_never_perceives_a_clip(video
     assert isinstance(batch, Percepts) and batch.features.shape[:2] == (2, 8)
     after = module.model.dynamics.state_dict()
     assert any(not torch.equal(before[name], after[name]) for name in before)
+
+
+def test_onset_windows_add_windows_around_each_support_onset_after_the_context(videos: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    found = torch.zeros(3, 20, dtype=torch.bool)
+    found[0, 1] = found[1, 10] = found[2, 5] = True  # the first within the 2 context frames
+
+    def onsets(features: torch.Tensor, kind: torch.Tensor, within: int) -> torch.Tensor:
+        assert features.shape[:2] == (3, 20) and within == ONSET_FALL_WITHIN
+        return found.clone()
+
+    monkeypatch.setattr("physpred.lit.objects.support_onsets", onsets)
+    data = _data(videos)
+    _trainer().fit(_module(onset_windows=4), datamodule=data)
+    windows = data.train_items
+    assert windows.focus.tolist() == [[1, 10], [2, 5]] and len(windows) == 3 + 2 * 4
+    assert windows.focus_margin == (GEOMETRY.context_frames, ONSET_FALL_WITHIN)
+
+
+def test_onset_windows_need_see_once_and_a_count() -> None:
+    with pytest.raises(ValueError, match="set see_once: true"):
+        _module(see_once=False, onset_windows=2)
+    with pytest.raises(ValueError, match="onset_windows must be an integer >= 0"):
+        _module(onset_windows=-1)
 
 
 def test_see_once_refuses_a_learning_perception_and_drawn_motion(videos: Path) -> None:

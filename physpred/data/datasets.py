@@ -308,23 +308,48 @@ class SequenceWindows(Dataset[tuple[Tensor, Tensor]]):
         window: W, steps per window.
         windows_per_sequence: items per sequence in one epoch.
         seed: base of every draw.
+        focus: (M, 2) int64 moments (sequence, step) to train on more often, or None; each adds
+            ``focus_windows`` items per epoch, windows drawn among those that hold the moment
+            at least ``focus_margin[0]`` steps after their first and ``focus_margin[1]`` before
+            their last.
+        focus_windows: items per focus moment per epoch.
+        focus_margin: (before, after) steps a focus window keeps around its moment.
 
     Raises:
-        ValueError: the shapes disagree or a sequence is shorter than one window.
+        ValueError: the shapes disagree, a sequence is shorter than one window, or a focus
+            moment lies outside its sequence or cannot fit its margins in a window.
     """
 
-    def __init__(self, sequences: Tensor, lengths: Tensor, extras: Tensor, window: int, windows_per_sequence: int = 1, seed: int = 0) -> None:
+    def __init__(
+        self,
+        sequences: Tensor,
+        lengths: Tensor,
+        extras: Tensor,
+        window: int,
+        windows_per_sequence: int = 1,
+        seed: int = 0,
+        focus: Tensor | None = None,
+        focus_windows: int = 1,
+        focus_margin: tuple[int, int] = (0, 0),
+    ) -> None:
         if not len(sequences) == len(lengths) == len(extras):
             raise ValueError(f"{len(sequences)} sequences, {len(lengths)} lengths and {len(extras)} extras: one of each per sequence")
-        if window < 1 or windows_per_sequence < 1:
-            raise ValueError(f"window ({window}) and windows_per_sequence ({windows_per_sequence}) must be >= 1")
+        if window < 1 or windows_per_sequence < 1 or focus_windows < 1:
+            raise ValueError(f"window ({window}), windows_per_sequence ({windows_per_sequence}) and focus_windows ({focus_windows}) must be >= 1")
         if len(lengths) and int(lengths.min()) < window:
             raise ValueError(f"a sequence of {int(lengths.min())} steps is shorter than one window ({window})")
+        focus = torch.zeros(0, 2, dtype=torch.long) if focus is None else focus
+        before, after = focus_margin
+        if before < 0 or after < 0 or before + after >= window:
+            raise ValueError(f"focus_margin {focus_margin} must be two steps >= 0 that leave the moment inside a window of {window}")
+        if len(focus) and not ((focus[:, 1] >= before) & (focus[:, 1] + after < lengths[focus[:, 0]])).all():
+            raise ValueError(f"a focus moment lies within {focus_margin} steps of its sequence's ends")
         self.sequences, self.lengths, self.extras = sequences, lengths, extras
         self.window, self.windows_per_sequence, self.seed = window, windows_per_sequence, seed
+        self.focus, self.focus_windows, self.focus_margin = focus, focus_windows, focus_margin
 
     def __len__(self) -> int:
-        return len(self.sequences) * self.windows_per_sequence
+        return len(self.sequences) * self.windows_per_sequence + len(self.focus) * self.focus_windows
 
     def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
         """(W, ...) one window and (...) its sequence's extras."""
@@ -332,8 +357,16 @@ class SequenceWindows(Dataset[tuple[Tensor, Tensor]]):
             raise IndexError(f"index {index} < 0")
         epoch, item = divmod(index, len(self))
         generator = torch.Generator().manual_seed(item_seed(self.seed, epoch, item))
-        sequence = item // self.windows_per_sequence
-        start = random_clip_start(int(self.lengths[sequence]), self.window, generator)
+        plain = len(self.sequences) * self.windows_per_sequence
+        if item < plain:
+            sequence = item // self.windows_per_sequence
+            start = random_clip_start(int(self.lengths[sequence]), self.window, generator)
+        else:
+            sequence, step = self.focus[(item - plain) // self.focus_windows].tolist()
+            before, after = self.focus_margin
+            first = max(0, step + after + 1 - self.window)
+            last = min(step - before, int(self.lengths[sequence]) - self.window)
+            start = first + int(torch.randint(last - first + 1, (), generator=generator))
         return self.sequences[sequence, start : start + self.window], self.extras[sequence]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
+from pytorch_lightning.utilities import rank_zero_info
 from torch import Tensor, nn
 
 from physpred.data import SequenceWindows, VideoDataModule
@@ -23,9 +24,14 @@ from physpred.models.slots import ObjectEnergyModel, Percepts
 from physpred.models.slots.departures import lasting_departures, open_departures
 from physpred.models.slots.discovery import fg_ari
 from physpred.models.slots.jitter import jittered_places
+from physpred.models.slots.onsets import support_onsets
 from physpred.models.slots.steadiness import steady
 from physpred.models.slots.withholding import withheld_runs
 from physpred.types import ClipGeometry, MaskedClip
+
+ONSET_FALL_WITHIN = 2
+"""Read frames after a support onset in which the thing must have fallen, and that an onset
+window keeps after it (``onset_windows``)."""
 
 
 def imagination_cuts(batch: int, steps: int, every: bool, device: torch.device | str = "cpu") -> Tensor:
@@ -107,6 +113,11 @@ class ObjectPredictionModule(pl.LightningModule):
             perception that learns nothing, the same percepts without seeing every clip again,
             which costs most of a label-free step on a CPU. Needs a ``VideoDataModule`` without
             augmentation or ``motion_candidates``; validation still sees its clips.
+        onset_windows: with ``see_once``, windows added to every epoch around each support
+            onset of the training videos' percepts (a thing let go by its support before it
+            moves, then falling: :func:`~physpred.models.slots.onsets.support_onsets`), the
+            onset among the predicted frames: the lesson a floats pair asks for, rare in
+            percepts found without labels. Label-free; training only. 0: off.
         optimizer: optimiser factory (``torch.optim.AdamW`` in YAML).
         lr_scheduler: scheduler factory stepped every optimiser step, or None; ``total_steps:
             null`` gets the trainer's total number of steps.
@@ -128,6 +139,7 @@ class ObjectPredictionModule(pl.LightningModule):
         steady_targets: float | None = None,
         place_noise: float = 0.0,
         see_once: bool = False,
+        onset_windows: int = 0,
         optimizer: OptimizerCallable = torch.optim.AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
     ) -> None:
@@ -153,6 +165,11 @@ class ObjectPredictionModule(pl.LightningModule):
         if see_once and not learns_nothing(energy_model.perception):
             raise ValueError("ObjectPredictionModule: see_once needs a perception that learns nothing (masks, ForegroundPerception); this one has weights to train (fix the YAML)")
         self.see_once = see_once
+        if isinstance(onset_windows, bool) or not isinstance(onset_windows, int) or onset_windows < 0:
+            raise ValueError(f"ObjectPredictionModule: onset_windows must be an integer >= 0, got {onset_windows!r} (fix the YAML)")
+        if onset_windows and not see_once:
+            raise ValueError("ObjectPredictionModule: onset_windows draws windows of percepts seen once; set see_once: true (fix the YAML)")
+        self.onset_windows = onset_windows
         self.optimizer_factory, self.lr_scheduler_factory = optimizer, lr_scheduler
 
     @property
@@ -176,7 +193,20 @@ class ObjectPredictionModule(pl.LightningModule):
             raise ValueError("ObjectPredictionModule: see_once cuts every window alike; set data.motion_candidates: 1")
         features, kind, lengths = perceive_videos(self.model.perception, data.train_set, data.batch_size, self.device)
         steps = self.geometry.context_frames + self.geometry.future_frames
-        data.train_on(SequenceWindows(features, lengths, kind, steps, data.clips_per_video, data.seed), percept_windows)
+        onsets = self._onsets(features, kind) if self.onset_windows else None
+        windows = SequenceWindows(
+            features, lengths, kind, steps, data.clips_per_video, data.seed,
+            focus=onsets, focus_windows=max(1, self.onset_windows), focus_margin=(self.geometry.context_frames, ONSET_FALL_WITHIN),
+        )  # fmt: skip
+        data.train_on(windows, percept_windows)
+
+    def _onsets(self, features: Tensor, kind: Tensor) -> Tensor:
+        """(M, 2) the (video, read frame) of every support onset after a window's context (the
+        fall that follows it is seen, so it lies within the video)."""
+        found = support_onsets(features, kind, within=ONSET_FALL_WITHIN)
+        found[:, : self.geometry.context_frames] = False
+        rank_zero_info(f"onset_windows: {int(found.sum())} support onsets in {int(found.any(dim=1).sum())} training videos")
+        return found.nonzero()
 
     def training_step(self, batch: MaskedClip | Tensor | Percepts, batch_idx: int) -> Tensor:
         """One step on clips (B, T, 3, H, W) with masks (B, T, H, W) and kinds (B, 256), or on
