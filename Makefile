@@ -28,7 +28,7 @@ test: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # The object model WITHOUT labels at the demo's budget (configs/objects_foreground.yaml +
-# configs/objects_demo.yaml; about DEMO_MIN min on 2 cores, set-up included) into runs/demo.
+# configs/objects_demo.yaml; about 19 min on 2 cores, set-up included) into runs/demo.
 demo: $(STAMP)
 	DEMO_DIR=$(DEMO_DIR) DEMO_DATA=$(DEMO_DATA) PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 

@@ -338,9 +338,10 @@ class SequenceWindows(Dataset[tuple[Tensor, Tensor]]):
             raise ValueError(f"window ({window}), windows_per_sequence ({windows_per_sequence}) and focus_windows ({focus_windows}) must be >= 1")
         if len(lengths) and int(lengths.min()) < window:
             raise ValueError(f"a sequence of {int(lengths.min())} steps is shorter than one window ({window})")
-        focus = torch.zeros(0, 2, dtype=torch.long) if focus is None else focus
         before, after = focus_margin
-        if before < 0 or after < 0 or before + after >= window:
+        if focus is None:
+            focus = torch.zeros(0, 2, dtype=torch.long)
+        elif before < 0 or after < 0 or before + after >= window:
             raise ValueError(f"focus_margin {focus_margin} must be two steps >= 0 that leave the moment inside a window of {window}")
         if len(focus) and not ((focus[:, 1] >= before) & (focus[:, 1] + after < lengths[focus[:, 0]])).all():
             raise ValueError(f"a focus moment lies within {focus_margin} steps of its sequence's ends")

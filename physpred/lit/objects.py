@@ -193,12 +193,11 @@ class ObjectPredictionModule(pl.LightningModule):
             raise ValueError("ObjectPredictionModule: see_once cuts every window alike; set data.motion_candidates: 1")
         features, kind, lengths = perceive_videos(self.model.perception, data.train_set, data.batch_size, self.device)
         steps = self.geometry.context_frames + self.geometry.future_frames
-        onsets = self._onsets(features, kind) if self.onset_windows else None
-        windows = SequenceWindows(
-            features, lengths, kind, steps, data.clips_per_video, data.seed,
-            focus=onsets, focus_windows=max(1, self.onset_windows), focus_margin=(self.geometry.context_frames, ONSET_FALL_WITHIN),
-        )  # fmt: skip
-        data.train_on(windows, percept_windows)
+        focus = {}
+        if self.onset_windows:
+            margin = (self.geometry.context_frames, ONSET_FALL_WITHIN)
+            focus = {"focus": self._onsets(features, kind), "focus_windows": self.onset_windows, "focus_margin": margin}
+        data.train_on(SequenceWindows(features, lengths, kind, steps, data.clips_per_video, data.seed, **focus), percept_windows)
 
     def _onsets(self, features: Tensor, kind: Tensor) -> Tensor:
         """(M, 2) the (video, read frame) of every support onset after a window's context (the
