@@ -14,9 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from physpred.models.slots.features import FEATURES, held_support_flags
-
-_Y = FEATURES.index("y")
+from physpred.models.slots.features import POSITION, held_support_flags
 
 
 def support_onsets(features: Tensor, kind: Tensor, still: float = 0.005, fall: float = 0.02, within: int = 2) -> Tensor:
@@ -35,19 +33,14 @@ def support_onsets(features: Tensor, kind: Tensor, still: float = 0.005, fall: f
     Returns:
         (N, R) bool: frame t of video n is an onset.
     """
-    steps = features.shape[1]
-    onsets = torch.zeros(features.shape[:2], dtype=torch.bool, device=features.device)
-    if steps < within + 2:
-        return onsets
     present = features[..., 0] > 0
     held = held_support_flags(features, present)
-    y = features[..., _Y]
-    t = torch.arange(1, steps - within, device=features.device)
-    seen = present[:, t - 1] & present[:, t]
-    for ahead in range(1, within + 1):
-        seen = seen & present[:, t + ahead]
+    _, y = features[..., POSITION].unbind(-1)
+    t = torch.arange(1, features.shape[1] - within, device=features.device)  # empty for a short video
+    seen = torch.stack([present[:, t + ahead] for ahead in range(-1, within + 1)]).all(dim=0)
     lost = held[:, t - 1] & ~held[:, t] & (kind == 1)[:, None] & seen
     motionless = (y[:, t] - y[:, t - 1]).abs() < still
     fell = (y[:, t + within] - y[:, t]) > fall
+    onsets = torch.zeros(features.shape[:2], dtype=torch.bool, device=features.device)
     onsets[:, t] = (lost & motionless & fell).any(dim=-1)
     return onsets
