@@ -44,6 +44,7 @@ from torch import Tensor, nn
 
 from physpred.models.slots.colour_parts import colour_parts
 from physpred.models.slots.colour_trim import trim_to_colour
+from physpred.models.slots.coverage import keep_covered
 from physpred.models.slots.features import id_features
 from physpred.models.slots.ghost_pixels import background_like
 from physpred.models.slots.perception import Percepts
@@ -320,6 +321,11 @@ class ForegroundPerception(nn.Module):
             (:func:`~physpred.models.slots.smoothing.smooth_places`; causal): a centre that steps
             and stops as edge pixels join and leave its component carries its steps instead.
             None: each frame's place as seen.
+        rim_coverage: each tracked slot's rim pixels kept, frame by frame, only where its thing
+            covers at least this share of them, read from how far each differs from the
+            background against the thing's own difference
+            (:func:`~physpred.models.slots.coverage.keep_covered`): a ball's blended rim no
+            longer makes it look bigger and boxier than it is. None: every foreground pixel kept.
     """
 
     reads_masks = False
@@ -359,6 +365,7 @@ class ForegroundPerception(nn.Module):
         solid_only: bool = False,
         largest_thing: float | None = None,
         smooth_place: float | None = None,
+        rim_coverage: float | None = None,
     ) -> None:
         super().__init__()
         problems = [
@@ -408,6 +415,7 @@ class ForegroundPerception(nn.Module):
             if largest_thing is not None and not 0 < largest_thing < 1
             else "",
             f"smooth_place must be in (0, 1] or null, got {smooth_place}" if smooth_place is not None and not 0 < smooth_place <= 1 else "",
+            f"rim_coverage must be in (0, 1) or null, got {rim_coverage}" if rim_coverage is not None and not 0 < rim_coverage < 1 else "",
         ]
         problems = [p for p in problems if p]
         if problems:
@@ -424,6 +432,7 @@ class ForegroundPerception(nn.Module):
         self.colour_split, self.screen_area, self.peel_ghosts = colour_split, screen_area, peel_ghosts
         self.connected_parts, self.colour_trim, self.solid_only = connected_parts, colour_trim, solid_only
         self.largest_thing, self.smooth_place, self.colour_trim_min_area = largest_thing, smooth_place, colour_trim_min_area
+        self.rim_coverage = rim_coverage
 
     def background(self, frames: Tensor, median: Tensor | None = None) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, 3, H, W) float: each pixel's colour with nothing in front
@@ -678,6 +687,8 @@ class ForegroundPerception(nn.Module):
         if self.colour_trim is not None:
             min_pixels = math.ceil(self.colour_trim_min_area * found.shape[-2] * found.shape[-1])
             found = trim_to_colour(found, frames, self.slots, self.colour_trim, min_pixels)
+        if self.rim_coverage is not None:
+            found = keep_covered(found, frames, background, self.slots, self.rim_coverage)
         if not self.scenery:
             return found
         return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None])
