@@ -1,7 +1,8 @@
 """keep_covered: an object slot's blended rim cut to the pixels its thing covers at least ``share``
 of. By hand (the rim, the thing's own difference off the rim or, all rim, its largest), then on a
 disc rendered at 8 x 8 samples per pixel, whose kept pixels are those it covers at least half of,
-and through ForegroundPerception(rim_coverage), where the disc reads as small and round as it is."""
+and through ForegroundPerception(rim_coverage), where the disc's features read it as small and round
+as it is while its slot keeps the rim."""
 
 from __future__ import annotations
 
@@ -79,6 +80,9 @@ def test_the_perception_reads_a_rendered_ball_as_round_and_as_large_as_it_is() -
     assert (plain[:, 0] == 1).all() and (covered[:, 0] == 1).all()
     assert (covered[:, size] - true_size).abs().max() < (plain[:, size] - true_size).abs().min()
     assert (covered[:, fill] - math.pi / 4).abs().max() < 0.08 < (plain[:, fill] - math.pi / 4).abs().max()
+    slot_map = ForegroundPerception(**options, rim_coverage=0.5).slot_map(frames)
+    assert torch.equal(slot_map, ForegroundPerception(**options).slot_map(frames))  # FG-ARI sees the whole slot
+    assert ((slot_map[0] == 1) & (coverage < 0.5)).any()
 
 
 def test_a_bad_rim_coverage_is_refused_with_the_option_named() -> None:
