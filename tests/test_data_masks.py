@@ -170,6 +170,13 @@ def test_probe_movies_come_with_their_masks(masked_probes: Path) -> None:
         assert torch.equal(resized.masks, resize_center_crop_masks(movie.masks, 16))
 
 
+def test_masks_are_left_unread_when_not_asked_for(masked_probes: Path) -> None:
+    with_masks, without = ProbeDataset(masked_probes), ProbeDataset(masked_probes, masks=False)
+    assert with_masks[0].masks is not None
+    assert without[0].masks is None and without[0].kinds is None
+    assert torch.equal(without[0].frames, with_masks[0].frames)
+
+
 def test_a_masks_folder_short_of_a_frame_names_the_movie(
     masked_probes: Path, tmp_path: Path
 ) -> None:

@@ -309,6 +309,7 @@ class ProbeDataModule(pl.LightningDataModule):
         incomplete: scenes that are not full quadruplets: "raise" or "skip" (see
             :class:`ProbeDataset`).
         layout: the probe layout's name; None detects it (see :class:`ProbeDataset`).
+        masks: load the movies' masks where present (see :class:`ProbeDataset`).
     """
 
     def __init__(
@@ -318,12 +319,13 @@ class ProbeDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         incomplete: OnError = "raise",
         layout: str | None = None,
+        masks: bool = True,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.root, self.frame_size, self.num_workers = root, frame_size, num_workers
         self.incomplete: OnError = incomplete
-        self.layout = layout
+        self.layout, self.masks = layout, masks
         self._only: set[str] | None = None
         self._dataset: ProbeDataset | None = None
 
@@ -332,7 +334,7 @@ class ProbeDataModule(pl.LightningDataModule):
         """The :class:`ProbeDataset` (built on first use; ``.pairs``, ``.scenes``, ``.left_out``)."""
         if self._dataset is None:
             self._dataset = ProbeDataset(
-                self.root, frame_size=self.frame_size, incomplete=self.incomplete, layout=self.layout
+                self.root, frame_size=self.frame_size, incomplete=self.incomplete, layout=self.layout, masks=self.masks
             )
         return self._dataset
 

@@ -384,14 +384,14 @@ def _probe(args: Namespace) -> int:
     # a pretrained scorer resizes the stored frames itself, as the published code does
     frame_size = settings["frame_size"] if args.scorer is None else None
     incomplete = "skip" if args.skip_incomplete else "raise"
-    datamodule = ProbeDataModule(str(args.data), frame_size, args.num_workers, incomplete, layout)
+    reads_masks, clips = getattr(scorer, "reads_masks", False), getattr(scorer, "screens_from_masks", False)
+    datamodule = ProbeDataModule(str(args.data), frame_size, args.num_workers, incomplete, layout, masks=reads_masks or clips)
     try:
         dataset = datamodule.dataset  # finds the movies: a wrong layout fails here
     except IncompleteSceneError as err:
         raise ProbeError(
             f"{err}: restore its movies, or pass --skip_incomplete to leave such scenes out"
         ) from err
-    reads_masks, clips = getattr(scorer, "reads_masks", False), getattr(scorer, "screens_from_masks", False)
     unmasked = [e.video for e in dataset.entries if e.masks is None] if reads_masks or clips else []
     if unmasked:
         need = "reads instance masks" if reads_masks else "scores with clip_to_view, which finds the screens in the masks,"
