@@ -1,6 +1,6 @@
 """Which terms of an object model's energy decide its pairs: presence, place, shape or colour.
 
-    python benchmarks/pair_terms.py --ckpt RUN/model.ckpt --probes DIR [--block O1] [--event vanish] [--scoring FILE]
+    python benchmarks/pair_terms.py --ckpt RUN/model.ckpt --probes DIR [--block O1] [--event vanish] [--scoring FILE] [--perception FILE]
 
 A pair is won when the impossible movie costs more than the possible one, summed over the frames
 the model scores (``ObjectEnergyModel.movie_energies``). For each pair of ``--block``/``--event``
@@ -10,7 +10,9 @@ and over the others (screens, walls), then the mean split over the lost pairs an
 ones. In an O1 vanish pair the impossible movie pays presence for the thing that fails to come
 out, if the model still expects it (``benchmarks/persistence.py``); the possible movie pays
 place, shape and colour for how the thing comes out. ``--scoring`` scores with other scoring
-options (``physpred probe --scoring``), e.g. ``configs/scoring/clip_to_view.yaml``. The
+options (``physpred probe --scoring``), e.g. ``configs/scoring/clip_to_view.yaml``;
+``--perception`` on slots found another way (``physpred probe --perception``), e.g. a label-free
+model on the world's masks' slots (``configs/perception/masks_recipe.yaml``). The
 appearance terms are reported unbounded: with ``SlotEnergy(absence_bound)`` they may add up to
 more than the energy.
 """
@@ -26,7 +28,7 @@ import yaml
 
 from physpred.data import ProbeDataset
 from physpred.models import load_model
-from physpred.models.checkpoint import with_scoring
+from physpred.models.checkpoint import read_part_file, with_part, with_scoring
 from physpred.models.slots.energy import SlotEnergy
 
 TERMS = ("presence", "place", "shape", "colour")
@@ -58,12 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--block", default="O1")
     parser.add_argument("--event", default="vanish")
     parser.add_argument("--scoring", type=Path, help="YAML of scoring options to score with (physpred probe --scoring)")
+    parser.add_argument("--perception", type=Path, help="YAML of a perception to see the probes with (physpred probe --perception)")
     args = parser.parse_args(argv)
     model = load_model(args.ckpt)
     if not hasattr(model, "movie_expectation"):
         parser.error(f"{args.ckpt} holds no object model (ObjectEnergyModel): nothing to split")
     if args.scoring:
         model = with_scoring(model, yaml.safe_load(args.scoring.read_text()), args.scoring)
+    if args.perception:
+        model = with_part(model, "perception", read_part_file("perception", args.perception), args.perception)
     model.eval()
     probes = ProbeDataset(args.probes, frame_size=model.geometry.frame_size)
     first = model.geometry.context_frames - 1  # the frames movie_energies scores

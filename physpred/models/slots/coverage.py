@@ -1,4 +1,4 @@
-"""An object slot's rim cut to the pixels its thing covers at least in part, as a rendered mask holds them.
+"""An object slot's rim cut to the pixels its thing covers at least a share of, as a rendered mask holds them.
 
 A frame rendered larger and read smaller (the world's probes: 128 pixels read at 64) blends each
 pixel on a thing's rim with what lies behind it, in proportion to how much of the pixel the thing
@@ -9,7 +9,8 @@ masks give 0.80 and a box 0.96, and a ball that turns into a box behind a screen
 changes shape. A rim pixel's coverage is its difference from the background over the thing's
 own, the mean of its pixels off the rim (their maximum for a thing all rim); a pixel covered
 less than ``share`` is dropped. The world's masks, sampled at pixel centres, hold the pixels
-about half covered. Pure functions of tensors; nothing learned.
+about half covered. ``ForegroundPerception(rim_coverage)`` reads a slot's features from what
+this keeps and leaves the slot map whole. Pure functions of tensors; nothing learned.
 """
 
 from __future__ import annotations
