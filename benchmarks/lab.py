@@ -100,8 +100,8 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> 
     ckpt = trained / "model.ckpt"
     # the fit's wall time: from the saved config (written at the start) to the last checkpoint
     minutes = (ckpt.stat().st_mtime - (metrics_csv.parent / "config.yaml").stat().st_mtime) / 60
-    parts = (("perception", args.perception), ("energy", args.energy), ("scoring", args.scoring))
-    swap = [word for part, path in parts if path for word in (f"--{part}", str(path))]
+    parts = (("perception", args.perception), ("energy", args.energy), ("scoring", args.scoring), ("frame_size", args.frame_size))
+    swap = [word for part, value in parts if value for word in (f"--{part}", str(value))]
     model = _probe(ckpt, args.probes, run / "probe_dev", args.stride, swap)
     # an identical configuration gives an identical untrained network (seed 0): its controls hold
     controls = Path("runs/lab") / args.controls_from if args.controls_from else run
@@ -241,11 +241,20 @@ def main(argv: list[str]) -> int:
         help="a decomposition: score the model of run --trained-in (and its untrained control) "
         "with these scoring options (physpred probe --scoring); no training",
     )  # fmt: skip
-    parser.add_argument("--trained-in", help="with --perception, --energy or --scoring: the lab run whose model is scored")
+    parser.add_argument(
+        "--frame-size", type=int,
+        help="read the probes at this frame side (physpred probe --frame_size; an object model's "
+        "own and untrained controls; copy-last at the model's size); with --trained-in, a "
+        "decomposition: no training",
+    )  # fmt: skip
+    parser.add_argument("--trained-in", help="with --perception, --energy, --scoring or --frame-size: the lab run whose model is scored")
     args = parser.parse_args(argv[:split])
-    swapped = any(path is not None for path in (args.perception, args.energy, args.scoring))
-    if swapped != (args.trained_in is not None):
-        parser.error("--trained-in goes with --perception, --energy or --scoring (or several)")
+    parts_given = any(path is not None for path in (args.perception, args.energy, args.scoring))
+    if parts_given and args.trained_in is None:
+        parser.error("--perception, --energy and --scoring score the model of another run: name it with --trained-in")
+    if args.trained_in is not None and not (parts_given or args.frame_size):
+        parser.error("--trained-in goes with --perception, --energy, --scoring or --frame-size (or several)")
+    swapped = args.trained_in is not None  # a decomposition: no training
     run = Path("runs/lab") / args.name
     trained = Path("runs/lab") / args.trained_in if args.trained_in else run
     if not args.skip_fit and RESULTS.is_file() and any(row["name"] == args.name for row in csv.DictReader(RESULTS.open())):

@@ -86,6 +86,16 @@ def test_fixed_context_model_rejects_other_context(
     assert "use --context 8" in capsys.readouterr().err
 
 
+def test_pixel_model_refuses_another_frame_size(
+    world: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(world["probes"]),
+            "--out", str(world["root"] / "size"), "--frame_size", "64"]  # fmt: skip
+    assert physpred(argv) == 2
+    assert "reads frames at its training size (32); leave --frame_size out" in capsys.readouterr().err
+    assert not (world["root"] / "size").exists()
+
+
 def test_untrained_is_seeded_and_keeps_the_configuration(world: dict[str, Path]) -> None:
     import torch
 

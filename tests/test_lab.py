@@ -65,3 +65,22 @@ def test_a_new_run_may_not_take_a_logged_name(tmp_path: Path, monkeypatch: pytes
     err = capsys.readouterr().err
     assert stopped.value.code == 2 and "--name taken: " in err and "--skip-fit to update it" in err
     assert [row["name"] for row in _rows(results)] == ["taken"]  # nothing trained, nothing logged
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--perception", "p.yaml"], "name it with --trained-in"),
+        (["--trained-in", "run"], "--trained-in goes with --perception, --energy, --scoring or --frame-size"),
+        (["--frame-size", "128", "--trained-in", "missing"], "--trained-in missing: no runs/lab/missing/model.ckpt"),
+    ],
+)
+def test_a_decomposition_names_the_run_it_scores(
+    options: list[str], expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(lab, "RESULTS", tmp_path / "results.csv")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        lab.main(["--name", "look", "--data", "videos", "--probes", "probes", *options, "--", "-c", "recipe.yaml"])
+    assert stopped.value.code == 2 and expected in capsys.readouterr().err
+    assert not (tmp_path / "results.csv").exists()

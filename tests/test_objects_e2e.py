@@ -120,6 +120,20 @@ def test_probe_scores_every_read_frame(world: dict[str, Path], baseline: str | N
         assert report["settings"]["future_frames"] == 1 and report["settings"]["stride"] == 2
 
 
+def test_probe_reads_an_object_model_at_another_frame_size(world: dict[str, Path], tmp_path: Path) -> None:
+    """Trained at 32 px, the probes (rendered at 64) read at 64: the slots are fractions of the
+    frame, so the same weights score them; the run says the size it read, and scores differ."""
+    surprise = {}
+    for size in (None, 64):
+        out, extra = tmp_path / f"size_{size}", [] if size is None else ["--frame_size", str(size)]
+        assert physpred(["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(world["probes"]),
+                         "--out", str(out), "--bootstrap", "20", *extra]) == 0  # fmt: skip
+        assert json.loads((out / "report.json").read_text())["settings"]["frame_size"] == (size or 32)
+        rows = sorted(csv.DictReader((out / "scores.csv").open()), key=lambda row: row["video"])
+        surprise[size] = np.array([float(row["surprise_mean"]) for row in rows])
+    assert np.isfinite(surprise[64]).all() and not np.allclose(surprise[64], surprise[None])
+
+
 def test_probe_without_masks_says_how_to_make_them(world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     probes = tmp_path / "plain"
     assert physpred(["world", "probes", "--out", str(probes), "--scenes_per_block", "1", "--blocks", "O1",

@@ -133,8 +133,11 @@ def build_parser() -> ArgumentParser:
     parser.add_argument(
         "--frame_size",
         type=PositiveInt,
-        help="frame side for copy-last without --ckpt_path "
-        f"(default: {COPY_LAST_DEFAULTS['frame_size']})",
+        help="frame side the probe movies are read at: for copy-last without --ckpt_path "
+        f"(default: {COPY_LAST_DEFAULTS['frame_size']}) and for an object model's checkpoint "
+        "(default: its training size; its slots are fractions of the frame, so it reads any "
+        "size, and a perception's pixel options are in pixels at the size read: see "
+        "--perception)",
     )
     parser.add_argument(
         "--future_frames",
@@ -269,12 +272,14 @@ def _check_args(args: Namespace) -> None:
         raise ProbeError(
             "--ckpt_path is required (only --baseline copy-last runs without a checkpoint)"
         )
-    if (args.ckpt_path is not None or args.scorer is not None) and (
-        args.frame_size or args.future_frames
-    ):
+    if (args.ckpt_path is not None or args.scorer is not None) and args.future_frames:
         raise ProbeError(
-            "--frame_size and --future_frames apply only to copy-last without --ckpt_path or "
-            "--scorer (a model brings its own)"
+            "--future_frames applies only to copy-last without --ckpt_path or --scorer (a model brings its own)"
+        )
+    if args.frame_size and (args.scorer is not None or (args.ckpt_path is not None and args.baseline == "copy-last")):
+        raise ProbeError(
+            "--frame_size applies to copy-last without --ckpt_path and to an object model's "
+            "--ckpt_path (a pretrained scorer and copy-last beside a checkpoint read at the model's size)"
         )
     for part in OVERRIDES:
         if getattr(args, part) is not None and (args.scorer is not None or args.baseline == "copy-last"):
@@ -524,7 +529,7 @@ def _geometry(args: Namespace, scorer: Any, layout: str) -> dict[str, Any]:
     if args.scorer is None and hasattr(scorer, "movie_energies"):  # one energy per read frame
         frame_step = args.frame_step or scorer.geometry.frame_step
         return {
-            "frame_size": scorer.geometry.frame_size,
+            "frame_size": args.frame_size or scorer.geometry.frame_size,
             "frame_step": frame_step,
             "stride": frame_step,
             "context": [scorer.geometry.context_frames],
@@ -532,6 +537,11 @@ def _geometry(args: Namespace, scorer: Any, layout: str) -> dict[str, Any]:
         }
     if args.scorer is None:
         geometry = scorer.geometry
+        if args.frame_size and args.ckpt_path is not None:
+            raise ProbeError(
+                f"--frame_size {args.frame_size}: {args.ckpt_path} is a pixel model, which reads "
+                f"frames at its training size ({geometry.frame_size}); leave --frame_size out"
+            )
         frame_step = args.frame_step or geometry.frame_step
         return {
             "frame_size": geometry.frame_size,
