@@ -150,11 +150,13 @@ def _row(args: argparse.Namespace, fit: list[str], run: Path, trained: Path) -> 
     if args.test_probes:
         # the test controls of --controls-from where it scored them, else this run's own
         held = controls if _scored_on(controls / "probe_test_untrained", args.test_probes) else run
+        # and, as on the dev probes, a decomposition's copy-last from its trained run
+        pixels = trained if held == run and _scored_on(trained / "probe_test_copy_last", args.test_probes) else held
         row |= columns_of_test_probes(
             args.test_probes,
             _probe(ckpt, args.test_probes, run / "probe_test", args.stride, swap),
             _probe(ckpt, args.test_probes, held / "probe_test_untrained", args.stride, ["--baseline", "untrained", *swap], held != run),
-            _probe(ckpt, args.test_probes, held / "probe_test_copy_last", args.stride, ["--baseline", "copy-last"], held != run),
+            _probe(ckpt, args.test_probes, pixels / "probe_test_copy_last", args.stride, ["--baseline", "copy-last"], pixels != run),
         )  # fmt: skip
     return row
 

@@ -384,6 +384,36 @@ def test_a_stop_costs_for_as_long_as_the_horizon() -> None:
         ObjectEnergyModel(perception=MaskPerception(), dynamics=GatedSlotDynamics(), energy=SlotEnergy(), geometry=ClipGeometry(1, 1, 1, SIDE), horizon=0)
 
 
+def test_a_change_of_shape_costs_for_as_long_as_the_shape_horizon() -> None:
+    """The object grows from 2 x 2 to 2 x 4 pixels about the same centre at frame 6: priced
+    against imagination from ``shape_horizon`` read frames back, it pays that many frames
+    instead of ``horizon``'s three, and nothing after."""
+    frames, masks, kinds = _movie(14, hidden_after=0)  # the screen alone
+    frames[:, :, 4:12, 8:12], masks[:, 4:12, 8:12] = 0, 0  # no screen either: nothing hides it
+    change = 6
+    for t in range(14):
+        rows = slice(5, 9) if t >= change else slice(6, 8)
+        frames[t, 0, rows, t : t + 2], masks[t, rows, t : t + 2] = 200, 3
+    costs = {}
+    for shape_horizon in (None, 5):
+        torch.manual_seed(0)
+        model = ObjectEnergyModel(
+            perception=MaskPerception(objects=2, scenery=1),
+            dynamics=GatedSlotDynamics(hidden=8, heads=1, gate=False, constant_velocity=True),
+            energy=SlotEnergy(),
+            geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
+            horizon=3,
+            shape_horizon=shape_horizon,
+        )
+        energies, scored = model.movie_energies(frames, masks, kinds, frame_step=1)
+        costs[shape_horizon] = energies[scored >= change]
+    assert (costs[None][:3] > 1).all() and (costs[None][3:] < 0.1).all()
+    assert (costs[5][:5] > 1).all() and (costs[5][5:] < 0.1).all()
+    assert model.scoring["shape_horizon"] == 5
+    with pytest.raises(ValueError, match="shape_horizon must be null or an integer >= horizon"):
+        model.set_scoring(**{**model.scoring, "shape_horizon": 2})
+
+
 @pytest.mark.parametrize(("factor", "scale"), [("horizon_position_factor", "position_scale"), ("horizon_colour_factor", "colour_scale")])
 def test_horizon_factors_price_at_the_horizons_scale(factor: str, scale: str) -> None:
     """Scoring at the horizon with a scale widened threefold is the same model scored by an energy

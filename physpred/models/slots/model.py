@@ -14,12 +14,12 @@ from torch import Tensor, nn
 
 from physpred.models.slots.dynamics import UNSEEN_LOGIT, GatedSlotDynamics, Rollout
 from physpred.models.slots.energy import SlotEnergy
-from physpred.models.slots.features import KINDS, presence_logit
+from physpred.models.slots.features import EXTENT, FILL, KINDS, presence_logit
 from physpred.models.slots.occlusion import pixels_in_frame, visible_part
 from physpred.models.slots.perception import Percepts, see
 from physpred.types import ClipGeometry
 
-SCORING = ("horizon", "horizon_position_factor", "horizon_colour_factor", "imagined_presence", "clip_to_view", "absent_out_of_frame")
+SCORING = ("horizon", "shape_horizon", "horizon_position_factor", "horizon_colour_factor", "imagined_presence", "clip_to_view", "absent_out_of_frame")
 """The options of :class:`ObjectEnergyModel` that ``physpred probe --scoring`` changes on trained
 weights (``horizon`` also sets how far training's imagination term looks)."""
 
@@ -40,6 +40,13 @@ class ObjectEnergyModel(nn.Module):
             then pays for as long as its seen and its imagined course part, not for one frame
             before the gate reads the new course. Presence is scored one frame ahead unless
             ``imagined_presence``. Scoring only: training predicts the next frame.
+        shape_horizon: read frames of imagination behind a scored frame's shape (extent and
+            fill) alone, at least ``horizon``; None: ``horizon``. A thing's shape should not
+            change, and a shape that wobbles as a small thing crosses the pixel grid (a rolling
+            9-pixel ball's fill 0.78-0.89 frame to frame at 64) costs as much in a frame as a
+            ball that comes out of hiding as a box; priced against what the model imagined
+            further back, a change that lasts pays for every frame of the longer horizon, the
+            wobble no more than before. Scoring only.
         horizon_position_factor: the energy's position scale is multiplied by this when a frame
             is scored against ``horizon`` read frames of imagination (1: the energy's own). The
             imagination strays with the horizon (median place error 0.0025 of the frame one read
@@ -78,6 +85,7 @@ class ObjectEnergyModel(nn.Module):
         energy: SlotEnergy,
         geometry: ClipGeometry,
         horizon: int = 1,
+        shape_horizon: int | None = None,
         horizon_position_factor: float = 1.0,
         horizon_colour_factor: float = 1.0,
         imagined_presence: bool = False,
@@ -88,6 +96,7 @@ class ObjectEnergyModel(nn.Module):
         self.perception, self.dynamics, self.energy, self.geometry = perception, dynamics, energy, geometry
         self.set_scoring(
             horizon=horizon,
+            shape_horizon=shape_horizon,
             horizon_position_factor=horizon_position_factor,
             horizon_colour_factor=horizon_colour_factor,
             imagined_presence=imagined_presence,
@@ -99,6 +108,7 @@ class ObjectEnergyModel(nn.Module):
         self,
         *,
         horizon: int,
+        shape_horizon: int | None,
         horizon_position_factor: float,
         horizon_colour_factor: float,
         imagined_presence: bool,
@@ -113,13 +123,16 @@ class ObjectEnergyModel(nn.Module):
         """
         if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
             raise ValueError(f"ObjectEnergyModel: horizon must be an integer >= 1 read frames, got {horizon!r} (fix the YAML)")
+        if shape_horizon is not None and (isinstance(shape_horizon, bool) or not isinstance(shape_horizon, int) or shape_horizon < horizon):
+            raise ValueError(f"ObjectEnergyModel: shape_horizon must be null or an integer >= horizon ({horizon}), got {shape_horizon!r} (fix the YAML)")
         for name, factor in (("horizon_position_factor", horizon_position_factor), ("horizon_colour_factor", horizon_colour_factor)):
             if isinstance(factor, bool) or not isinstance(factor, int | float) or factor <= 0:
                 raise ValueError(f"ObjectEnergyModel: {name} must be a number > 0, got {factor!r} (fix the YAML)")
         for name, flag in (("imagined_presence", imagined_presence), ("clip_to_view", clip_to_view), ("absent_out_of_frame", absent_out_of_frame)):
             if not isinstance(flag, bool):
                 raise ValueError(f"ObjectEnergyModel: {name} must be true or false, got {flag!r} (fix the YAML)")
-        self.horizon, self.horizon_position_factor, self.horizon_colour_factor = horizon, float(horizon_position_factor), float(horizon_colour_factor)
+        self.horizon, self.shape_horizon = horizon, shape_horizon
+        self.horizon_position_factor, self.horizon_colour_factor = float(horizon_position_factor), float(horizon_colour_factor)
         self.imagined_presence, self.clip_to_view, self.absent_out_of_frame = imagined_presence, clip_to_view, absent_out_of_frame
 
     @property
@@ -242,7 +255,8 @@ class ObjectEnergyModel(nn.Module):
             (1, S' - 1, K, F) of read frames 1..S'-1 (:meth:`scored_prediction`, feature 0 a
             presence logit) and the energies (1, S' - 1) of those frames against it.
         """
-        branch = self.horizon if self.horizon > 1 else 0  # one rollout gives the next frame and the horizon's
+        deepest = max(self.horizon, self.shape_horizon or 1)
+        branch = deepest if deepest > 1 else 0  # one rollout gives the next frame and the horizons'
         picked, percepts, rollout, _ = self.movie_rollout(frames, masks, kinds, frame_step, branch)
         expected = self.scored_prediction(rollout)
         if self.absent_out_of_frame:  # before clipping: leaving the frame, not hiding behind a screen
@@ -285,20 +299,22 @@ class ObjectEnergyModel(nn.Module):
         """What the energy compares frames 1..S-1 of one movie with, at the model's ``horizon``.
 
         Args:
-            rollout: the dynamics' rollout of one movie, with ``branch`` = ``horizon`` when
-                ``horizon`` > 1.
+            rollout: the dynamics' rollout of one movie, with ``branch`` at least ``horizon``
+                and ``shape_horizon`` when either is > 1.
 
         Returns:
             (1, S - 1, K, F): position, shape and colour as imagined from ``horizon`` read frames
-            before (:meth:`imagine_ahead`); the presence logit so too with ``imagined_presence``,
-            else that of the next-frame prediction.
+            before (:meth:`imagine_ahead`), the shape from ``shape_horizon``; the presence logit
+            as imagined too with ``imagined_presence``, else that of the next-frame prediction.
         """
-        if self.horizon == 1:
-            return rollout.prediction
-        imagined = _ahead(rollout.branches, self.horizon)
-        if self.imagined_presence:
-            return imagined
-        return torch.cat([rollout.prediction[..., :1], imagined[..., 1:]], dim=-1)
+        expected = rollout.prediction if self.horizon == 1 else _ahead(rollout.branches, self.horizon)
+        if self.horizon > 1 and not self.imagined_presence:
+            expected = torch.cat([rollout.prediction[..., :1], expected[..., 1:]], dim=-1)
+        if self.shape_horizon is not None and self.shape_horizon > self.horizon:
+            shape = slice(EXTENT.start, FILL.stop)  # extent and fill, side by side
+            expected = expected.clone()
+            expected[..., shape] = _ahead(rollout.branches, self.shape_horizon)[..., shape]
+        return expected
 
     def imagination_energy(
         self,
