@@ -7,13 +7,20 @@
 # object model with the world's masks), WORLD_FLAGS (added to every `physpred world` command;
 # default --masks: validation measures object discovery against them), WITH_MASKS (default
 # runs/objects_masks: the with-masks run whose test table is printed beside this one when it is
-# there), and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is reused
+# there), READ_FLAGS (added to the probe runs of the model and its untrained control; default, for
+# the default RECIPE only: --frame_size 128 --perception configs/perception/foreground_recipe_128.yaml,
+# the probes read at the size they are rendered, the perception's pixel options scaled with it),
+# and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is reused
 # when present (delete $DEMO_DATA to regenerate); the model is always retrained.
 # Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{index.html,scores.csv,report.json,*.png} and $DEMO_DIR/compare.png.
 set -euo pipefail
 
 DEMO_DIR=${DEMO_DIR:-runs/demo}
 DEMO_DATA=${DEMO_DATA:-data/demo}
+# trained at 64, the label-free model reads the probes at 128: at 64 a ball's blended rim makes
+# it as large as a box (lab row demo_objects_free_v56_fresh_box_read128: test 0.775 -> 0.883)
+if [[ -z ${RECIPE:-} ]]; then default_read="--frame_size 128 --perception configs/perception/foreground_recipe_128.yaml"; else default_read=""; fi
+read -ra READ_FLAGS <<<"${READ_FLAGS-$default_read}"
 read -ra RECIPE <<<"${RECIPE:-configs/objects_foreground.yaml configs/objects_demo.yaml}"
 read -ra WORLD_FLAGS <<<"${WORLD_FLAGS---masks}"
 WITH_MASKS=${WITH_MASKS:-runs/objects_masks}
@@ -51,11 +58,11 @@ physpred fit "${RECIPE[@]/#/--config=}" --data.root "$DEMO_DATA/train" --trainer
 # A window every 8 source frames (windows still overlap): scoring is the slow part on a CPU.
 step "probe the model and the two controls on the test probes"
 probe() { physpred probe --ckpt_path "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test" --stride 8 "$@"; }
-probe --out "$DEMO_DIR/probe"
-probe --out "$DEMO_DIR/probe_untrained" --baseline untrained
-probe --out "$DEMO_DIR/probe_copy_last" --baseline copy-last
+probe --out "$DEMO_DIR/probe" ${READ_FLAGS[@]+"${READ_FLAGS[@]}"}
+probe --out "$DEMO_DIR/probe_untrained" --baseline untrained ${READ_FLAGS[@]+"${READ_FLAGS[@]}"}
+probe --out "$DEMO_DIR/probe_copy_last" --baseline copy-last  # pixels, at the model's size
 step "probe the model on the test probes in another look (negative colours, red and blue swapped)"
-physpred probe --ckpt_path "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test_swapped" --stride 8 --out "$DEMO_DIR/probe_other_look"
+physpred probe --ckpt_path "$DEMO_DIR/model.ckpt" --data "$DEMO_DATA/probes_test_swapped" --stride 8 --out "$DEMO_DIR/probe_other_look" ${READ_FLAGS[@]+"${READ_FLAGS[@]}"}
 
 step "comparison (chance is 0.5; the controls must stay near it)"
 runs=("$DEMO_DIR/probe" "$DEMO_DIR/probe_untrained" "$DEMO_DIR/probe_copy_last" "$DEMO_DIR/probe_other_look")
