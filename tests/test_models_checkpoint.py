@@ -259,7 +259,7 @@ def test_a_scoring_file_rescores_an_object_model_and_refuses_what_it_cannot_set(
     source = tmp_path / "s.yaml"
     rescored = with_scoring(model(), {"clip_to_view": True, "horizon": 1}, source)
     assert rescored.scoring == {
-        "horizon": 1, "horizon_position_factor": 1.0, "horizon_colour_factor": 3.0, "imagined_presence": False, "clip_to_view": True, "absent_out_of_frame": False,
+        "horizon": 1, "shape_horizon": None, "horizon_position_factor": 1.0, "horizon_colour_factor": 3.0, "imagined_presence": False, "clip_to_view": True, "absent_out_of_frame": False,
     }
     for options, message in (
         ({"horizon": 0}, r"^scoring file .*s.yaml: ObjectEnergyModel: horizon must be an integer >= 1"),
