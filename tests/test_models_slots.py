@@ -358,6 +358,19 @@ def test_imagined_presence_takes_presence_from_the_horizon() -> None:
         model.set_scoring(**{**model.scoring, "imagined_presence": 1})
 
 
+def _coasting_model(**scoring: object) -> ObjectEnergyModel:
+    """A seeded model on the world's masks whose dynamics coasts (constant velocity, no gate), so
+    its imagination is exact until the movie departs from it; ``scoring`` options as given."""
+    torch.manual_seed(0)
+    return ObjectEnergyModel(
+        perception=MaskPerception(objects=2, scenery=1),
+        dynamics=GatedSlotDynamics(hidden=8, heads=1, gate=False, constant_velocity=True),
+        energy=SlotEnergy(),
+        geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
+        **scoring,
+    )
+
+
 def test_a_stop_costs_for_as_long_as_the_horizon() -> None:
     """A coasting model expects the object to go on; after it stops, horizon h pays h frames."""
     frames, masks, kinds = _movie(12)
@@ -368,14 +381,7 @@ def test_a_stop_costs_for_as_long_as_the_horizon() -> None:
         frames[t, 0, 6:8, stop : stop + 2], masks[t, 6:8, stop : stop + 2] = 200, 3
     costs = {}
     for horizon in (1, 3):
-        torch.manual_seed(0)
-        model = ObjectEnergyModel(
-            perception=MaskPerception(objects=2, scenery=1),
-            dynamics=GatedSlotDynamics(hidden=8, heads=1, gate=False, constant_velocity=True),
-            energy=SlotEnergy(),
-            geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
-            horizon=horizon,
-        )
+        model = _coasting_model(horizon=horizon)
         energies, scored = model.movie_energies(frames, masks, kinds, frame_step=1)
         costs[horizon] = energies[scored > stop]
     assert (costs[1][:1] > 1).all() and (costs[1][1:] < 0.1).all()  # one surprised frame
@@ -396,15 +402,7 @@ def test_a_change_of_shape_costs_for_as_long_as_the_shape_horizon() -> None:
         frames[t, 0, rows, t : t + 2], masks[t, rows, t : t + 2] = 200, 3
     costs = {}
     for shape_horizon in (None, 5):
-        torch.manual_seed(0)
-        model = ObjectEnergyModel(
-            perception=MaskPerception(objects=2, scenery=1),
-            dynamics=GatedSlotDynamics(hidden=8, heads=1, gate=False, constant_velocity=True),
-            energy=SlotEnergy(),
-            geometry=ClipGeometry(context_frames=2, future_frames=4, frame_step=1, frame_size=SIDE),
-            horizon=3,
-            shape_horizon=shape_horizon,
-        )
+        model = _coasting_model(horizon=3, shape_horizon=shape_horizon)
         energies, scored = model.movie_energies(frames, masks, kinds, frame_step=1)
         costs[shape_horizon] = energies[scored >= change]
     assert (costs[None][:3] > 1).all() and (costs[None][3:] < 0.1).all()
