@@ -8,8 +8,8 @@
 # default --masks: validation measures object discovery against them), WITH_MASKS (default
 # runs/objects_masks: the with-masks run whose test table is printed beside this one when it is
 # there), READ_FLAGS (added to the probe runs of the model and its untrained control; default, for
-# the default RECIPE only: --frame_size 128 --perception configs/perception/foreground_recipe_128.yaml,
-# the probes read at the size they are rendered, the perception's pixel options scaled with it),
+# the default RECIPE only: --frame_size 128, the probes read at the size they are rendered, the
+# perception's options in pixels scaled with it by `physpred probe`),
 # and `physpred` on PATH (the Makefile puts .venv/bin first). Generated data is reused
 # when present (delete $DEMO_DATA to regenerate); the model is always retrained.
 # Leaves $DEMO_DIR/model.ckpt, $DEMO_DIR/probe{,_untrained,_copy_last,_other_look}/{index.html,scores.csv,report.json,*.png} and $DEMO_DIR/compare.png.
@@ -19,7 +19,7 @@ DEMO_DIR=${DEMO_DIR:-runs/demo}
 DEMO_DATA=${DEMO_DATA:-data/demo}
 # trained at 64, the label-free model reads the probes at 128: at 64 a ball's blended rim makes
 # it as large as a box (lab row demo_objects_free_v56_fresh_box_read128: test 0.775 -> 0.883)
-if [[ -z ${RECIPE:-} ]]; then default_read="--frame_size 128 --perception configs/perception/foreground_recipe_128.yaml"; else default_read=""; fi
+if [[ -z ${RECIPE:-} ]]; then default_read="--frame_size 128"; else default_read=""; fi
 read -ra READ_FLAGS <<<"${READ_FLAGS-$default_read}"
 read -ra RECIPE <<<"${RECIPE:-configs/objects_foreground.yaml configs/objects_demo.yaml}"
 read -ra WORLD_FLAGS <<<"${WORLD_FLAGS---masks}"

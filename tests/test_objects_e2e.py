@@ -122,16 +122,34 @@ def test_probe_scores_every_read_frame(world: dict[str, Path], baseline: str | N
 
 def test_probe_reads_an_object_model_at_another_frame_size(world: dict[str, Path], tmp_path: Path) -> None:
     """Trained at 32 px, the probes (rendered at 64) read at 64: the slots are fractions of the
-    frame, so the same weights score them; the run says the size it read, and scores differ."""
-    surprise = {}
-    for size in (None, 64):
-        out, extra = tmp_path / f"size_{size}", [] if size is None else ["--frame_size", str(size)]
+    frame, so the same weights score them, with the perception's options in pixels scaled to the
+    size read — the scores of a --perception file that states them so at 64, not those of the
+    options as trained; the run says the size it read and the scale."""
+    own = torch.load(world["ckpt"], weights_only=True)["physpred"]["energy_model"]["init_args"]["perception"]
+    assert own["init_args"]["scoring_min_area"] == 8 and own["init_args"].get("min_area", 1) == 1
+    files = {"as_trained": own, "stated_at_64": {**own, "init_args": {**own["init_args"], "min_area": 4, "scoring_min_area": 32}}}
+    for name, config in files.items():
+        (tmp_path / f"{name}.yaml").write_text(json.dumps(config))  # JSON is YAML
+    runs = {
+        "trained_size": [],
+        "read_at_64": ["--frame_size", "64"],
+        **{name: ["--frame_size", "64", "--perception", str(tmp_path / f"{name}.yaml")] for name in files},
+    }
+    surprise, settings = {}, {}
+    for name, extra in runs.items():
+        out = tmp_path / name
         assert physpred(["probe", "--ckpt_path", str(world["ckpt"]), "--data", str(world["probes"]),
                          "--out", str(out), "--bootstrap", "20", *extra]) == 0  # fmt: skip
-        assert json.loads((out / "report.json").read_text())["settings"]["frame_size"] == (size or 32)
+        settings[name] = json.loads((out / "report.json").read_text())["settings"]
         rows = sorted(csv.DictReader((out / "scores.csv").open()), key=lambda row: row["video"])
-        surprise[size] = np.array([float(row["surprise_mean"]) for row in rows])
-    assert np.isfinite(surprise[64]).all() and not np.allclose(surprise[64], surprise[None])
+        surprise[name] = np.array([float(row["surprise_mean"]) for row in rows])
+    assert settings["trained_size"]["frame_size"] == 32 and settings["read_at_64"]["frame_size"] == 64
+    assert settings["read_at_64"]["perception_scale"] == 2.0
+    assert "perception_scale" not in settings["trained_size"] and "perception_scale" not in settings["stated_at_64"]
+    assert np.isfinite(surprise["read_at_64"]).all()
+    np.testing.assert_allclose(surprise["read_at_64"], surprise["stated_at_64"], atol=1e-5)
+    assert not np.allclose(surprise["read_at_64"], surprise["as_trained"])
+    assert not np.allclose(surprise["read_at_64"], surprise["trained_size"])
 
 
 def test_probe_without_masks_says_how_to_make_them(world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -168,6 +168,7 @@ def test_a_static_thing_of_an_objects_size_is_an_object() -> None:
     static = static_regions(_shaded_ball_in_the_sky()[None], count=4, tolerance=0.03, min_area=0.005, joined=True)
     assert torch.equal(sized.screens(frames), (static == 1) | (static == 2))
     assert torch.equal(ForegroundPerception(**options).screens(frames), static > 0)
+    assert torch.equal(sized(frames).screens, sized.screens(frames))  # found once with the slots
     # tracked: the ball at rest is the object slot's thing in every frame, the screen and the wall
     # keep the first scenery slots, and what a thing may go behind is unchanged
     tracked = ForegroundPerception(**options, static_object_area=0.03, track_static_objects=True)
@@ -177,6 +178,8 @@ def test_a_static_thing_of_an_objects_size_is_an_object() -> None:
     ball[BALL] = True
     assert (tracked.slot_map(frames)[0][:, ball] == 1).all() and (percepts.features[0, :, 0, 0] == 1).all()
     assert torch.equal(tracked.screens(frames), sized.screens(frames))
+    assert torch.equal(percepts.screens, sized.screens(frames))
+    assert not ForegroundPerception(slots=1, threshold=0.1)(frames).screens.any()  # no scenery: none
 
 
 @pytest.mark.parametrize(

@@ -136,8 +136,8 @@ def build_parser() -> ArgumentParser:
         help="frame side the probe movies are read at: for copy-last without --ckpt_path "
         f"(default: {COPY_LAST_DEFAULTS['frame_size']}) and for an object model's checkpoint "
         "(default: its training size; its slots are fractions of the frame, so it reads any "
-        "size, and a perception's pixel options are in pixels at the size read: see "
-        "--perception)",
+        "size, and its perception's options in pixels are scaled to the size read; those of a "
+        "--perception file are taken as given, in pixels at the size read)",
     )
     parser.add_argument(
         "--future_frames",
@@ -385,6 +385,7 @@ def _probe(args: Namespace) -> int:
     parts = {part: read_part_file(part, getattr(args, part)) for part in OVERRIDES if getattr(args, part) is not None}
     scorer = _load_scorer(args, layout, parts)
     settings = _geometry(args, scorer, layout)
+    settings.update(_read_at_size(scorer, settings["frame_size"], replaced="perception" in parts))
     frame_step, stride = settings["frame_step"], settings["stride"]
     # a pretrained scorer resizes the stored frames itself, as the published code does
     frame_size = settings["frame_size"] if args.scorer is None else None
@@ -441,6 +442,22 @@ def _probe(args: Namespace) -> int:
         raise ProbeError(f"{_one_line(err)}: fix or remove that movie") from err
     _write_outputs(args, settings, movies, pairs, dataset, scorer)
     return 0
+
+
+def _read_at_size(scorer: Any, frame_size: int, replaced: bool) -> dict[str, float]:
+    """An object model read at another frame size than its training one gets its perception's
+    options in pixels scaled to it, in place (a ``--perception`` file, ``replaced``, states them
+    at the size read); the setting that says so (none when nothing is scaled)."""
+    perception = getattr(scorer, "perception", None)
+    if replaced or perception is None or not hasattr(scorer, "movie_energies"):
+        return {}
+    from physpred.models.slots.pixel_scale import read_at_scale, scales_pixels
+
+    factor = frame_size / scorer.geometry.frame_size
+    if factor == 1 or not scales_pixels(perception):
+        return {}
+    read_at_scale(perception, factor)
+    return {"perception_scale": factor}
 
 
 def _found(dataset: Any, data: Path) -> str:
@@ -517,6 +534,7 @@ def _store_key(args: Namespace, settings: dict[str, Any]) -> dict[str, Any]:
         **{k: settings.get(k) for k in keep},
         # its contents, so that an edited file scores anew (absent without: older stores resume)
         **{part: settings[part] for part in OVERRIDES if settings.get(part)},
+        **({"perception_scale": settings["perception_scale"]} if "perception_scale" in settings else {}),
     }
 
 

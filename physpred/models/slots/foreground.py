@@ -332,6 +332,11 @@ class ForegroundPerception(nn.Module):
             demo_objects_free_v59_rim_coverage). None: every pixel of the slot read.
     """
 
+    # options in pixels at the frame size read (physpred.models.slots.pixel_scale)
+    PIXEL_AREAS = ("min_area", "sliver_area", "scenery_min_region")
+    PIXEL_LENGTHS = ("min_travel", "peel_ghosts")
+    ODD_PIXEL_LENGTHS = ("opening", "resting")
+
     reads_masks = False
 
     def __init__(
@@ -670,8 +675,9 @@ class ForegroundPerception(nn.Module):
         none; slots K + 1..K + N are the static things, where nothing moves in front of them."""
         return self._slot_map(frames)[0]
 
-    def _slot_map(self, frames: Tensor) -> tuple[Tensor, Tensor]:
-        """:meth:`slot_map` and the (B, 3, H, W) :meth:`background` it was found against."""
+    def _slot_map(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """:meth:`slot_map`, the (B, 3, H, W) :meth:`background` it was found against and the
+        (B, H, W) static things of :meth:`static_things` in it."""
         median = clip_median(frames)  # one per clip: the background and the ghost peel read it
         background = self.background(frames, median)
         static, standing = self.static_things(background)
@@ -696,8 +702,8 @@ class ForegroundPerception(nn.Module):
             min_pixels = math.ceil(self.colour_trim_min_area * found.shape[-2] * found.shape[-1])
             found = trim_to_colour(found, frames, self.slots, self.colour_trim, min_pixels)
         if not self.scenery:
-            return found, background
-        return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None]), background
+            return found, background, static
+        return torch.where(found > 0, found, torch.where(static > 0, static + self.slots, 0)[:, None]), background, static
 
     def segment(self, frames: Tensor) -> Tensor:
         """(B, T, 3, H, W) uint8 -> (B, T, K + N + 1, H, W) hard masks whose argmax is each pixel's
@@ -705,8 +711,10 @@ class ForegroundPerception(nn.Module):
         return nn.functional.one_hot(self.slot_map(frames), self.total_slots + 1).permute(0, 1, 4, 2, 3).float()
 
     def forward(self, frames: Tensor) -> Percepts:
-        """(B, T, 3, H, W) uint8 -> :class:`Percepts` of the K tracked slots and the N static ones."""
-        return self.percepts(frames, *self._slot_map(frames))
+        """(B, T, 3, H, W) uint8 -> :class:`Percepts` of the K tracked slots and the N static ones,
+        with the :meth:`screens` (found once with the slots: the background is most of the cost)."""
+        slot_map, background, static = self._slot_map(frames)
+        return self.percepts(frames, slot_map, background)._replace(screens=self._screens_of(static))
 
     def percepts(self, frames: Tensor, slot_map: Tensor, background: Tensor | None = None) -> Percepts:
         """(B, T, 3, H, W) uint8 frames and their (B, T, H, W) :meth:`slot_map` -> :class:`Percepts`
@@ -740,9 +748,12 @@ class ForegroundPerception(nn.Module):
         screens and walls, which a thing may go behind — found without labels, for
         ``ObjectEnergyModel(clip_to_view)`` (it reads them from the masks for a perception
         without this method). All False without ``scenery``."""
+        return self._screens_of(self.static_things(self.background(frames))[0])
+
+    def _screens_of(self, static: Tensor) -> Tensor:
+        """(B, H, W) int64 static things of :meth:`static_things` -> (B, H, W) bool, the :meth:`screens`."""
         if not self.scenery:
-            return torch.zeros(len(frames), *frames.shape[-2:], dtype=torch.bool, device=frames.device)
-        static, _ = self.static_things(self.background(frames))
+            return torch.zeros_like(static, dtype=torch.bool)
         slot_map = torch.where(static > 0, static + self.slots, 0)  # (B, H, W) as slot_map numbers them
         kind = self._static_kind(_largest_view(slot_map[:, None], self.total_slots), *slot_map.shape[-2:])  # (B, K + N)
         kind_of_id = torch.cat([torch.zeros_like(kind[:, :1]), kind], dim=1)  # id 0: nothing

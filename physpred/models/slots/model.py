@@ -265,7 +265,7 @@ class ObjectEnergyModel(nn.Module):
             expected = expected.clone()
             expected[..., 0] = torch.where(gone, expected[..., 0].clamp_max(UNSEEN_LOGIT), expected[..., 0])
         if self.clip_to_view:
-            expected = visible_part(expected, percepts.kind, self._screens(frames, masks, kinds, picked))
+            expected = visible_part(expected, percepts.kind, self._screens(frames, masks, kinds, picked, percepts))
         energies = self.energy(expected, percepts.features[:, 1:], percepts.kind, self.scoring_scales)
         return picked, percepts, expected, energies
 
@@ -285,12 +285,15 @@ class ObjectEnergyModel(nn.Module):
         perception that does not find them itself (a ``screens`` method)."""
         return self.clip_to_view and not hasattr(self.perception, "screens")
 
-    def _screens(self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, picked: Tensor) -> Tensor:
+    def _screens(self, frames: Tensor, masks: Tensor | None, kinds: Tensor | None, picked: Tensor, percepts: Percepts) -> Tensor:
         """(1, S' - 1, H, W) bool: the screens of read frames 1..S'-1 of a movie (the arguments
-        of :meth:`movie_rollout`, and the source frames read), from the perception when it finds
-        them, else from the masks."""
+        of :meth:`movie_rollout`, the source frames read and their percepts), from the perception
+        when it finds them (with the percepts when it gave them there), else from the masks."""
         if not self.screens_from_masks:
-            return self.perception.screens(frames[picked.to(frames.device)][None])[:, None].expand(-1, len(picked) - 1, -1, -1)
+            screens = percepts.screens
+            if screens is None:
+                screens = self.perception.screens(frames[picked.to(frames.device)][None])
+            return screens[:, None].expand(-1, len(picked) - 1, -1, -1)
         if masks is None or kinds is None:
             raise ValueError("clip_to_view needs the probes' masks: make them with `physpred world probes --masks`")
         return (kinds.long()[masks[picked[1:].to(masks.device)].long()] == KINDS.index("screen") + 1)[None]

@@ -24,11 +24,14 @@ class Percepts(NamedTuple):
         kind: (B, K) int64, 1 object, 2 screen, 3 wall, 0 an empty slot.
         reconstruction_error: scalar loss of a perception that learns by drawing the frames
             back (slot attention), None for one that learns nothing (masks).
+        screens: (B, H, W) bool, the pixels of the screens and walls a perception that finds
+            them saw (``ForegroundPerception``), for scoring with ``clip_to_view``; None otherwise.
     """
 
     features: Tensor
     kind: Tensor
     reconstruction_error: Tensor | None = None
+    screens: Tensor | None = None
 
 
 def see(perception: nn.Module, frames: Tensor, masks: Tensor | None, kinds: Tensor | None) -> Percepts:
@@ -93,6 +96,7 @@ class MaskPerception(nn.Module):
     """
 
     reads_masks = True
+    PIXEL_AREAS = ("min_area", "scoring_min_area")  # physpred.models.slots.pixel_scale
 
     def __init__(
         self,
