@@ -3,10 +3,13 @@
     python benchmarks/foreground_discovery.py --videos DIR [--count 20] [--threshold 0.1 ...]
     python benchmarks/foreground_discovery.py --probes DIR [--scenes 2] [--threshold 0.1]
     python benchmarks/foreground_discovery.py --videos DIR --perception configs/perception/foreground_split_touching.yaml
+    python benchmarks/foreground_discovery.py --videos DIR --perception configs/perception/foreground_recipe.yaml --frame-size 128
 
 Training videos (made with ``--masks``): clips of the object recipes' geometry (32 frames, frame
-step 2, 64 x 64), the first ``--count`` videos. Probes (with ``masks/``): every movie of the first
-``--scenes`` scenes of each block, read whole at frame step 2, as ``physpred probe`` reads them.
+step 2, 64 x 64, or ``--frame-size``), the first ``--count`` videos. Probes (with ``masks/``):
+every movie of the first ``--scenes`` scenes of each block, read whole at frame step 2, as
+``physpred probe`` reads them. The perception's options in pixels are stated at 64 x 64, as in the
+recipes, and scaled to ``--frame-size`` (:mod:`physpred.models.slots.pixel_scale`).
 Prints one line per threshold (and per probe block): mean FG-ARI over frames against every
 thing (objects, screens, walls) and against the objects alone, the recall of objects while they
 move and while they rest (FG-ARI does not see a lone object missed whole), and the time per clip.
@@ -30,17 +33,18 @@ from physpred.models import CheckpointError, read_part_file
 from physpred.models.checkpoint import build_part
 from physpred.models.slots import ForegroundPerception
 from physpred.models.slots.discovery import fg_ari, object_recall
+from physpred.models.slots.pixel_scale import read_at_scale
 
 
 def _clips(args: argparse.Namespace) -> Iterator[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor]]:
     """(group, frames (T, 3, S, S), masks (T, S, S), kinds (256,)) of the chosen clips or movies."""
     if args.videos:
-        data = VideoClipDataset(args.videos, 4, 28, 2, 64, masks=True, seed=0)
+        data = VideoClipDataset(args.videos, 4, 28, 2, args.frame_size, masks=True, seed=0)
         for index in range(min(args.count, len(data))):
             clip = data[index]
             yield "videos", clip.frames, clip.masks, clip.kinds
         return
-    probes = ProbeDataset(args.probes, frame_size=64)
+    probes = ProbeDataset(args.probes, frame_size=args.frame_size)
     blocks: dict[str, list[str]] = {}
     for scene in probes.scenes:
         blocks.setdefault(scene.split("/")[0], []).append(scene)
@@ -82,6 +86,7 @@ def main() -> None:
     parser.add_argument("--min-area", type=int, default=4, help="ForegroundPerception(min_area=)")
     parser.add_argument("--min-frames", type=int, default=1, help="ForegroundPerception(min_frames=): drop shorter runs")
     parser.add_argument("--perception", type=Path, help="YAML of a whole ForegroundPerception, in place of the options above")
+    parser.add_argument("--frame-size", type=int, default=64, help="frame side read (default 64); pixel options scaled from 64")
     args = parser.parse_args()
     torch.set_num_threads(1)
     try:
@@ -90,6 +95,7 @@ def main() -> None:
         parser.error(str(err))
     clips = list(_clips(args))
     for label, perception in perceptions:
+        read_at_scale(perception, args.frame_size / 64)
         scores: dict[str, tuple[list[torch.Tensor], list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]] = {}
         start = time.perf_counter()
         for group, frames, masks, kinds in clips:
