@@ -52,7 +52,9 @@ generate "$DEMO_DATA/probes_test" physpred world probes --scenes_per_block 10 --
 generate "$DEMO_DATA/probes_test_swapped" physpred world probes --scenes_per_block 10 --frame_size 128 --frames 100 --seed 2 --style swapped ${WORLD_FLAGS[@]+"${WORLD_FLAGS[@]}"}
 
 step "train -> $DEMO_DIR/model.ckpt"
-rm -f "$DEMO_DIR/model.ckpt"  # the demo retrains on purpose; fit itself refuses to overwrite a run
+# the demo retrains on purpose: fit refuses to overwrite a run, and probe to mix a new model's
+# scores with those of the last one in the same folders
+rm -rf "$DEMO_DIR/model.ckpt" "$DEMO_DIR"/probe "$DEMO_DIR"/probe_{untrained,copy_last,other_look}
 physpred fit "${RECIPE[@]/#/--config=}" --data.root "$DEMO_DATA/train" --trainer.default_root_dir "$DEMO_DIR"
 
 # A window every 8 source frames (windows still overlap): scoring is the slow part on a CPU.
