@@ -54,7 +54,7 @@ generate "$DEMO_DATA/probes_test_swapped" physpred world probes --scenes_per_blo
 step "train -> $DEMO_DIR/model.ckpt"
 # the demo retrains on purpose: fit refuses to overwrite a run, and probe to mix a new model's
 # scores with those of the last one in the same folders
-rm -rf "$DEMO_DIR/model.ckpt" "$DEMO_DIR"/probe "$DEMO_DIR"/probe_{untrained,copy_last,other_look}
+rm -rf "$DEMO_DIR/model.ckpt" "$DEMO_DIR"/probe{,_untrained,_copy_last,_other_look}
 physpred fit "${RECIPE[@]/#/--config=}" --data.root "$DEMO_DATA/train" --trainer.default_root_dir "$DEMO_DIR"
 
 # A window every 8 source frames (windows still overlap): scoring is the slow part on a CPU.
